@@ -1,0 +1,21 @@
+# figtrace: every number traced to its exact passage in hashed source bytes.
+# The rules live in workflow/rules/, one file per stage, in data-flow order.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/documents.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        f"{PROCESSED}/documents.parquet",

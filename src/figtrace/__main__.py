@@ -1,0 +1,3 @@
+from figtrace.cli import main
+
+main()

@@ -1,0 +1,342 @@
+"""Documents: raw source files, their origin sidecars, and the verification that pins their bytes.
+
+A document is a raw file under `data/raw/documents/` plus a YAML sidecar beside it
+(`<doc_id>.yaml`). The sidecar pins the sha256 of the raw bytes; verification re-hashes
+every file and refuses to go on if a single byte changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from figtrace import outputs
+from figtrace.errors import FigtraceError
+from figtrace.registries import load_reports, load_yaml, validate
+
+SIDECAR_SUFFIX = ".yaml"
+MEDIA_TYPES = {".txt": "text/plain"}
+SIDECAR_ORDER = [
+    "doc_id", "path", "source_filename", "sha256", "media_type", "language",
+    "title", "title_note", "publisher", "publisher_note", "author",
+    "date_published", "date_precision", "date_note", "url", "url_note",
+    "date_accessed", "date_accessed_note", "reports_cited", "attribution", "notes",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Document:
+    """One verified source document: its origin metadata and where its raw bytes live."""
+
+    doc_id: str
+    path: Path
+    sidecar: Path
+    sha256: str
+    title: str | None
+    publisher: str | None
+    date_published: str | None
+    date_precision: str
+    url: str | None
+    date_accessed: str
+    media_type: str
+    language: str
+    reports_cited: tuple[str, ...]
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def text(self) -> str:
+        """The document's canonical text: for plain text, the UTF-8-decoded raw file exactly."""
+        return decode_text(self.path, self.path.read_bytes())
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of some bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """Decode raw bytes as UTF-8, strictly; the error names the byte offset and the fix."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FigtraceError(
+            f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start}). "
+            "Re-save the document as UTF-8 and add it again with `python -m figtrace add`."
+        ) from None
+
+
+def documents_dir(raw_dir: Path) -> Path:
+    """Where the raw documents and their sidecars live."""
+    return Path(raw_dir) / "documents"
+
+
+def sidecar_paths(raw_dir: Path) -> list[Path]:
+    """Every sidecar under `data/raw/documents/`, in a stable order."""
+    return sorted(documents_dir(raw_dir).glob(f"*{SIDECAR_SUFFIX}"))
+
+
+def _load_document(sidecar: Path, check_bytes: bool) -> Document:
+    meta = load_yaml(sidecar)
+    if not isinstance(meta, dict):
+        raise FigtraceError(
+            f"{sidecar}: expected a mapping of fields, found {type(meta).__name__}."
+        )
+    validate(meta, "document", sidecar)
+    raw = sidecar.parent / meta["path"]
+    if not raw.is_file():
+        raise FigtraceError(f"{sidecar}: its raw document {raw} is missing.")
+    if check_bytes:
+        data = raw.read_bytes()
+        if not data:
+            raise FigtraceError(f"{raw}: the file is empty; a source document must have text.")
+        digest = sha256_bytes(data)
+        if digest != meta["sha256"]:
+            raise FigtraceError(
+                f"{raw}: sha256 is {digest}, but {sidecar.name} pins {meta['sha256']}: "
+                "the raw bytes changed. Raw documents are immutable: restore the original file "
+                "(e.g. `git checkout -- " + str(raw) + "`), or add the new version as a new "
+                "document with `python -m figtrace add`."
+            )
+        if meta["media_type"] == "text/plain":
+            decode_text(raw, data)
+    return Document(
+        doc_id=meta["doc_id"],
+        path=raw,
+        sidecar=sidecar,
+        sha256=meta["sha256"],
+        title=meta["title"],
+        publisher=meta["publisher"],
+        date_published=meta["date_published"],
+        date_precision=meta["date_precision"],
+        url=meta["url"],
+        date_accessed=meta["date_accessed"],
+        media_type=meta["media_type"],
+        language=meta["language"],
+        reports_cited=tuple(meta["reports_cited"]),
+        meta=meta,
+    )
+
+
+def load_catalogue(raw_dir: Path, check_bytes: bool = True) -> list[Document]:
+    """Load and verify every document under `raw_dir`; raise one FigtraceError on the first fault.
+
+    Checks: each sidecar matches the schema, its raw file exists, is not empty, is UTF-8
+    (for text) and hashes to the pinned sha256; doc_ids, paths and hashes are unique; and every
+    cited report is in the report registry.
+    """
+    raw_dir = Path(raw_dir)
+    reports = load_reports(raw_dir / "reports.yaml")
+    docs: list[Document] = []
+    seen_ids: dict[str, Path] = {}
+    seen_paths: dict[str, Path] = {}
+    seen_hashes: dict[str, Path] = {}
+    loaded = [_load_document(sidecar, check_bytes) for sidecar in sidecar_paths(raw_dir)]
+    for doc in loaded:
+        sidecar = doc.sidecar
+        for key, seen, what in (
+            (doc.doc_id, seen_ids, "doc_id"),
+            (str(doc.path), seen_paths, "path"),
+            (doc.sha256, seen_hashes, "sha256 (the same bytes)"),
+        ):
+            if key in seen:
+                raise FigtraceError(
+                    f"{sidecar}: duplicate {what} {key!r}, already used by {seen[key]}. "
+                    "Each document needs its own id and its own bytes; remove one of the two."
+                )
+            seen[key] = sidecar
+    for doc in loaded:
+        sidecar = doc.sidecar
+        if sidecar.stem != doc.doc_id:
+            raise FigtraceError(
+                f"{sidecar}: doc_id {doc.doc_id!r} does not match the file name; "
+                f"rename the sidecar to {doc.doc_id}{SIDECAR_SUFFIX} or fix the doc_id."
+            )
+        unknown = [r for r in doc.reports_cited if r not in reports]
+        if unknown:
+            raise FigtraceError(
+                f"{sidecar}: reports_cited names {', '.join(map(repr, unknown))}, not in "
+                f"{raw_dir / 'reports.yaml'}. Add the report to the registry or fix the id."
+            )
+        docs.append(doc)
+    if not docs:
+        raise FigtraceError(
+            f"{documents_dir(raw_dir)}: no documents found; add one with `python -m figtrace add`."
+        )
+    return docs
+
+
+DOCUMENT_COLUMNS = [
+    "doc_id", "sha256", "title", "publisher", "date_published", "date_precision", "url",
+    "date_accessed", "path", "media_type", "language", "reports_cited", "n_chars", "n_bytes",
+]  # fmt: skip
+
+
+def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFrame:
+    """One row per document, ordered by doc_id; `path` is relative to `root` when given."""
+    rows = []
+    for doc in sorted(docs, key=lambda d: d.doc_id):
+        data = doc.path.read_bytes()
+        path = doc.path.relative_to(root) if root else doc.path
+        rows.append(
+            {
+                "doc_id": doc.doc_id,
+                "sha256": doc.sha256,
+                "title": doc.title,
+                "publisher": doc.publisher,
+                "date_published": doc.date_published,
+                "date_precision": doc.date_precision,
+                "url": doc.url,
+                "date_accessed": doc.date_accessed,
+                "path": path.as_posix(),
+                "media_type": doc.media_type,
+                "language": doc.language,
+                "reports_cited": ";".join(doc.reports_cited),
+                "n_chars": len(decode_text(doc.path, data)),
+                "n_bytes": len(data),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
+    return frame.astype({"n_chars": "int64", "n_bytes": "int64"})
+
+
+def write_documents_table(raw_dir: Path, out: Path, root: Path | None = None) -> pd.DataFrame:
+    """Verify the catalogue and write `documents.parquet` atomically."""
+    frame = documents_table(load_catalogue(raw_dir), root=root)
+    outputs.write_parquet(out, frame)
+    return frame
+
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def date_precision(value: str | None) -> str:
+    """The precision a date string states: `2016` year, `2016-11` month, `2016-11-15` day."""
+    if value is None:
+        return "unknown"
+    match = _DATE.match(value)
+    if not match:
+        raise FigtraceError(
+            f"--date {value!r}: use YYYY, YYYY-MM or YYYY-MM-DD, only as precise as the source."
+        )
+    year, month, day = match.groups()
+    try:
+        date(int(year), int(month or 1), int(day or 1))
+    except ValueError as exc:
+        raise FigtraceError(f"--date {value!r}: not a real date ({exc}).") from None
+    return "day" if day else "month" if month else "year"
+
+
+def slugify(text: str, max_words: int = 6) -> str:
+    """A readable doc_id from a title: lower case, ASCII letters and digits, hyphens."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return "-".join(words[:max_words]) or "document"
+
+
+def add_document(
+    source: Path,
+    raw_dir: Path,
+    *,
+    title: str,
+    publisher: str | None,
+    date_published: str | None,
+    url: str | None = None,
+    doc_id: str | None = None,
+    language: str = "en",
+    reports_cited: tuple[str, ...] = (),
+    date_accessed: str | None = None,
+) -> Document:
+    """Copy `source` into `data/raw/documents/` byte for byte and write its sidecar.
+
+    Refuses a file whose bytes or id are already in the catalogue, and an id or name that
+    would escape `data/raw/`. Nothing is left behind if any step fails.
+    """
+    source = Path(source)
+    raw_dir = Path(raw_dir)
+    if not source.is_file():
+        raise FigtraceError(f"{source}: no such file.")
+    suffix = source.suffix.lower()
+    if suffix not in MEDIA_TYPES:
+        raise FigtraceError(
+            f"{source}: unsupported file type {suffix or '(none)'}; supported: "
+            + ", ".join(sorted(MEDIA_TYPES))
+        )
+    derived = "" if doc_id else " (derived from --title; pass --id to choose one)"
+    doc_id = doc_id or slugify(title)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]", doc_id):
+        raise FigtraceError(
+            f"--id {doc_id!r}{derived}: a doc_id is 3 to 64 lower-case letters, digits and hyphens "
+            "(no slashes, dots or spaces), so that it cannot point outside data/raw/."
+        )
+    data = source.read_bytes()
+    if not data:
+        raise FigtraceError(f"{source}: the file is empty; a source document must have text.")
+    if MEDIA_TYPES[suffix] == "text/plain":
+        decode_text(source, data)
+    digest = sha256_bytes(data)
+    existing = load_catalogue(raw_dir)
+    for doc in existing:
+        if doc.doc_id == doc_id:
+            raise FigtraceError(
+                f"--id {doc_id!r}: already used by {doc.sidecar}; choose another id."
+            )
+        if doc.sha256 == digest:
+            raise FigtraceError(
+                f"{source}: the same bytes are already in the catalogue as {doc.doc_id!r} "
+                f"({doc.path}); nothing was added."
+            )
+    precision = date_precision(date_published)
+    folder = documents_dir(raw_dir).resolve()
+    target = (folder / f"{doc_id}{suffix}").resolve()
+    sidecar = (folder / f"{doc_id}{SIDECAR_SUFFIX}").resolve()
+    if target.parent != folder or sidecar.parent != folder:
+        raise FigtraceError(f"--id {doc_id!r}: the path would leave {folder}.")
+    if target.exists() or sidecar.exists():
+        raise FigtraceError(f"{target}: a file of that name already exists; choose another --id.")
+    meta: dict[str, Any] = {
+        "doc_id": doc_id,
+        "path": target.name,
+        "source_filename": source.name,
+        "sha256": digest,
+        "media_type": MEDIA_TYPES[suffix],
+        "language": language,
+        "title": title,
+        "publisher": publisher,
+        "date_published": date_published,
+        "date_precision": precision,
+        "url": url,
+        "date_accessed": date_accessed or date.today().isoformat(),
+        "reports_cited": list(reports_cited),
+    }
+    if publisher is None:
+        meta["publisher_note"] = "Not given when the document was added."
+    if date_published is None:
+        meta["date_note"] = "Not given when the document was added."
+    if url is None:
+        meta["url_note"] = "Not given when the document was added."
+    validate(meta, "document", sidecar)
+    reports = load_reports(raw_dir / "reports.yaml")
+    unknown = [r for r in reports_cited if r not in reports]
+    if unknown:
+        raise FigtraceError(f"--report {', '.join(unknown)}: not in {raw_dir / 'reports.yaml'}.")
+    try:
+        outputs.atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
+        outputs.write_text(sidecar, dump_sidecar(meta))
+    except BaseException:
+        target.unlink(missing_ok=True)
+        sidecar.unlink(missing_ok=True)
+        raise
+    return _load_document(sidecar, check_bytes=True)
+
+
+def dump_sidecar(meta: dict[str, Any]) -> str:
+    """Sidecar YAML with fields in a fixed, readable order."""
+    ordered = {k: meta[k] for k in SIDECAR_ORDER if k in meta}
+    ordered.update({k: v for k, v in meta.items() if k not in ordered})
+    return yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)

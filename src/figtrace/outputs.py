@@ -1,0 +1,51 @@
+"""Atomic writers: an output is either the complete new file or the untouched old one, never half."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call `write(tmp)` on a temporary sibling of `path`, then rename it over `path`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write bytes atomically."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically, with Unix newlines on every platform."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
+    """Write a table atomically; no index, fixed compression, so equal frames give equal bytes."""
+    return atomic_write(
+        path, lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd", engine="pyarrow")
+    )
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
+    """Write a table as CSV atomically (UTF-8, `\\n` line ends, no index)."""
+    return write_text(path, frame.to_csv(index=False, lineterminator="\n"))

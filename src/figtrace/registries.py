@@ -1,0 +1,83 @@
+"""Registries of the original publications (reports) and, later, indicators: loaded and validated."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from figtrace.errors import FigtraceError
+
+YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse one YAML file, turning a syntax error into a message that names the file and line."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.load(fh, Loader=YamlLoader)
+    except FileNotFoundError:
+        raise FigtraceError(f"{path}: file not found.") from None
+    except UnicodeDecodeError as exc:
+        raise FigtraceError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise FigtraceError(f"{path}:{where}: invalid YAML: {problem}. Fix the syntax.") from None
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The JSON Schema shipped with the package under `schemas/<name>.schema.json`."""
+    text = resources.files("figtrace").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def validate(data: Any, schema_name: str, path: Path) -> None:
+    """Validate `data` against a named schema; the error names the file and every bad field."""
+    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = []
+        for err in errors:
+            field = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+            lines.append(f"  - {field}: {err.message}")
+        raise FigtraceError(
+            f"{path}: does not match the {schema_name} schema "
+            f"(src/figtrace/schemas/{schema_name}.schema.json):\n" + "\n".join(lines)
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """An original publication that documents report on (Barnardo's 2009, ATMG 2018, ...)."""
+
+    report_id: str
+    producer: str
+    title: str
+    year: int | None
+    kind: str
+    short_title: str | None = None
+    date_published: str | None = None
+    date_precision: str | None = None
+    url: str | None = None
+    known: str | None = None
+    notes: str | None = None
+
+
+def load_reports(path: Path) -> dict[str, Report]:
+    """The report registry, keyed by `report_id`; duplicate ids are an error."""
+    data = load_yaml(path)
+    validate(data, "reports", path)
+    reports: dict[str, Report] = {}
+    for entry in data["reports"]:
+        rid = entry["report_id"]
+        if rid in reports:
+            raise FigtraceError(f"{path}: report_id {rid!r} appears twice; ids must be unique.")
+        reports[rid] = Report(**entry)
+    return reports

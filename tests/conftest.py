@@ -1,0 +1,72 @@
+"""Shared fixtures: the real project root, and throwaway copies of it for pipeline runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT.parent / "shared" / "seeds"
+# What a pipeline run needs from the checkout; outputs are never copied.
+PROJECT_PARTS = ["Snakefile", "workflow", "config", "src", "data/raw", "envs", "notebooks"]
+
+
+def copy_project(dest: Path) -> Path:
+    """Copy the pipeline's inputs and code (not its outputs) into `dest`."""
+    for part in PROJECT_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(
+                src, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+            )
+        elif src.exists():
+            (dest / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def run_snakemake(project: Path, *args: str, check: bool = False) -> subprocess.CompletedProcess:
+    """Run the pipeline in `project` with this interpreter's snakemake; return the finished process."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `python -m figtrace ARGS` in `project`, the way a user types it."""
+    return subprocess.run(
+        [sys.executable, "-m", "figtrace", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the project's inputs and code, with no outputs yet."""
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project on which the whole pipeline has run once (shared, read-only)."""
+    dest = copy_project(tmp_path_factory.mktemp("built") / "project")
+    run_snakemake(dest, check=True)
+    return dest

@@ -1,0 +1,289 @@
+"""Source documents: pinned bytes, valid sidecars, and the errors a user sees when they are not."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, SEEDS, run_cli, run_snakemake
+from figtrace.documents import add_document, date_precision, load_catalogue
+from figtrace.errors import FigtraceError
+
+RAW = ROOT / "data" / "raw"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_raw_documents_are_the_seeds_byte_for_byte():
+    docs = load_catalogue(RAW)
+    assert len(docs) == 5
+    seeds = {sha(p): p.name for p in SEEDS.iterdir()} if SEEDS.is_dir() else {}
+    for doc in docs:
+        assert sha(doc.path) == doc.sha256
+        if seeds:
+            assert seeds.get(doc.sha256) == doc.meta["source_filename"]
+    if seeds:
+        assert {d.sha256 for d in docs} == set(seeds)
+
+
+def test_unstated_fields_are_null_with_a_note():
+    for doc in load_catalogue(RAW):
+        for name in ("title", "publisher", "url", "date_published"):
+            if doc.meta[name] is None:
+                note = doc.meta["date_note" if name == "date_published" else f"{name}_note"]
+                assert note.strip()
+        if doc.date_published is None:
+            assert doc.date_precision == "unknown"
+
+
+def test_the_one_stated_date_keeps_its_day_precision():
+    docs = {d.doc_id: d for d in load_catalogue(RAW)}
+    doc = docs["missing-from-care-national-disgrace"]
+    assert (doc.date_published, doc.date_precision) == ("2016-11-15", "day")
+    assert "15 November 2016" in doc.text()
+
+
+@pytest.mark.parametrize(
+    ("value", "precision"),
+    [("2016", "year"), ("2016-11", "month"), ("2016-11-15", "day"), (None, "unknown")],
+)
+def test_date_precision(value, precision):
+    assert date_precision(value) == precision
+
+
+@pytest.mark.parametrize("value", ["15/11/2016", "2016-13", "2016-02-30", "16"])
+def test_date_precision_rejects_bad_dates(value):
+    with pytest.raises(FigtraceError, match="--date"):
+        date_precision(value)
+
+
+def test_pipeline_writes_documents_table_with_seed_hashes(built_project):
+    table = pd.read_parquet(built_project / "data/processed/documents.parquet")
+    required = {
+        "doc_id",
+        "sha256",
+        "title",
+        "publisher",
+        "date_published",
+        "url",
+        "path",
+        "media_type",
+        "n_chars",
+    }
+    assert required <= set(table.columns)
+    assert list(table.doc_id) == sorted(table.doc_id)
+    for row in table.itertuples():
+        raw = built_project / row.path
+        assert sha(raw) == row.sha256
+        assert row.n_chars == len(raw.read_text("utf-8"))
+    if SEEDS.is_dir():
+        assert set(table.sha256) == {sha(p) for p in SEEDS.iterdir()}
+
+
+def test_second_run_does_no_work(built_project):
+    proc = run_snakemake(built_project, "--dry-run")
+    assert proc.returncode == 0
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+# --- bad inputs: each stops the run with one message naming the file and the fault -------------
+
+DOC = "merseyside-before-the-harm"
+
+
+def _edit_sidecar(project: Path, doc_id: str, **changes) -> Path:
+    path = project / "data/raw/documents" / f"{doc_id}.yaml"
+    meta = yaml.safe_load(path.read_text("utf-8"))
+    for key, value in changes.items():
+        if value is KeyError:
+            meta.pop(key)
+        else:
+            meta[key] = value
+    path.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), "utf-8")
+    return path
+
+
+def _changed_byte(project: Path) -> str:
+    raw = project / f"data/raw/documents/{DOC}.txt"
+    data = bytearray(raw.read_bytes())
+    data[100] = ord("X") if data[100] != ord("X") else ord("Y")
+    raw.write_bytes(bytes(data))
+    return (
+        f"data/raw/documents/{DOC}.txt: sha256 is {hashlib.sha256(data).hexdigest()}, but "
+        f"{DOC}.yaml pins 48f757be6b3910356c42358ad012dad3d0840c837de716d471aa9aeadb94745d: "
+        "the raw bytes changed."
+    )
+
+
+def _missing_field(project: Path) -> str:
+    _edit_sidecar(project, DOC, title=KeyError)
+    return (
+        f"data/raw/documents/{DOC}.yaml: does not match the document schema "
+        "(src/figtrace/schemas/document.schema.json):\n  - (top level): 'title' is a required property"
+    )
+
+
+def _duplicate_id(project: Path) -> str:
+    other = project / "data/raw/documents/copy.yaml"
+    meta = yaml.safe_load((project / f"data/raw/documents/{DOC}.yaml").read_text("utf-8"))
+    other.write_text(yaml.safe_dump(meta), "utf-8")
+    return (
+        "data/raw/documents/merseyside-before-the-harm.yaml: duplicate doc_id "
+        "'merseyside-before-the-harm', already used by data/raw/documents/copy.yaml."
+    )
+
+
+def _duplicate_id_field(project: Path) -> str:
+    folder = project / "data/raw/documents"
+    (folder / "dupe-doc.txt").write_bytes((folder / f"{DOC}.txt").read_bytes() + b" ")
+    meta = yaml.safe_load((folder / f"{DOC}.yaml").read_text("utf-8"))
+    meta.update(doc_id="dupe-doc", path=f"{DOC}.txt")
+    (folder / "dupe-doc.yaml").write_text(yaml.safe_dump(meta), "utf-8")
+    return "data/raw/documents/merseyside-before-the-harm.yaml: duplicate path"
+
+
+def _not_utf8(project: Path) -> str:
+    raw = project / f"data/raw/documents/{DOC}.txt"
+    data = raw.read_bytes().replace("’".encode(), "’".encode("cp1252"), 1)
+    raw.write_bytes(data)
+    _edit_sidecar(project, DOC, sha256=hashlib.sha256(data).hexdigest())
+    return f"data/raw/documents/{DOC}.txt: not valid UTF-8 (invalid start byte at byte"
+
+
+def _empty(project: Path) -> str:
+    (project / f"data/raw/documents/{DOC}.txt").write_bytes(b"")
+    return f"data/raw/documents/{DOC}.txt: the file is empty; a source document must have text."
+
+
+BAD_INPUTS = {
+    "changed byte": _changed_byte,
+    "missing field": _missing_field,
+    "duplicate doc_id": _duplicate_id,
+    "two sidecars, one raw file": _duplicate_id_field,
+    "non-UTF-8 text": _not_utf8,
+    "empty file": _empty,
+}
+
+
+@pytest.mark.parametrize("fault", BAD_INPUTS)
+def test_bad_input_stops_verify_with_a_clear_message(project, fault):
+    expected = BAD_INPUTS[fault](project)
+    proc = run_cli(project, "verify", "--out", "data/processed/documents.parquet")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: ")
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (project / "data/processed/documents.parquet").exists()
+
+
+@pytest.mark.parametrize("fault", ["changed byte", "missing field", "non-UTF-8 text", "empty file"])
+def test_failed_run_leaves_earlier_outputs_intact(project, fault):
+    run_snakemake(project, check=True)
+    table = project / "data/processed/documents.parquet"
+    before = table.read_bytes()
+    expected = BAD_INPUTS[fault](project)
+    proc = run_snakemake(project)
+    assert proc.returncode != 0
+    assert "source documents failed verification" in proc.stderr
+    assert expected.splitlines()[0] in proc.stderr
+    assert table.read_bytes() == before
+    assert not list((project / "data/processed").glob(".*.tmp"))
+
+
+# --- adding a document ----------------------------------------------------------------------------
+
+
+def test_add_copies_bytes_and_the_pipeline_picks_it_up(project, tmp_path):
+    source = tmp_path / "new article.txt"
+    source.write_bytes(
+        "Over 1,200 children were referred in 2019.\r\nA line with “quotes”.\n".encode()
+    )
+    proc = run_cli(
+        project,
+        "add",
+        str(source),
+        "--title",
+        "A new article",
+        "--publisher",
+        "Example",
+        "--date",
+        "2019-05",
+        "--url",
+        "https://example.org/a",
+        "--id",
+        "new-article",
+    )
+    assert proc.returncode == 0, proc.stderr
+    raw = project / "data/raw/documents/new-article.txt"
+    assert raw.read_bytes() == source.read_bytes()
+    meta = yaml.safe_load((project / "data/raw/documents/new-article.yaml").read_text("utf-8"))
+    assert meta["sha256"] == sha(source)
+    assert (meta["date_published"], meta["date_precision"]) == ("2019-05", "month")
+    run_snakemake(project, check=True)
+    table = pd.read_parquet(project / "data/processed/documents.parquet")
+    assert "new-article" in set(table.doc_id)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--id", "merseyside-before-the-harm"],
+            "--id 'merseyside-before-the-harm': already used by",
+        ),
+        (["--id", "../escape"], "--id '../escape': a doc_id is 3 to 64 lower-case letters"),
+        (["--id", "sub/dir"], "--id 'sub/dir': a doc_id is 3 to 64 lower-case letters"),
+        (["--date", "11/09/2018"], "--date '11/09/2018': use YYYY, YYYY-MM or YYYY-MM-DD"),
+        (["--url", "javascript:alert(1)"], "url: 'javascript:alert(1)' does not match"),
+    ],
+)
+def test_add_refuses_bad_options(project, tmp_path, args, message):
+    source = tmp_path / "doc.txt"
+    source.write_text("Some 12 children.", "utf-8")
+    before = sorted(p.name for p in (project / "data/raw/documents").iterdir())
+    proc = run_cli(project, "add", str(source), "--title", "Test doc", *args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert sorted(p.name for p in (project / "data/raw/documents").iterdir()) == before
+
+
+def test_add_refuses_the_same_bytes_twice(project):
+    existing = project / "data/raw/documents/merseyside-before-the-harm.txt"
+    proc = run_cli(project, "add", str(existing), "--title", "Again", "--id", "again")
+    assert proc.returncode == 2
+    assert (
+        "the same bytes are already in the catalogue as 'merseyside-before-the-harm'" in proc.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"), [(b"", "the file is empty"), (b"caf\xe9", "not valid UTF-8")]
+)
+def test_add_refuses_empty_or_non_utf8(project, tmp_path, content, message):
+    source = tmp_path / "bad.txt"
+    source.write_bytes(content)
+    proc = run_cli(project, "add", str(source), "--title", "Bad")
+    assert proc.returncode == 2
+    assert message in proc.stderr
+
+
+def test_add_rolls_back_when_the_registry_rejects_a_report(project, tmp_path):
+    source = tmp_path / "doc.txt"
+    source.write_text("Some 12 children.", "utf-8")
+    with pytest.raises(FigtraceError, match="--report no-such-report"):
+        add_document(
+            source,
+            project / "data/raw",
+            title="T",
+            publisher=None,
+            date_published=None,
+            doc_id="rollback",
+            reports_cited=("no-such-report",),
+        )
+    assert not list((project / "data/raw/documents").glob("rollback*"))

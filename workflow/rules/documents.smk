@@ -1,0 +1,18 @@
+# Stage 1: verify the raw documents against their pinned hashes and write the catalogue.
+
+
+rule verify_documents:
+    input:
+        raw=RAW_FILES,
+        sidecars=SIDECARS,
+        reports=f"{RAW}/reports.yaml",
+    output:
+        f"{PROCESSED}/documents.parquet",
+    log:
+        "logs/verify_documents.log",
+    conda:
+        ENV
+    params:
+        raw=lambda w, input: Path(input.reports).parent,
+    shell:
+        "python -m figtrace verify --raw {params.raw} --out {output} > {log} 2>&1"
