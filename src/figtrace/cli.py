@@ -91,3 +91,49 @@ def add(
     )
     click.echo(f"added {doc.doc_id}: {doc.path} (sha256 {doc.sha256})")
     click.echo(f"sidecar: {doc.sidecar}; run the pipeline (make all) to pick it up.")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "executed",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the executed .ipynb.",
+)
+@click.option(
+    "--html",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the executed notebook as HTML.",
+)
+@click.option(
+    "-p",
+    "--parameter",
+    "parameters",
+    type=(str, str),
+    multiple=True,
+    help="NAME VALUE for the cell tagged `parameters` (repeatable; VALUE is YAML).",
+)
+@click.option(
+    "--failed-copy",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to keep the executed copy if a cell fails.",
+)
+def notebook(
+    source: Path,
+    executed: Path,
+    html: Path,
+    parameters: tuple[tuple[str, str], ...],
+    failed_copy: Path | None,
+) -> None:
+    """Execute a notebook with parameters and render it to HTML (a failing cell fails)."""
+    import yaml
+
+    from figtrace.notebooks import execute
+
+    values = {name: yaml.safe_load(value) for name, value in parameters}
+    execute(source, executed, html, values, cwd=Path.cwd(), failed_copy=failed_copy)
+    click.echo(f"executed {source} -> {executed}, {html}")
