@@ -48,10 +48,14 @@ def run_snakemake(project: Path, *args: str, check: bool = False) -> subprocess.
 
 
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run `python -m figtrace ARGS` in `project`, the way a user types it."""
+    """Run `python -m figtrace ARGS` in `project`, the way a user types it (its own src/)."""
+    env = dict(os.environ)
+    src = project / "src" if (project / "src").is_dir() else ROOT / "src"
+    env["PYTHONPATH"] = str(src) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run(
         [sys.executable, "-m", "figtrace", *args],
         cwd=project,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
