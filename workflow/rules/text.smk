@@ -6,6 +6,7 @@ rule text:
     input:
         raw=RAW_FILES,
         sidecars=SIDECARS,
+        reports=f"{RAW}/reports.yaml",
         documents=f"{PROCESSED}/documents.parquet",
     output:
         text=f"{PROCESSED}/text.parquet",
@@ -16,7 +17,7 @@ rule text:
     conda:
         ENV
     params:
-        raw=RAW,
+        raw=lambda w, input: Path(input.reports).parent,
     shell:
         "python -m figtrace text --raw {params.raw} --text {output.text} "
         "--map {output.textmap} --furniture {output.furniture} > {log} 2>&1"
