@@ -82,8 +82,12 @@ def _lines(c: canvas.Canvas, x: float, y: float, lines: list[str], size: float =
     return y
 
 
-def build_report_pdf(path: Path, *, encrypt: str | None = None) -> Path:
-    """Write the three-page, partly two-column report PDF to `path`."""
+def build_report_pdf(path: Path, *, encrypt: str | None = None, right_first: bool = False) -> Path:
+    """Write the three-page, partly two-column report PDF to `path`.
+
+    `right_first` draws each right column before its left column, so the content stream's
+    order differs from the reading order (as in many real PDFs); the pages look the same.
+    """
     c = canvas.Canvas(str(path), pagesize=A4, invariant=1, encrypt=encrypt)
     c.setTitle(TITLE)
     c.setAuthor("Example Trust")
@@ -102,19 +106,22 @@ def build_report_pdf(path: Path, *, encrypt: str | None = None) -> Path:
     # page 2: two columns, a superscript footnote marker, a footnote
     _furniture(c, 2)
     top = HEIGHT - 100
+    if right_first:
+        _lines(c, RIGHT_COL, top, PAGE2_RIGHT)
     y = _lines(c, LEFT, top, PAGE2_LEFT)
     text, marker = PAGE2_LEFT_MARKED
     c.setFont(_font(), 10)
     c.drawString(LEFT, y, text)
     c.setFont(_font(), 6)
     c.drawString(LEFT + pdfmetrics.stringWidth(text, _font(), 10), y + 4, marker)
-    _lines(c, RIGHT_COL, top, PAGE2_RIGHT)
+    if not right_first:
+        _lines(c, RIGHT_COL, top, PAGE2_RIGHT)
     _lines(c, LEFT, 80, [FOOTNOTE], size=7)
     c.showPage()
     # page 3: two columns, the known statistic in the right column
     _furniture(c, 3)
-    _lines(c, LEFT, top, PAGE3_LEFT)
-    _lines(c, RIGHT_COL, top, PAGE3_RIGHT)
+    for x, lines in sorted([(LEFT, PAGE3_LEFT), (RIGHT_COL, PAGE3_RIGHT)], reverse=right_first):
+        _lines(c, x, top, lines)
     c.showPage()
     c.save()
     return path

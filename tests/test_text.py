@@ -92,6 +92,16 @@ def test_two_column_pages_read_left_column_then_right(report):
     assert max(left) < min(right)
 
 
+def test_reading_order_does_not_depend_on_the_content_stream(tmp_path, report_pdf, report):
+    shuffled = sf.build_report_pdf(tmp_path / "right-first.pdf", right_first=True)
+    assert shuffled.read_bytes() != report_pdf.read_bytes()
+    assert canonical_text(shuffled, PDF).text == report.text
+    # pdfplumber's text-flow mode follows the stream, so it reads the right column first
+    with pdfplumber.open(shuffled) as pdf:
+        flow = pdf.pages[1].extract_text(use_text_flow=True)
+    assert flow.index(sf.PAGE2_RIGHT[0]) < flow.index(sf.PAGE2_LEFT[0])
+
+
 def test_pdfplumber_alone_interleaves_columns_and_glues_markers(report_pdf):
     # The reason figtrace orders words itself: the library's plain extraction mixes columns.
     with pdfplumber.open(report_pdf) as pdf:

@@ -307,21 +307,23 @@ def _page_words(page) -> list[_Word]:
     """pdfplumber words (ligatures expanded; a change of font size splits a word), markers apart."""
     raw = page.extract_words(extra_attrs=["size"], expand_ligatures=True, use_text_flow=False)
     words = [_Word(w["text"], w["x0"], w["top"], w["x1"], w["bottom"], w["size"], []) for w in raw]
+    biggest = max((w.size for w in words), default=0)
+    small = {id(w) for w in words if w.text.isdigit() and w.size <= 0.8 * biggest}
     keep: list[_Word] = []
     for word in words:
-        host = next(
-            (
-                v
-                for v in words
-                if v is not word
-                and word.size <= 0.8 * v.size
-                and abs(word.x0 - v.x1) < 1.5
-                and v.top - 1 <= word.top
-                and word.bottom < v.bottom - 0.2 * v.size
-                and word.text.isdigit()
-            ),
-            None,
-        )
+        host = None
+        if id(word) in small:  # a raised, smaller number right after a word: a footnote marker
+            host = next(
+                (
+                    v
+                    for v in words
+                    if word.size <= 0.8 * v.size
+                    and abs(word.x0 - v.x1) < 1.5
+                    and v.top - 1 <= word.top
+                    and word.bottom < v.bottom - 0.2 * v.size
+                ),
+                None,
+            )
         if host is not None:
             host.markers.append(word)
         else:
