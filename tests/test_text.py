@@ -438,6 +438,16 @@ def test_verification_refuses_bad_files_and_writes_nothing(project, tmp_path, fa
     assert not out.exists()
 
 
+def test_pdf_with_only_an_owner_password_is_read(tmp_path, report):
+    # Copy restrictions with an empty user password: any viewer opens it, and so does figtrace.
+    from reportlab.lib.pdfencrypt import StandardEncryption
+
+    lock = StandardEncryption("", ownerPassword="owner", canCopy=0)
+    path = sf.build_report_pdf(tmp_path / "restricted.pdf", encrypt=lock)
+    assert b"/Encrypt" in path.read_bytes()
+    assert canonical_text(path, PDF).text == report.text
+
+
 def test_sniff_reads_magic_bytes():
     assert sniff(b"\n%PDF-1.7\n") == PDF
     assert sniff(b"\xef\xbb\xbf  <!doctype HTML><p>") == HTML
