@@ -1,7 +1,8 @@
 """Source files the tests build themselves: a report PDF, a saved news page, and broken variants.
 
 The PDF is shaped like a real charity report: running header and footer with page numbers on
-every page, a one-column first page with a table, two-column pages after it, hyphenated line
+every page, a one-column first page with a table, two-column pages after it (the last
+opening with a full-width paragraph), hyphenated line
 ends, ligature glyphs (the ﬁ and ﬂ of Bitstream Vera, shipped with reportlab), a superscript
 footnote marker right after a full stop, and a known statistic on page 3.
 """
@@ -54,6 +55,20 @@ PAGE3_LEFT = [
     "summary of what the police told us",
     "about the children they found again.",
 ]
+PAGE4_INTRO = [
+    "Recommendations. This page opens with a paragraph that runs across the whole width of the",
+    "page, above two columns, the way a chapter opening often does in a printed report.",
+]
+PAGE4_LEFT = [
+    "First, every trafficked child should",
+    "have an independent guardian from",
+    "the day they are identified.",
+]
+PAGE4_RIGHT = [
+    "Second, local authorities should",
+    "share return interviews with the",
+    "police within 72 hours.",
+]
 PAGE3_RIGHT = [
     "The figures are stark.",
     STATISTIC,
@@ -83,7 +98,7 @@ def _lines(c: canvas.Canvas, x: float, y: float, lines: list[str], size: float =
 
 
 def build_report_pdf(path: Path, *, encrypt: str | None = None, right_first: bool = False) -> Path:
-    """Write the three-page, partly two-column report PDF to `path`.
+    """Write the four-page, partly two-column report PDF to `path`.
 
     `right_first` draws each right column before its left column, so the content stream's
     order differs from the reading order (as in many real PDFs); the pages look the same.
@@ -122,6 +137,12 @@ def build_report_pdf(path: Path, *, encrypt: str | None = None, right_first: boo
     _furniture(c, 3)
     for x, lines in sorted([(LEFT, PAGE3_LEFT), (RIGHT_COL, PAGE3_RIGHT)], reverse=right_first):
         _lines(c, x, top, lines)
+    c.showPage()
+    # page 4: a full-width opening paragraph above two columns
+    _furniture(c, 4)
+    y = _lines(c, LEFT, top, PAGE4_INTRO) - 10
+    for x, lines in sorted([(LEFT, PAGE4_LEFT), (RIGHT_COL, PAGE4_RIGHT)], reverse=right_first):
+        _lines(c, x, y, lines)
     c.showPage()
     c.save()
     return path

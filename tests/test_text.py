@@ -75,7 +75,7 @@ def test_plain_text_is_the_file_itself():
 
 
 def test_pdf_has_one_text_per_page_with_every_word_on_its_page(report):
-    assert len(pages(report)) == 3
+    assert len(pages(report)) == 4
     for span in report.spans:
         word = report.text[span.start : span.end]
         assert word and not re.search(r"\s", word)
@@ -90,6 +90,12 @@ def test_two_column_pages_read_left_column_then_right(report):
     right = [page2.index(line) for line in sf.PAGE2_RIGHT]
     assert left == sorted(left) and right == sorted(right)
     assert max(left) < min(right)
+
+
+def test_full_width_paragraph_above_two_columns_comes_first(report):
+    page4 = pages(report)[3]
+    order = [page4.index(line) for line in [*sf.PAGE4_INTRO, *sf.PAGE4_LEFT, *sf.PAGE4_RIGHT]]
+    assert order == sorted(order)
 
 
 def test_reading_order_does_not_depend_on_the_content_stream(tmp_path, report_pdf, report):
@@ -130,9 +136,9 @@ def test_running_headers_footers_and_page_numbers_are_furniture(report):
         assert page_text.startswith(sf.HEADER)
         assert page_text.endswith(f"{sf.FOOTER}\t{number}")
     headers = [f for f in report.furniture if f.reason == "running header"]
-    assert [report.text[f.start : f.end] for f in headers] == [sf.HEADER] * 3
+    assert [report.text[f.start : f.end] for f in headers] == [sf.HEADER] * 4
     footers = [f for f in report.furniture if f.reason.startswith("running footer")]
-    assert len(footers) == 3
+    assert len(footers) == 4
     assert all(f.reason == "running footer and page number" for f in footers)
     assert not reasons(report, sf.STATISTIC)
     assert not reasons(report, "Heading back to harm\n")  # the title is not the header

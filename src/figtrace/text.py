@@ -404,10 +404,12 @@ def _gutter(page, lines: list[_Line]) -> float | None:
     for seg in segs:
         for x in range(max(lo, int(seg[0].x0)), min(hi, int(seg[-1].x1) + 1)):
             cover[x - lo] += 1
-    allowed = len(segs) // 10  # a few full-width lines (a title, a wide table) may cross it
+    fewest = min(cover)
+    if fewest > len(segs) // 4:  # a few full-width lines (a title, an intro) may cross it
+        return None
     best, best_len, run_start = None, 0, None
-    for i, count in enumerate([*cover, allowed + 1]):
-        if count <= allowed:
+    for i, count in enumerate([*cover, fewest + 1]):
+        if count == fewest:
             run_start = i if run_start is None else run_start
             continue
         if run_start is not None and i - run_start > best_len:
@@ -446,7 +448,7 @@ def _reading_order(page, lines: list[_Line]) -> list[_Line]:
     left: list[_Line] = []
     right: list[_Line] = []
     for line in body:
-        if any(w.x0 < gutter < w.x1 for w in line.words):
+        if any(seg[0].x0 < gutter < seg[-1].x1 for seg in _segments(line)):
             ordered += left + right + [line]
             left, right = [], []
             continue
