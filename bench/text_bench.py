@@ -36,13 +36,18 @@ def plain_pdf(path: Path) -> str:
         return "\f".join(page.extract_text() for page in pdf.pages)
 
 
+def pages(path: Path) -> int:
+    with pdfplumber.open(path) as pdf:
+        return len(pdf.pages)
+
+
 def main(repeats: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         pdf = source_files.build_report_pdf(Path(tmp) / "report.pdf")
         html = Path(tmp) / "news.html"
         html.write_text(source_files.news_page(), "utf-8")
         rows = [
-            ("pdf, 3 pages", lambda: canonical_text(pdf, "application/pdf"),
+            (f"pdf, {pages(pdf)} pages", lambda: canonical_text(pdf, "application/pdf"),
              lambda: plain_pdf(pdf)),
             ("html news page", lambda: canonical_text(html, "text/html"),
              lambda: BeautifulSoup(html.read_bytes(), "lxml").get_text()),
