@@ -13,9 +13,13 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/documents.smk"
+include: "workflow/rules/text.smk"
 
 
 rule all:
     default_target: True
     input:
         f"{PROCESSED}/documents.parquet",
+        f"{PROCESSED}/text.parquet",
+        f"{PROCESSED}/textmap.parquet",
+        f"{PROCESSED}/furniture.parquet",

@@ -47,7 +47,11 @@ def verify(raw_dir: Path, out: Path) -> None:
 
 @main.command()
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--title", required=True, help="The document's own headline or title.")
+@click.option(
+    "--title",
+    default=None,
+    help="The document's own headline (default for HTML/PDF: the title the file states).",
+)
 @click.option(
     "--publisher", default=None, help="Who published it; leave out if the document does not say."
 )
@@ -66,7 +70,7 @@ def verify(raw_dir: Path, out: Path) -> None:
 @click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
 def add(
     path: Path,
-    title: str,
+    title: str | None,
     publisher: str | None,
     date_published: str | None,
     url: str | None,
@@ -91,6 +95,21 @@ def add(
     )
     click.echo(f"added {doc.doc_id}: {doc.path} (sha256 {doc.sha256})")
     click.echo(f"sidecar: {doc.sidecar}; run the pipeline (make all) to pick it up.")
+
+
+@main.command()
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option("--text", "text_out", type=click.Path(path_type=Path), required=True)
+@click.option("--map", "map_out", type=click.Path(path_type=Path), required=True)
+@click.option("--furniture", "furniture_out", type=click.Path(path_type=Path), required=True)
+def text(raw_dir: Path, text_out: Path, map_out: Path, furniture_out: Path) -> None:
+    """Write each document's canonical text, its source map (page/box/element) and furniture."""
+    from figtrace.text import write_text_tables
+
+    frame = write_text_tables(raw_dir, text_out, map_out, furniture_out)
+    click.echo(
+        f"canonical text of {len(frame)} documents -> {text_out}, {map_out}, {furniture_out}"
+    )
 
 
 @main.command()

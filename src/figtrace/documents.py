@@ -21,9 +21,17 @@ import yaml
 from figtrace import outputs
 from figtrace.errors import FigtraceError
 from figtrace.registries import load_reports, load_yaml, validate
+from figtrace.text import (
+    CanonicalText,
+    cached_canonical_text,
+    canonical_text,
+    check_document,
+    decode_utf8,
+    document_metadata,
+    media_type_for,
+)
 
 SIDECAR_SUFFIX = ".yaml"
-MEDIA_TYPES = {".txt": "text/plain"}
 SIDECAR_ORDER = [
     "doc_id", "path", "source_filename", "sha256", "media_type", "language",
     "title", "title_note", "publisher", "publisher_note", "author",
@@ -53,7 +61,11 @@ class Document:
 
     def text(self) -> str:
         """The document's canonical text: for plain text, the UTF-8-decoded raw file exactly."""
-        return decode_text(self.path, self.path.read_bytes())
+        return self.canonical().text
+
+    def canonical(self) -> CanonicalText:
+        """The canonical text with its map back to pages, boxes or elements (figtrace.text)."""
+        return cached_canonical_text(str(self.path), self.media_type, self.sha256)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -63,13 +75,7 @@ def sha256_bytes(data: bytes) -> str:
 
 def decode_text(path: Path, data: bytes) -> str:
     """Decode raw bytes as UTF-8, strictly; the error names the byte offset and the fix."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FigtraceError(
-            f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start}). "
-            "Re-save the document as UTF-8 and add it again with `python -m figtrace add`."
-        ) from None
+    return decode_utf8(path, data)
 
 
 def documents_dir(raw_dir: Path) -> Path:
@@ -104,8 +110,7 @@ def _load_document(sidecar: Path, check_bytes: bool) -> Document:
                 "(e.g. `git checkout -- " + str(raw) + "`), or add the new version as a new "
                 "document with `python -m figtrace add`."
             )
-        if meta["media_type"] == "text/plain":
-            decode_text(raw, data)
+        check_document(raw, meta["media_type"], data)
     return Document(
         doc_id=meta["doc_id"],
         path=raw,
@@ -182,7 +187,7 @@ def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFr
     """One row per document, ordered by doc_id; `path` is relative to `root` when given."""
     rows = []
     for doc in sorted(docs, key=lambda d: d.doc_id):
-        data = doc.path.read_bytes()
+        n_bytes = doc.path.stat().st_size
         path = doc.path.relative_to(root) if root else doc.path
         rows.append(
             {
@@ -198,8 +203,8 @@ def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFr
                 "media_type": doc.media_type,
                 "language": doc.language,
                 "reports_cited": ";".join(doc.reports_cited),
-                "n_chars": len(decode_text(doc.path, data)),
-                "n_bytes": len(data),
+                "n_chars": len(doc.text()),
+                "n_bytes": n_bytes,
             }
         )
     frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
@@ -243,7 +248,7 @@ def add_document(
     source: Path,
     raw_dir: Path,
     *,
-    title: str,
+    title: str | None,
     publisher: str | None,
     date_published: str | None,
     url: str | None = None,
@@ -254,18 +259,34 @@ def add_document(
 ) -> Document:
     """Copy `source` into `data/raw/documents/` byte for byte and write its sidecar.
 
-    Refuses a file whose bytes or id are already in the catalogue, and an id or name that
-    would escape `data/raw/`. Nothing is left behind if any step fails.
+    For HTML and PDF, what the file states about itself (title, publisher, author, date,
+    canonical URL) fills the fields not given, each with a note naming where it came from.
+    Refuses a file whose bytes or id are already in the catalogue, a file whose content is not
+    what its extension says or whose text cannot be read, and an id or name that would escape
+    `data/raw/`. Nothing is left behind if any step fails.
     """
     source = Path(source)
     raw_dir = Path(raw_dir)
     if not source.is_file():
         raise FigtraceError(f"{source}: no such file.")
     suffix = source.suffix.lower()
-    if suffix not in MEDIA_TYPES:
+    media_type = media_type_for(source)
+    data = source.read_bytes()
+    if not data:
+        raise FigtraceError(f"{source}: the file is empty; a source document must have text.")
+    check_document(source, media_type, data)
+    canonical_text(source, media_type)  # reads the whole text now: no text layer, bad encoding
+    stated = document_metadata(source, media_type)
+    notes: dict[str, str] = {}
+    given = {"title": title, "publisher": publisher, "date_published": date_published, "url": url}
+    for name, value in given.items():
+        if value is None and name in stated:
+            given[name] = stated[name]
+            notes[_NOTE[name]] = f"From the document's own {stated[name + '_source']}."
+    title, publisher, date_published, url = given.values()
+    if title is None:
         raise FigtraceError(
-            f"{source}: unsupported file type {suffix or '(none)'}; supported: "
-            + ", ".join(sorted(MEDIA_TYPES))
+            f"{source}: the document states no title of its own; pass --title with its headline."
         )
     derived = "" if doc_id else " (derived from --title; pass --id to choose one)"
     doc_id = doc_id or slugify(title)
@@ -274,11 +295,6 @@ def add_document(
             f"--id {doc_id!r}{derived}: a doc_id is 3 to 64 lower-case letters, digits and hyphens "
             "(no slashes, dots or spaces), so that it cannot point outside data/raw/."
         )
-    data = source.read_bytes()
-    if not data:
-        raise FigtraceError(f"{source}: the file is empty; a source document must have text.")
-    if MEDIA_TYPES[suffix] == "text/plain":
-        decode_text(source, data)
     digest = sha256_bytes(data)
     existing = load_catalogue(raw_dir)
     for doc in existing:
@@ -304,7 +320,7 @@ def add_document(
         "path": target.name,
         "source_filename": source.name,
         "sha256": digest,
-        "media_type": MEDIA_TYPES[suffix],
+        "media_type": media_type,
         "language": language,
         "title": title,
         "publisher": publisher,
@@ -313,7 +329,10 @@ def add_document(
         "url": url,
         "date_accessed": date_accessed or date.today().isoformat(),
         "reports_cited": list(reports_cited),
+        **notes,
     }
+    if "author" in stated:
+        meta["author"] = stated["author"]
     if publisher is None:
         meta["publisher_note"] = "Not given when the document was added."
     if date_published is None:
@@ -333,6 +352,10 @@ def add_document(
         sidecar.unlink(missing_ok=True)
         raise
     return _load_document(sidecar, check_bytes=True)
+
+
+_NOTE = {"title": "title_note", "publisher": "publisher_note", "date_published": "date_note",
+         "url": "url_note"}  # fmt: skip
 
 
 def dump_sidecar(meta: dict[str, Any]) -> str:

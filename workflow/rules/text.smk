@@ -1,0 +1,23 @@
+# Stage 2: every document's canonical text, the map from its offsets back to pages, boxes or
+# HTML elements, and the page furniture (running headers, page numbers, share bars) in it.
+
+
+rule text:
+    input:
+        raw=RAW_FILES,
+        sidecars=SIDECARS,
+        reports=f"{RAW}/reports.yaml",
+        documents=f"{PROCESSED}/documents.parquet",
+    output:
+        text=f"{PROCESSED}/text.parquet",
+        textmap=f"{PROCESSED}/textmap.parquet",
+        furniture=f"{PROCESSED}/furniture.parquet",
+    log:
+        "logs/text.log",
+    conda:
+        ENV
+    params:
+        raw=lambda w, input: Path(input.reports).parent,
+    shell:
+        "python -m figtrace text --raw {params.raw} --text {output.text} "
+        "--map {output.textmap} --furniture {output.furniture} > {log} 2>&1"
