@@ -13,9 +13,12 @@ import bisect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from figtrace.errors import FigtraceError
 
 if TYPE_CHECKING:
     from figtrace.documents import Document
@@ -256,7 +259,9 @@ def _time(m: re.Match[str], text: str):
     rf"(?:every{_SP}+)?(?:(?:{_DIGITS})(?![0-9])|(?:{_WORDNUM})\b)"
 )
 def _ratio(m: re.Match[str], text: str):
-    parts = re.split(r"(?i)[ \u00a0-](?:in|out\s+of)[ \u00a0-](?:every\s+)?", m.group(0), maxsplit=1)
+    parts = re.split(
+        r"(?i)[ \u00a0-](?:in|out\s+of)[ \u00a0-](?:every\s+)?", m.group(0), maxsplit=1
+    )
     if len(parts) != 2 or re.search(r"(?i)out\s+of", m.group(0)):
         return None  # "X out of Y" is two counts
     a, b = parse_number(parts[0]), parse_number(parts[1])
@@ -308,7 +313,9 @@ def _fraction(m: re.Match[str], text: str):
         whole = parse_number(" ".join(words[:-3]))
         return (None if whole is None else whole + 0.5), "count", None, None
     denom = DENOMINATORS.get(words[-1])
-    numer = 1.0 if len(words) == 1 or words[0] in ("a", "an") else parse_number(" ".join(words[:-1]))
+    numer = (
+        1.0 if len(words) == 1 or words[0] in ("a", "an") else parse_number(" ".join(words[:-1]))
+    )
     if denom is None or numer is None:
         return None
     if words[-1] in ORDINALS and not (
@@ -331,7 +338,7 @@ def _multiplier(m: re.Match[str], text: str):
             return value, "multiplier", None, None
     num = re.match(rf"(?i){_DIGITS}|{_WORDNUM}", s.replace("-fold", " ").replace("fold", " "))
     value = parse_number(num.group(0)) if num else None
-    return (None if value is None else (value, "multiplier", None, None))
+    return None if value is None else (value, "multiplier", None, None)
 
 
 @_rule(rf"\b(?:{_ORD}|[0-9]+(?:st|nd|rd|th))(?:[- ](?:{SUPERLATIVE}))?\b")
@@ -379,7 +386,10 @@ def _glued_name(m: re.Match[str], text: str):
 )
 def _number(m: re.Match[str], text: str):
     s = m.group(0)
-    dur = re.search(r"(?i)\s+(years?|months?|weeks?|days?|hours?|minutes?|mins?|seconds?|decades?|centuries)$", s)
+    dur = re.search(
+        r"(?i)\s+(years?|months?|weeks?|days?|hours?|minutes?|mins?|seconds?|decades?|centuries)$",
+        s,
+    )
     num_text = s[: dur.start()] if dur else s
     value = parse_number(num_text)
     if value is None or num_text.lower() == "a":
@@ -388,7 +398,11 @@ def _number(m: re.Match[str], text: str):
         unit = dur.group(1).lower()
         unit = "minutes" if unit.startswith("min") else unit.rstrip("s") + "s"
         before = text[max(0, m.start() - 20) : m.start()].lower()
-        role = "date" if re.search(r"\b(last|past|previous|next|coming|first|recent)\s+$", before) else None
+        role = (
+            "date"
+            if re.search(r"\b(last|past|previous|next|coming|first|recent)\s+$", before)
+            else None
+        )
         return value, "duration", unit, role
     if re.fullmatch(r"(?:1[89]|20)[0-9]{2}", num_text) and _looks_like_year(m, text):
         return value, "year", None, "date"
@@ -499,7 +513,9 @@ def _in_proper_name(text: str, m_start: int, m_end: int) -> bool:
     return second is not None
 
 
-_ONE_OK = _c(r"\b(?:just|only|exactly|at\s+least|more\s+than|fewer\s+than|less\s+than|over|under)\s+$")
+_ONE_OK = _c(
+    r"\b(?:just|only|exactly|at\s+least|more\s+than|fewer\s+than|less\s+than|over|under)\s+$"
+)
 
 
 def _decide_role(kind: str, value: float | None, m: re.Match[str], text: str) -> str:
@@ -543,9 +559,12 @@ def extract(text: str) -> list[Mention]:
                 qualifier_start = hm.start()
         if role is None:
             role = _decide_role(kind, value, m, text)
-        if role in ("statistic", "other") and kind not in ("date", "year", "period"):
-            if _in_proper_name(text, s, e):
-                role = "name"
+        if (
+            role in ("statistic", "other")
+            and kind not in ("date", "year", "period")
+            and _in_proper_name(text, s, e)
+        ):
+            role = "name"
         if any(a <= s < b for a, b in listings):
             role = "boilerplate"
         elif role in ("statistic", "other"):
@@ -555,9 +574,17 @@ def extract(text: str) -> list[Mention]:
         sent_s, sent_e = _sentence_span(starts, text, s, e)
         out.append(
             Mention(
-                start=s, end=e, text=text[s:e], value=value, kind=kind, qualifier=qualifier,
-                role=role, sentence_start=sent_s, sentence_end=sent_e,
-                qualifier_start=qualifier_start, unit=unit,
+                start=s,
+                end=e,
+                text=text[s:e],
+                value=value,
+                kind=kind,
+                qualifier=qualifier,
+                role=role,
+                sentence_start=sent_s,
+                sentence_end=sent_e,
+                qualifier_start=qualifier_start,
+                unit=unit,
             )  # fmt: skip
         )
     return out
@@ -573,17 +600,143 @@ def mentions_frame(doc_id: str, text: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
     return frame.astype(
         {
-            "doc_id": "string", "start": "int64", "end": "int64", "text": "string",
-            "value": "float64", "kind": "string", "qualifier": "string",
-            "qualifier_start": "Int64", "role": "string", "unit": "string",
-            "sentence_start": "int64", "sentence_end": "int64",
+            "doc_id": "string",
+            "start": "int64",
+            "end": "int64",
+            "text": "string",
+            "value": "float64",
+            "kind": "string",
+            "qualifier": "string",
+            "qualifier_start": "Int64",
+            "role": "string",
+            "unit": "string",
+            "sentence_start": "int64",
+            "sentence_end": "int64",
         }  # fmt: skip
     )
 
 
 def mentions_table(docs: Iterable[Document]) -> pd.DataFrame:
     """Every document's mentions in one table, sorted by doc_id then start."""
-    frames = [mentions_frame(doc.doc_id, doc.text()) for doc in sorted(docs, key=lambda d: d.doc_id)]
+    frames = [
+        mentions_frame(doc.doc_id, doc.text()) for doc in sorted(docs, key=lambda d: d.doc_id)
+    ]
     if not frames:
         return mentions_frame("", "")
     return pd.concat(frames, ignore_index=True)
+
+
+# --- scoring against hand annotations (the dev set) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A span some extractor claims is a statistic, with the value (and hedge) it read there."""
+
+    start: int
+    end: int
+    value: float | None
+    qualifier: str | None = None
+
+
+def resolve_annotations(path: Path, texts: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """Load a mentions annotation file and give every entry its `start`/`end` in its document.
+
+    An entry's `text` must occur exactly once as a whole word in the document, or inside a
+    `context` passage that occurs exactly once; anything else is a FigtraceError naming it.
+    """
+    from figtrace.registries import load_yaml
+
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise FigtraceError(f"{path}: expected a mapping of doc_id to a list of mentions.")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for doc_id, entries in data.items():
+        if doc_id not in texts:
+            raise FigtraceError(f"{path}: {doc_id!r} is not a document in the catalogue.")
+        text = texts[doc_id]
+        resolved = []
+        for i, entry in enumerate(entries or []):
+            where = f"{path}: {doc_id} entry {i + 1} ({entry.get('text')!r})"
+            missing = {"text", "value", "kind", "qualifier", "role"} - set(entry)
+            if missing:
+                raise FigtraceError(f"{where}: missing {', '.join(sorted(missing))}.")
+            if entry["kind"] not in KINDS or entry["role"] not in ROLES:
+                raise FigtraceError(f"{where}: kind must be one of {KINDS}, role one of {ROLES}.")
+            if entry["qualifier"] is not None and entry["qualifier"] not in QUALIFIERS:
+                raise FigtraceError(f"{where}: qualifier must be null or one of {QUALIFIERS}.")
+            context = entry.get("context", entry["text"])
+            hits = [
+                m.start() for m in re.finditer(r"(?<!\w)" + re.escape(context) + r"(?!\w)", text)
+            ]
+            if len(hits) != 1:
+                raise FigtraceError(
+                    f"{where}: {context!r} occurs {len(hits)} times as a whole word in the "
+                    "document; give a `context` passage that occurs exactly once."
+                )
+            offset = context.find(entry["text"])
+            if offset < 0:
+                raise FigtraceError(f"{where}: text is not inside its context {context!r}.")
+            start = hits[0] + offset
+            resolved.append({**entry, "start": start, "end": start + len(entry["text"])})
+        out[doc_id] = sorted(resolved, key=lambda e: e["start"])
+    return out
+
+
+def same_value(a: float | None, b: float | None, tol: float = 5e-5) -> bool:
+    """Values agree: both null, or equal within `tol` (absolute, or relative for big numbers)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= max(tol, tol * abs(b))
+
+
+def score(
+    gold: dict[str, list[dict[str, Any]]],
+    claims: dict[str, list[Claim]],
+    *,
+    exact: bool = True,
+    qualifiers: bool = True,
+) -> dict[str, float]:
+    """Recall and precision of claimed statistics against annotated ones, and how many claims
+    fall on boilerplate or names. `exact` needs the same span; otherwise any overlap counts."""
+
+    def matches(c: Claim, g: dict[str, Any]) -> bool:
+        hit = (
+            (c.start, c.end) == (g["start"], g["end"])
+            if exact
+            else c.start < g["end"] and g["start"] < c.end
+        )
+        return (
+            hit
+            and same_value(c.value, None if g["value"] is None else float(g["value"]))
+            and (not qualifiers or c.qualifier == g["qualifier"])
+        )
+
+    n_gold = found = n_claims = correct = furniture = 0
+    for doc_id, entries in gold.items():
+        doc_claims = claims.get(doc_id, [])
+        stats = [g for g in entries if g["role"] == "statistic"]
+        n_gold += len(stats)
+        found += sum(any(matches(c, g) for c in doc_claims) for g in stats)
+        n_claims += len(doc_claims)
+        correct += sum(any(matches(c, g) for g in stats) for c in doc_claims)
+        furniture += sum(
+            any(
+                c.start < g["end"] and g["start"] < c.end
+                for g in entries
+                if g["role"] in ("boilerplate", "name")
+            )
+            for c in doc_claims
+        )
+    return {
+        "statistics": n_gold,
+        "claimed": n_claims,
+        "recall": found / n_gold if n_gold else 1.0,
+        "precision": correct / n_claims if n_claims else 1.0,
+        "furniture_as_statistic": furniture,
+    }
+
+
+def statistic_claims(mentions: Iterable[Mention]) -> list[Claim]:
+    """The mentions this extractor labels `statistic`, as claims to score."""
+    return [Claim(m.start, m.end, m.value, m.qualifier) for m in mentions if m.role == "statistic"]
