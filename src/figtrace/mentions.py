@@ -485,7 +485,7 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 def _is_title_line(line: str) -> bool:
     words = re.findall(r"[A-Za-z][A-Za-z']*", line)
     long_words = [w for w in words if len(w) > 3]
-    return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.7 * len(long_words)
+    return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.85 * len(long_words)
 
 
 def _at_sentence_start(text: str, start: int) -> bool:
@@ -667,7 +667,13 @@ def resolve_annotations(path: Path, texts: dict[str, str]) -> dict[str, list[dic
                 raise FigtraceError(f"{where}: qualifier must be null or one of {QUALIFIERS}.")
             context = entry.get("context", entry["text"])
             hits = [
-                m.start() for m in re.finditer(r"(?<!\w)" + re.escape(context) + r"(?!\w)", text)
+                m.start()
+                for m in re.finditer(
+                    (r"(?<!\w)" if context[0].isalnum() else "")
+                    + re.escape(context)
+                    + (r"(?!\w)" if context[-1].isalnum() else ""),
+                    text,
+                )
             ]
             if len(hits) != 1:
                 raise FigtraceError(
