@@ -70,7 +70,9 @@ def main() -> None:
 
     print(f"{len(texts)} documents, {ours['statistics']} annotated statistics")
     print(f"quantulum3 import: {import_s:.2f} s (not counted in throughput)\n")
-    print("| extractor | recall | precision | claimed | boilerplate/name as statistic | docs/s | ms/doc |")
+    print(
+        "| extractor | recall | precision | claimed | boilerplate/name as statistic | docs/s | ms/doc |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, s, dps in (("figtrace", ours, ours_dps), ("quantulum3", theirs, theirs_dps)):
         print(

@@ -105,14 +105,35 @@ def one(text: str, span: str):
         ("Forty-two children were victims.", "Forty-two", 42.0, "count", None, "statistic"),
         ("Ninety families moved away.", "Ninety", 90.0, "count", None, "statistic"),
         ("Police found nine children there.", "nine", 9.0, "count", None, "statistic"),
-        ("More than 80 per cent of councils.", "80 per cent", 80.0, "percent", "more_than", "statistic"),
+        (
+            "More than 80 per cent of councils.",
+            "80 per cent",
+            80.0,
+            "percent",
+            "more_than",
+            "statistic",
+        ),
         ("It rose by 96 per cent since then.", "96 per cent", 96.0, "percent", None, "statistic"),
         ("Nearly half (41%) of all victims.", "41%", 41.0, "percent", None, "statistic"),
         ("Nearly half (41%) of all victims.", "half", 0.5, "fraction", "nearly", "statistic"),
         ("That equates to one in six.", "one in six", 1 / 6, "ratio", None, "statistic"),
         ("Some 1 in 4 pupils said so.", "1 in 4", 0.25, "ratio", None, "statistic"),
-        ("About two thirds of staff agreed.", "two thirds", 2 / 3, "fraction", "about", "statistic"),
-        ("More than a quarter went missing.", "a quarter", 0.25, "fraction", "more_than", "statistic"),
+        (
+            "About two thirds of staff agreed.",
+            "two thirds",
+            2 / 3,
+            "fraction",
+            "about",
+            "statistic",
+        ),
+        (
+            "More than a quarter went missing.",
+            "a quarter",
+            0.25,
+            "fraction",
+            "more_than",
+            "statistic",
+        ),
         ("The rate has more than doubled.", "doubled", 2.0, "multiplier", "more_than", "statistic"),
         ("Risk is 30 times higher here.", "30 times", 30.0, "multiplier", None, "statistic"),
         ("It has the second highest number.", "second highest", 2.0, "rank", None, "statistic"),
@@ -133,10 +154,28 @@ def one(text: str, span: str):
         ("Support is delivered by Catch22 in the area.", "Catch22", 22.0, "other", None, "name"),
         (
             "It runs its Three Small Steps to Protect Child Victims campaign.",
-            "Three", 3.0, "count", None, "name",
+            "Three",
+            3.0,
+            "count",
+            None,
+            "name",
         ),  # fmt: skip
-        ("Administration Apprentice\n\nSE1 7JY, London", "SE1 7JY", None, "postcode", None, "boilerplate"),
-        ("Call us free on 0800 123 4567 today.", "0800 123 4567", None, "phone", None, "boilerplate"),
+        (
+            "Administration Apprentice\n\nSE1 7JY, London",
+            "SE1 7JY",
+            None,
+            "postcode",
+            None,
+            "boilerplate",
+        ),
+        (
+            "Call us free on 0800 123 4567 today.",
+            "0800 123 4567",
+            None,
+            "phone",
+            None,
+            "boilerplate",
+        ),
         ("Call +44 20 7946 0958 for help.", "+44 20 7946 0958", None, "phone", None, "boilerplate"),
         ("2 mins read Social Care\nText.", "2 mins read", 2.0, "duration", None, "boilerplate"),
         ("Open 9am-5pm, Monday to Friday.", "9am-5pm", None, "time", None, "boilerplate"),
@@ -185,7 +224,9 @@ def test_money_stated_in_an_article_sentence_is_a_statistic():
 def test_sentence_bounds_hold_the_mention():
     text = "First line here.\nThe study found that 207 have not been found. Then more text."
     m = one(text, "207")
-    assert text[m.sentence_start : m.sentence_end] == "The study found that 207 have not been found."
+    assert (
+        text[m.sentence_start : m.sentence_end] == "The study found that 207 have not been found."
+    )
 
 
 def test_mentions_frame_has_fixed_columns_and_dtypes():

@@ -169,11 +169,24 @@ Handler = Callable[[re.Match[str], str], "tuple[float | None, str, str | None, s
 # A handler returns (value, kind, unit, role or None for "decide from context").
 
 _PATTERNS: list[tuple[re.Pattern[str], Handler]] = []
+# Which patterns can start at a token: "0" a digit, a symbol, GLUED a word glued to digits
+# ("Catch22", "SE1"), else the lower-cased word. Only those patterns are tried there.
+_TRIGGERS: dict[str, list[int]] = {}
+DIGIT, GLUED = "0", "GLUED"
+NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | {"a", "an"}
 
 
-def _rule(pattern: str, flags: int = re.IGNORECASE) -> Callable[[Handler], Handler]:
+def _rule(
+    pattern: str, *starts: str | Iterable[str], flags: int = re.IGNORECASE
+) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
+        index = len(_PATTERNS)
         _PATTERNS.append((_c(pattern, flags), handler))
+        for start in starts:
+            for key in [start] if isinstance(start, str) else start:
+                _TRIGGERS.setdefault(
+                    key.lower() if len(key) > 1 and key != GLUED else key, []
+                ).append(index)
         return handler
 
     return register
@@ -182,6 +195,7 @@ def _rule(pattern: str, flags: int = re.IGNORECASE) -> Callable[[Handler], Handl
 @_rule(
     r"(?<![A-Za-z0-9])(?:[A-PR-UWYZ][A-HK-Y]?[0-9][A-Z0-9]?[ \u00a0][0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)"
     r"(?![A-Za-z0-9])",
+    GLUED,
     flags=0,
 )
 def _postcode(m: re.Match[str], text: str):
@@ -190,7 +204,10 @@ def _postcode(m: re.Match[str], text: str):
 
 @_rule(
     rf"(?<![\w+])(?:\+44{_SP}?(?:\(0\){_SP}?)?[1-9][0-9]{{1,4}}|\(?0[1-9][0-9]{{1,4}}\)?)"
-    rf"(?:[ \u00a0-]?[0-9]{{3,4}}){{1,2}}(?![0-9])"
+    rf"(?:[ \u00a0-]?[0-9]{{3,4}}){{1,2}}(?![0-9])",
+    DIGIT,
+    "+",
+    "(",
 )
 def _phone(m: re.Match[str], text: str):
     digits = re.sub(r"[^0-9]", "", m.group(0))
@@ -203,13 +220,14 @@ def _phone(m: re.Match[str], text: str):
 
 @_rule(
     rf"\b[0-9]{{1,2}}(?:[:.][0-9]{{2}})?{_SP}?(?:am|pm|a\.m\.|p\.m\.)"
-    rf"{_SP}*(?:-|–|to){_SP}*[0-9]{{1,2}}(?:[:.][0-9]{{2}})?{_SP}?(?:am|pm|a\.m\.|p\.m\.)"
+    rf"{_SP}*(?:-|–|to){_SP}*[0-9]{{1,2}}(?:[:.][0-9]{{2}})?{_SP}?(?:am|pm|a\.m\.|p\.m\.)",
+    DIGIT,
 )
 def _opening_hours(m: re.Match[str], text: str):
     return None, "time", None, "boilerplate"
 
 
-@_rule(rf"(?<![\w.,])[0-9]{{1,3}}{_SP}?(?:mins?|minutes?){_SP}+read\b")
+@_rule(rf"(?<![\w.,])[0-9]{{1,3}}{_SP}?(?:mins?|minutes?){_SP}+read\b", DIGIT)
 def _read_time(m: re.Match[str], text: str):
     return float(re.match(r"[0-9]+", m.group(0)).group(0)), "duration", "minutes", "boilerplate"
 
@@ -219,13 +237,15 @@ def _read_time(m: re.Match[str], text: str):
     rf"(?:,?{_SP}+[12][0-9]{{3}})?|(?:{MONTHS})\.?{_SP}+[0-9]{{1,2}}(?:st|nd|rd|th)?"
     rf"(?:,?{_SP}+[12][0-9]{{3}})?(?![0-9])|(?:{MONTHS}){_SP}+[12][0-9]{{3}}"
     r"|[0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})|[12][0-9]{3}-[01][0-9]-[0-3][0-9])(?![\w/])",
+    DIGIT,
+    MONTHS.split("|"),
     flags=0,
 )
 def _date(m: re.Match[str], text: str):
     return None, "date", None, "date"
 
 
-@_rule(r"(?<![\w.,/])((?:19|20)[0-9]{2})[-/–]((?:19|20)?[0-9]{2})(?![\w/])")
+@_rule(r"(?<![\w.,/])((?:19|20)[0-9]{2})[-/–]((?:19|20)?[0-9]{2})(?![\w/])", DIGIT)
 def _period(m: re.Match[str], text: str):
     first, second = m.group(1), m.group(2)
     end = int(second) if len(second) == 4 else int(first[:2] + second)
@@ -237,7 +257,10 @@ def _period(m: re.Match[str], text: str):
 @_rule(
     rf"(?<![\w.,])(?:age[ds]?{_SP}+(?:of{_SP}+)?(?:between{_SP}+)?{_NUM}"
     rf"|{_NUM}(?:[- ]years?[- ]olds?|{_SP}+years?{_SP}+of{_SP}+age)"
-    rf"|under-[0-9]{{1,2}}s?|over-[0-9]{{1,2}}s?)(?![\w-])"
+    rf"|under-[0-9]{{1,2}}s?|over-[0-9]{{1,2}}s?)(?![\w-])",
+    DIGIT,
+    NUMBER_WORDS,
+    ("age", "aged", "ages", "under", "over"),
 )
 def _age(m: re.Match[str], text: str):
     rest = re.sub(r"(?i)^age[ds]?\s+(of\s+)?", "", m.group(0))
@@ -248,7 +271,8 @@ def _age(m: re.Match[str], text: str):
 
 @_rule(
     rf"(?<![\w.,])(?:[0-9]{{1,2}}[:.][0-9]{{2}}{_SP}?(?:am|pm|a\.m\.|p\.m\.)"
-    rf"|[0-9]{{1,2}}{_SP}?(?:am|pm|a\.m\.|p\.m\.)|[0-2]?[0-9]:[0-5][0-9])(?![\w])"
+    rf"|[0-9]{{1,2}}{_SP}?(?:am|pm|a\.m\.|p\.m\.)|[0-2]?[0-9]:[0-5][0-9])(?![\w])",
+    DIGIT,
 )
 def _time(m: re.Match[str], text: str):
     return None, "time", None, "other"
@@ -256,7 +280,9 @@ def _time(m: re.Match[str], text: str):
 
 @_rule(
     rf"(?:(?<![\w.,])(?:{_DIGITS})|\b(?:{_WORDNUM}))[ \u00a0-](?:in|out{_SP}of)[ \u00a0-]"
-    rf"(?:every{_SP}+)?(?:(?:{_DIGITS})(?![0-9])|(?:{_WORDNUM})\b)"
+    rf"(?:every{_SP}+)?(?:(?:{_DIGITS})(?![0-9])|(?:{_WORDNUM})\b)",
+    DIGIT,
+    NUMBER_WORDS,
 )
 def _ratio(m: re.Match[str], text: str):
     parts = re.split(
@@ -270,7 +296,11 @@ def _ratio(m: re.Match[str], text: str):
     return a / b, "ratio", None, "statistic"
 
 
-@_rule(rf"(?<![\w.,])(?:{_DIGITNUM}|\b{_WORDNUM})(?:{_SP}?%|{_SP}+per{_SP}?cent\b|{_SP}+percent\b)")
+@_rule(
+    rf"(?<![\w.,])(?:{_DIGITNUM}|\b{_WORDNUM})(?:{_SP}?%|{_SP}+per{_SP}?cent\b|{_SP}+percent\b)",
+    DIGIT,
+    NUMBER_WORDS,
+)
 def _percent(m: re.Match[str], text: str):
     num = re.match(rf"(?i){_DIGITNUM}|{_WORDNUM}", m.group(0))
     value = parse_number(num.group(0)) if num else None
@@ -282,7 +312,12 @@ def _percent(m: re.Match[str], text: str):
 @_rule(
     rf"(?:(?:US)?[£$€]|\b(?:GBP|USD|EUR){_SP}?){_SP}?{_DIGITS}"
     rf"(?:{_SP}?(?:million|billion|thousand|bn|m|k)\b)?"
-    rf"|(?<![\w.,]){_DIGITNUM}{_SP}+(?:pounds|dollars|euros)\b|(?<![\w.,])[0-9]{{1,3}}p\b"
+    rf"|(?<![\w.,]){_DIGITNUM}{_SP}+(?:pounds|dollars|euros)\b|(?<![\w.,])[0-9]{{1,3}}p\b",
+    DIGIT,
+    "£",
+    "$",
+    "€",
+    ("us", "gbp", "usd", "eur"),
 )
 def _money(m: re.Match[str], text: str):
     s = m.group(0)
@@ -305,7 +340,10 @@ def _money(m: re.Match[str], text: str):
 
 @_rule(
     rf"\b(?:(?:a|an|one|{_SMALL}|[0-9]+)[ \u00a0-]+(?:{_DENOM})|half)(?![\w-])"
-    rf"|\b(?:{_SMALL}|[0-9]+){_SP}+and{_SP}+a{_SP}+half\b"
+    rf"|\b(?:{_SMALL}|[0-9]+){_SP}+and{_SP}+a{_SP}+half\b",
+    DIGIT,
+    NUMBER_WORDS,
+    ("half",),
 )
 def _fraction(m: re.Match[str], text: str):
     words = re.split(r"[ \u00a0-]+", m.group(0).lower())
@@ -328,7 +366,16 @@ def _fraction(m: re.Match[str], text: str):
 @_rule(
     rf"(?<![\w.,])(?:{_DIGITS}|{_WORDNUM}){_SP}+times\b"
     rf"|\b(?:(?:{_SMALL}|[0-9]+)-?fold|doubl(?:e|ed|es|ing)|twice|trebl(?:e|ed|es|ing)"
-    r"|tripl(?:e|ed|es|ing)|quadrupl(?:e|ed|es|ing)|halv(?:e|ed|es|ing))(?![\w-])"
+    r"|tripl(?:e|ed|es|ing)|quadrupl(?:e|ed|es|ing)|halv(?:e|ed|es|ing))(?![\w-])",
+    DIGIT,
+    NUMBER_WORDS,
+    [w + "fold" for w in (*UNITS, *TENS)],
+    [
+        stem + end
+        for stem in ("doubl", "trebl", "tripl", "quadrupl", "halv")
+        for end in ("e", "ed", "es", "ing")
+    ],
+    ("twice",),
 )
 def _multiplier(m: re.Match[str], text: str):
     s = m.group(0).lower()
@@ -341,7 +388,7 @@ def _multiplier(m: re.Match[str], text: str):
     return None if value is None else (value, "multiplier", None, None)
 
 
-@_rule(rf"\b(?:{_ORD}|[0-9]+(?:st|nd|rd|th))(?:[- ](?:{SUPERLATIVE}))?\b")
+@_rule(rf"\b(?:{_ORD}|[0-9]+(?:st|nd|rd|th))(?:[- ](?:{SUPERLATIVE}))?\b", DIGIT, ORDINALS)
 def _rank(m: re.Match[str], text: str):
     s = m.group(0).lower()
     head = re.match(r"[a-z]+|[0-9]+", s).group(0)
@@ -356,7 +403,8 @@ def _rank(m: re.Match[str], text: str):
 
 @_rule(
     r"\b(?:(?:tens|hundreds)\s+of\s+)?(?:hundreds|thousands|millions|dozens)\b"
-    r"|\ba\s+dozen\b|\bdozen\b"
+    r"|\ba\s+dozen\b|\bdozen\b",
+    ("tens", "hundreds", "thousands", "millions", "dozens", "dozen", "a"),
 )
 def _vague(m: re.Match[str], text: str):
     s = m.group(0).lower()
@@ -365,12 +413,12 @@ def _vague(m: re.Match[str], text: str):
     return None, "count", None, "other"
 
 
-@_rule(r"\ba\s+single\b|\bonce\b")
+@_rule(r"\ba\s+single\b|\bonce\b", ("a", "once"))
 def _idiom_one(m: re.Match[str], text: str):
     return 1.0, "count", None, "other"
 
 
-@_rule(r"(?<![\w-])[A-Za-z]*[a-z][A-Za-z]*-?[0-9]+[A-Za-z0-9]*(?![\w])", flags=0)
+@_rule(r"(?<![\w-])[A-Za-z]*[a-z][A-Za-z]*-?[0-9]+[A-Za-z0-9]*(?![\w])", GLUED, flags=0)
 def _glued_name(m: re.Match[str], text: str):
     s = m.group(0)
     if not s[0].isupper():
@@ -382,7 +430,9 @@ def _glued_name(m: re.Match[str], text: str):
 @_rule(
     rf"(?<![\w.,]){_DIGITNUM}(?![0-9])(?:{_SP}+(?:years?|months?|weeks?|days?|hours?|minutes?"
     rf"|mins?|seconds?|decades?|centuries)\b)?|\b{_WORDNUM}(?:{_SP}+(?:years?|months?|weeks?"
-    rf"|days?|hours?|minutes?|seconds?|decades?|centuries)\b)?(?![\w-])"
+    rf"|days?|hours?|minutes?|seconds?|decades?|centuries)\b)?(?![\w-])",
+    DIGIT,
+    NUMBER_WORDS,
 )
 def _number(m: re.Match[str], text: str):
     s = m.group(0)
@@ -485,7 +535,9 @@ def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 def _is_title_line(line: str) -> bool:
     words = re.findall(r"[A-Za-z][A-Za-z']*", line)
     long_words = [w for w in words if len(w) > 3]
-    return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.85 * len(long_words)
+    return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.85 * len(
+        long_words
+    )
 
 
 def _at_sentence_start(text: str, start: int) -> bool:
@@ -529,24 +581,41 @@ def _decide_role(kind: str, value: float | None, m: re.Match[str], text: str) ->
     return "statistic"
 
 
+_TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|[£$€+(]", re.ASCII)
+
+
 def extract(text: str) -> list[Mention]:
     """Every numeric expression in `text`, sorted by start and non-overlapping; never raises."""
     if not text:
         return []
-    claimed = bytearray(len(text))
     found: list[tuple[int, int, float | None, str, str | None, str | None, re.Match[str]]] = []
-    for pattern, handler in _PATTERNS:
-        for m in pattern.finditer(text):
-            s, e = m.span()
-            if e <= s or any(claimed[s:e]):
+    claimed_until = 0
+    for token in _TOKEN.finditer(text):
+        pos = token.start()
+        if pos < claimed_until:
+            continue
+        word = token.group(0)
+        if word[0].isdigit():
+            candidates = _TRIGGERS.get(DIGIT, [])
+        elif len(word) == 1 and not word.isalpha():
+            candidates = _TRIGGERS.get(word, [])
+        else:
+            candidates = _TRIGGERS.get(word.lower(), [])
+            nxt = text[token.end() : token.end() + 2]
+            if nxt[:1].isdigit() or nxt[:1] == "-" and nxt[1:].isdigit():
+                candidates = sorted({*candidates, *_TRIGGERS[GLUED]})
+        for index in candidates:
+            pattern, handler = _PATTERNS[index]
+            m = pattern.match(text, pos)
+            if m is None or m.end() <= pos:
                 continue
             result = handler(m, text)
             if result is None:
                 continue
             value, kind, unit, role = result
-            found.append((s, e, value, kind, unit, role, m))
-            claimed[s:e] = b"\x01" * (e - s)
-    found.sort(key=lambda f: f[0])
+            found.append((pos, m.end(), value, kind, unit, role, m))
+            claimed_until = m.end()
+            break
     starts = _sentence_starts(text)
     listings = _listing_blocks(text)
     out: list[Mention] = []
