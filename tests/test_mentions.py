@@ -179,6 +179,28 @@ def one(text: str, span: str):
         ("Call +44 20 7946 0958 for help.", "+44 20 7946 0958", None, "phone", None, "boilerplate"),
         ("2 mins read Social Care\nText.", "2 mins read", 2.0, "duration", None, "boilerplate"),
         ("Open 9am-5pm, Monday to Friday.", "9am-5pm", None, "time", None, "boilerplate"),
+        ("The COVID-19 pandemic cut visits.", "COVID-19", 19.0, "other", None, "name"),
+        ("Most were aged between 12 and 15.", "aged between 12 and 15", None, "age", None, "other"),
+        ("Around 3,000 16-year-olds left care.", "3,000", 3000.0, "count", "around", "statistic"),
+        (
+            "Three-quarters of councils agreed.",
+            "Three-quarters",
+            0.75,
+            "fraction",
+            None,
+            "statistic",
+        ),
+        ("Nearly one in four children.", "one in four", 0.25, "ratio", "nearly", "statistic"),
+        ("It received £4.5bn in grants.", "£4.5bn", 4.5e9, "money", None, "statistic"),
+        (
+            "Victims were five times more likely to go.",
+            "five times",
+            5.0,
+            "multiplier",
+            None,
+            "statistic",
+        ),
+        ("Posted 3 hours ago | 1,234 shares\nText.", "1,234", 1234.0, "count", None, "boilerplate"),
     ],
 )
 def test_constructs(text, span, value, kind, qualifier, role):

@@ -256,6 +256,7 @@ def _period(m: re.Match[str], text: str):
 
 @_rule(
     rf"(?<![\w.,])(?:age[ds]?{_SP}+(?:of{_SP}+)?(?:between{_SP}+)?{_NUM}"
+    rf"(?:{_SP}*(?:-|–|to|and){_SP}*{_NUM})?"
     rf"|{_NUM}(?:[- ]years?[- ]olds?|{_SP}+years?{_SP}+of{_SP}+age)"
     rf"|under-[0-9]{{1,2}}s?|over-[0-9]{{1,2}}s?)(?![\w-])",
     DIGIT,
@@ -264,8 +265,8 @@ def _period(m: re.Match[str], text: str):
 )
 def _age(m: re.Match[str], text: str):
     rest = re.sub(r"(?i)^age[ds]?\s+(of\s+)?", "", m.group(0))
-    num = re.search(rf"(?i){_DIGITS}|{_WORDNUM}", rest)
-    value = parse_number(num.group(0)) if num else None
+    nums = re.findall(rf"(?i){_DIGITS}|\b{_WORDNUM}\b", rest)
+    value = parse_number(nums[0]) if len(nums) == 1 else None  # a range has no single value
     return value, "age", "years", "other"
 
 
@@ -418,7 +419,7 @@ def _idiom_one(m: re.Match[str], text: str):
     return 1.0, "count", None, "other"
 
 
-@_rule(r"(?<![\w-])[A-Za-z]*[a-z][A-Za-z]*-?[0-9]+[A-Za-z0-9]*(?![\w])", GLUED, flags=0)
+@_rule(r"(?<![\w-])[A-Za-z]+-?[0-9]+[A-Za-z0-9]*(?![\w])", GLUED, flags=0)
 def _glued_name(m: re.Match[str], text: str):
     s = m.group(0)
     if not s[0].isupper():
