@@ -14,6 +14,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/documents.smk"
 include: "workflow/rules/text.smk"
+include: "workflow/rules/mentions.smk"
 
 
 rule all:
@@ -23,3 +24,4 @@ rule all:
         f"{PROCESSED}/text.parquet",
         f"{PROCESSED}/textmap.parquet",
         f"{PROCESSED}/furniture.parquet",
+        f"{PROCESSED}/mentions.parquet",

@@ -46,6 +46,27 @@ def verify(raw_dir: Path, out: Path) -> None:
 
 
 @main.command()
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("data/processed/mentions.parquet"),
+    show_default=True,
+)
+def mentions(raw_dir: Path, out: Path) -> None:
+    """Find every numeric expression in every verified document; write mentions.parquet."""
+    from figtrace import outputs
+    from figtrace.documents import load_catalogue
+    from figtrace.mentions import mentions_table
+
+    docs = load_catalogue(raw_dir)
+    frame = mentions_table(docs)
+    outputs.write_parquet(out, frame)
+    stats = int((frame["role"] == "statistic").sum())
+    click.echo(f"{len(docs)} documents, {len(frame)} mentions, {stats} statistics -> {out}")
+
+
+@main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option(
     "--title",

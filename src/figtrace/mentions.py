@@ -1,0 +1,818 @@
+"""Mentions: every numeric expression in a document's text, with its value, kind, hedge and role.
+
+A Mention is a span `[start, end)` of the document text (`text == document_text[start:end]`,
+always) holding one number expression with its unit words ("80 per cent", "one in six",
+"£26,927", "doubled", "second highest"); the hedge before it ("more than") is the `qualifier`.
+Extraction is rule-based: number grammar, unit and hedge words, and the line/block structure of
+page furniture, so one compiled set of regular expressions serves every document quickly.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from figtrace.errors import FigtraceError
+
+if TYPE_CHECKING:
+    from figtrace.documents import Document
+
+KINDS: tuple[str, ...] = (
+    "count", "percent", "fraction", "ratio", "multiplier", "rank", "money", "year", "date",
+    "period", "duration", "age", "time", "phone", "postcode", "other",
+)  # fmt: skip
+ROLES: tuple[str, ...] = ("statistic", "date", "boilerplate", "name", "other")
+QUALIFIERS: tuple[str, ...] = (
+    "more_than", "over", "nearly", "almost", "around", "approximately", "about", "at_least",
+    "up_to", "at_most", "only", "just", "fewer_than", "less_than", "under", "exactly",
+    "as_many_as",
+)  # fmt: skip
+MENTION_COLUMNS: list[str] = [
+    "doc_id", "start", "end", "text", "value", "kind", "qualifier", "qualifier_start", "role",
+    "unit", "sentence_start", "sentence_end",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One numeric expression: its span in the text, what it means, and what part it plays."""
+
+    start: int
+    end: int
+    text: str
+    value: float | None
+    kind: str
+    qualifier: str | None
+    role: str
+    sentence_start: int
+    sentence_end: int
+    qualifier_start: int | None
+    unit: str | None
+
+
+# --- number grammar ------------------------------------------------------------------------
+
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
+}  # fmt: skip
+TENS = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90,
+}  # fmt: skip
+SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
+    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
+    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
+    "nineteenth": 19, "twentieth": 20,
+}  # fmt: skip
+DENOMINATORS = {"half": 2, "halves": 2, "quarter": 4, "quarters": 4} | {
+    word + suffix: n for word, n in ORDINALS.items() if n >= 3 for suffix in ("", "s")
+}
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+SUPERLATIVE = (
+    r"highest|lowest|largest|biggest|smallest|greatest|fewest|worst|best|most|least|"
+    r"busiest|poorest|richest|fastest|slowest|oldest|youngest|deadliest|safest"
+)
+
+_SP = r"[ \t\u00a0]"  # spacing inside one expression never crosses a line
+_UNIT = "|".join(sorted(UNITS, key=len, reverse=True))
+_TEN = "|".join(TENS)
+_SMALL = rf"(?:(?:{_TEN})(?:[- ](?:{_UNIT}))?|{_UNIT})"
+_BIG = r"(?:thousand|million|billion)"
+_HUNDREDS = (
+    rf"(?:(?:{_SMALL}|a(?={_SP}+hundred\b))(?:{_SP}+hundred(?:{_SP}+(?:and{_SP}+)?{_SMALL})?)?)"
+)
+_WORDNUM = (
+    rf"(?:(?:{_HUNDREDS}|a(?={_SP}+{_BIG}\b))"
+    rf"(?:{_SP}+{_BIG}(?:{_SP}+(?:and{_SP}+)?{_HUNDREDS})?)?)"
+)
+_DIGITS = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)"
+_DIGITNUM = rf"(?:{_DIGITS}(?:{_SP}?(?:million|billion|thousand|bn|m)\b)?)"
+_NUM = rf"(?:(?<![\w.,]){_DIGITNUM}(?![0-9])|\b{_WORDNUM}\b)"
+_ORD = "|".join(sorted(ORDINALS, key=len, reverse=True))
+_DENOM = "|".join(sorted(DENOMINATORS, key=len, reverse=True))
+
+
+def _c(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    return re.compile(pattern, flags | re.ASCII)
+
+
+def parse_number(token: str) -> float | None:
+    """The value of a number written in digits ("1,060", "2.5m") or words ("Forty-two")."""
+    t = token.lower().replace(",", "").replace("\u00a0", " ").strip()
+    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s?(million|billion|thousand|bn|m)?", t, re.ASCII)
+    if m:
+        scale = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3}
+        return float(m.group(1)) * scale.get(m.group(2) or "", 1.0)
+    total = current = 0
+    seen = False
+    for word in re.split(r"[\s-]+", t):
+        if word in ("and", ""):
+            continue
+        if word == "a":
+            current, seen = 1, True
+        elif word in UNITS:
+            current += UNITS[word]
+            seen = True
+        elif word in TENS:
+            current += TENS[word]
+            seen = True
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word in SCALES:
+            total += max(current, 1) * SCALES[word]
+            current = 0
+        else:
+            return None
+    return float(total + current) if seen else None
+
+
+# --- hedges -------------------------------------------------------------------------------
+
+_HEDGES = {
+    "more than": "more_than", "in excess of": "more_than", "upwards of": "more_than",
+    "well over": "over", "just over": "over", "over": "over", "nearly": "nearly",
+    "almost": "almost", "around": "around", "approximately": "approximately",
+    "approx.": "approximately", "roughly": "approximately", "an estimated": "approximately",
+    "an average of": "approximately", "about": "about", "at least": "at_least",
+    "up to": "up_to", "no more than": "at_most", "at most": "at_most", "only": "only",
+    "just": "just", "fewer than": "fewer_than", "less than": "less_than",
+    "just under": "under", "under": "under", "below": "under", "exactly": "exactly",
+    "as many as": "as_many_as",
+}  # fmt: skip
+_HEDGE_RE = _c(
+    r"(?<![\w])("
+    + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(_HEDGES, key=len, reverse=True))
+    + r")\s+(the\s+)?$"
+)
+_HEDGED_KINDS = {
+    "count", "percent", "fraction", "ratio", "multiplier", "money", "duration", "age",
+}  # fmt: skip
+
+
+# --- candidate patterns, in priority order (an earlier pattern claims its span first) ------
+
+Handler = Callable[[re.Match[str], str], "tuple[float | None, str, str | None, str | None]"]
+# A handler returns (value, kind, unit, role or None for "decide from context").
+
+_PATTERNS: list[tuple[re.Pattern[str], Handler]] = []
+# Which patterns can start at a token: "0" a digit, a symbol, GLUED a word glued to digits
+# ("Catch22", "SE1"), else the lower-cased word. Only those patterns are tried there.
+_TRIGGERS: dict[str, list[int]] = {}
+DIGIT, GLUED = "0", "GLUED"
+NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | {"a", "an"}
+
+
+def _rule(
+    pattern: str, *starts: str | Iterable[str], flags: int = re.IGNORECASE
+) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        index = len(_PATTERNS)
+        _PATTERNS.append((_c(pattern, flags), handler))
+        for start in starts:
+            for key in [start] if isinstance(start, str) else start:
+                _TRIGGERS.setdefault(
+                    key.lower() if len(key) > 1 and key != GLUED else key, []
+                ).append(index)
+        return handler
+
+    return register
+
+
+@_rule(
+    r"(?<![A-Za-z0-9])(?:[A-PR-UWYZ][A-HK-Y]?[0-9][A-Z0-9]?[ \u00a0][0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)"
+    r"(?![A-Za-z0-9])",
+    GLUED,
+    flags=0,
+)
+def _postcode(m: re.Match[str], text: str):
+    return None, "postcode", None, "boilerplate"
+
+
+@_rule(
+    rf"(?<![\w+])(?:\+44{_SP}?(?:\(0\){_SP}?)?[1-9][0-9]{{1,4}}|\(?0[1-9][0-9]{{1,4}}\)?)"
+    rf"(?:[ \u00a0-]?[0-9]{{3,4}}){{1,2}}(?![0-9])",
+    DIGIT,
+    "+",
+    "(",
+)
+def _phone(m: re.Match[str], text: str):
+    digits = re.sub(r"[^0-9]", "", m.group(0))
+    if m.group(0).startswith("+"):
+        digits = "0" + digits[2:]
+    if len(digits) not in (10, 11):
+        return None
+    return None, "phone", None, "boilerplate"
+
+
+@_rule(
+    rf"\b[0-9]{{1,2}}(?:[:.][0-9]{{2}})?{_SP}?(?:am|pm|a\.m\.|p\.m\.)"
+    rf"{_SP}*(?:-|–|to){_SP}*[0-9]{{1,2}}(?:[:.][0-9]{{2}})?{_SP}?(?:am|pm|a\.m\.|p\.m\.)",
+    DIGIT,
+)
+def _opening_hours(m: re.Match[str], text: str):
+    return None, "time", None, "boilerplate"
+
+
+@_rule(rf"(?<![\w.,])[0-9]{{1,3}}{_SP}?(?:mins?|minutes?){_SP}+read\b", DIGIT)
+def _read_time(m: re.Match[str], text: str):
+    return float(re.match(r"[0-9]+", m.group(0)).group(0)), "duration", "minutes", "boilerplate"
+
+
+@_rule(
+    rf"(?<![\w.,])(?:[0-9]{{1,2}}(?:st|nd|rd|th)?{_SP}+(?:of{_SP}+)?(?:{MONTHS})\.?"
+    rf"(?:,?{_SP}+[12][0-9]{{3}})?|(?:{MONTHS})\.?{_SP}+[0-9]{{1,2}}(?:st|nd|rd|th)?"
+    rf"(?:,?{_SP}+[12][0-9]{{3}})?(?![0-9])|(?:{MONTHS}){_SP}+[12][0-9]{{3}}"
+    r"|[0-9]{1,2}/[0-9]{1,2}/(?:[0-9]{4}|[0-9]{2})|[12][0-9]{3}-[01][0-9]-[0-3][0-9])(?![\w/])",
+    DIGIT,
+    MONTHS.split("|"),
+    flags=0,
+)
+def _date(m: re.Match[str], text: str):
+    return None, "date", None, "date"
+
+
+@_rule(r"(?<![\w.,/])((?:19|20)[0-9]{2})[-/–]((?:19|20)?[0-9]{2})(?![\w/])", DIGIT)
+def _period(m: re.Match[str], text: str):
+    first, second = m.group(1), m.group(2)
+    end = int(second) if len(second) == 4 else int(first[:2] + second)
+    if end <= int(first):
+        return None
+    return None, "period", None, "date"
+
+
+@_rule(
+    rf"(?<![\w.,])(?:age[ds]?{_SP}+(?:of{_SP}+)?(?:between{_SP}+)?{_NUM}"
+    rf"(?:{_SP}*(?:-|–|to|and){_SP}*{_NUM})?"
+    rf"|{_NUM}(?:[- ]years?[- ]olds?|{_SP}+years?{_SP}+of{_SP}+age)"
+    rf"|under-[0-9]{{1,2}}s?|over-[0-9]{{1,2}}s?)(?![\w-])",
+    DIGIT,
+    NUMBER_WORDS,
+    ("age", "aged", "ages", "under", "over"),
+)
+def _age(m: re.Match[str], text: str):
+    rest = re.sub(r"(?i)^age[ds]?\s+(of\s+)?", "", m.group(0))
+    nums = re.findall(rf"(?i){_DIGITS}|\b{_WORDNUM}\b", rest)
+    value = parse_number(nums[0]) if len(nums) == 1 else None  # a range has no single value
+    return value, "age", "years", "other"
+
+
+@_rule(
+    rf"(?<![\w.,])(?:[0-9]{{1,2}}[:.][0-9]{{2}}{_SP}?(?:am|pm|a\.m\.|p\.m\.)"
+    rf"|[0-9]{{1,2}}{_SP}?(?:am|pm|a\.m\.|p\.m\.)|[0-2]?[0-9]:[0-5][0-9])(?![\w])",
+    DIGIT,
+)
+def _time(m: re.Match[str], text: str):
+    return None, "time", None, "other"
+
+
+@_rule(
+    rf"(?:(?<![\w.,])(?:{_DIGITS})|\b(?:{_WORDNUM}))[ \u00a0-](?:in|out{_SP}of)[ \u00a0-]"
+    rf"(?:every{_SP}+)?(?:(?:{_DIGITS})(?![0-9])|(?:{_WORDNUM})\b)",
+    DIGIT,
+    NUMBER_WORDS,
+)
+def _ratio(m: re.Match[str], text: str):
+    parts = re.split(
+        r"(?i)[ \u00a0-](?:in|out\s+of)[ \u00a0-](?:every\s+)?", m.group(0), maxsplit=1
+    )
+    if len(parts) != 2 or re.search(r"(?i)out\s+of", m.group(0)):
+        return None  # "X out of Y" is two counts
+    a, b = parse_number(parts[0]), parse_number(parts[1])
+    if a is None or b is None or not 0 < a < b or 1800 <= b <= 2100 and "," not in parts[1]:
+        return None
+    return a / b, "ratio", None, "statistic"
+
+
+@_rule(
+    rf"(?<![\w.,])(?:{_DIGITNUM}|\b{_WORDNUM})(?:{_SP}?%|{_SP}+per{_SP}?cent\b|{_SP}+percent\b)",
+    DIGIT,
+    NUMBER_WORDS,
+)
+def _percent(m: re.Match[str], text: str):
+    num = re.match(rf"(?i){_DIGITNUM}|{_WORDNUM}", m.group(0))
+    value = parse_number(num.group(0)) if num else None
+    if value is None:
+        return None
+    return value, "percent", "percent", None
+
+
+@_rule(
+    rf"(?:(?:US)?[£$€]|\b(?:GBP|USD|EUR){_SP}?){_SP}?{_DIGITS}"
+    rf"(?:{_SP}?(?:million|billion|thousand|bn|m|k)\b)?"
+    rf"|(?<![\w.,]){_DIGITNUM}{_SP}+(?:pounds|dollars|euros)\b|(?<![\w.,])[0-9]{{1,3}}p\b",
+    DIGIT,
+    "£",
+    "$",
+    "€",
+    ("us", "gbp", "usd", "eur"),
+)
+def _money(m: re.Match[str], text: str):
+    s = m.group(0)
+    unit = "GBP" if "£" in s or "pound" in s.lower() or "GBP" in s or s.endswith("p") else None
+    unit = unit or ("EUR" if "€" in s or "EUR" in s or "euro" in s.lower() else "USD")
+    num = re.search(_DIGITS, s)
+    value = parse_number(num.group(0)) if num else None
+    if value is None:
+        return None
+    if re.search(r"(?i)(billion|bn)\b", s):
+        value *= 1e9
+    elif re.search(r"(?i)(million|m)\b", s):
+        value *= 1e6
+    elif re.search(r"(?i)(thousand|k)\b", s):
+        value *= 1e3
+    elif s.endswith("p") and unit == "GBP" and "£" not in s:
+        value /= 100
+    return value, "money", unit, None
+
+
+@_rule(
+    rf"\b(?:(?:a|an|one|{_SMALL}|[0-9]+)[ \u00a0-]+(?:{_DENOM})|half)(?![\w-])"
+    rf"|\b(?:{_SMALL}|[0-9]+){_SP}+and{_SP}+a{_SP}+half\b",
+    DIGIT,
+    NUMBER_WORDS,
+    ("half",),
+)
+def _fraction(m: re.Match[str], text: str):
+    words = re.split(r"[ \u00a0-]+", m.group(0).lower())
+    if words[-1] == "half" and len(words) > 2 and words[-3] == "and":
+        whole = parse_number(" ".join(words[:-3]))
+        return (None if whole is None else whole + 0.5), "count", None, None
+    denom = DENOMINATORS.get(words[-1])
+    numer = (
+        1.0 if len(words) == 1 or words[0] in ("a", "an") else parse_number(" ".join(words[:-1]))
+    )
+    if denom is None or numer is None:
+        return None
+    if words[-1] in ORDINALS and not (
+        words[0] in ("a", "an", "one") or text[m.end() : m.end() + 4].lower() == " of "
+    ):
+        return None  # "the third ...", "two fifth ..." are not fractions here
+    return numer / denom, "fraction", None, None
+
+
+@_rule(
+    rf"(?<![\w.,])(?:{_DIGITS}|{_WORDNUM}){_SP}+times\b"
+    rf"|\b(?:(?:{_SMALL}|[0-9]+)-?fold|doubl(?:e|ed|es|ing)|twice|trebl(?:e|ed|es|ing)"
+    r"|tripl(?:e|ed|es|ing)|quadrupl(?:e|ed|es|ing)|halv(?:e|ed|es|ing))(?![\w-])",
+    DIGIT,
+    NUMBER_WORDS,
+    [w + "fold" for w in (*UNITS, *TENS)],
+    [
+        stem + end
+        for stem in ("doubl", "trebl", "tripl", "quadrupl", "halv")
+        for end in ("e", "ed", "es", "ing")
+    ],
+    ("twice",),
+)
+def _multiplier(m: re.Match[str], text: str):
+    s = m.group(0).lower()
+    for stem, value in (("doubl", 2.0), ("twice", 2.0), ("trebl", 3.0), ("tripl", 3.0),
+                        ("quadrupl", 4.0), ("halv", 0.5)):  # fmt: skip
+        if s.startswith(stem):
+            return value, "multiplier", None, None
+    num = re.match(rf"(?i){_DIGITS}|{_WORDNUM}", s.replace("-fold", " ").replace("fold", " "))
+    value = parse_number(num.group(0)) if num else None
+    return None if value is None else (value, "multiplier", None, None)
+
+
+@_rule(rf"\b(?:{_ORD}|[0-9]+(?:st|nd|rd|th))(?:[- ](?:{SUPERLATIVE}))?\b", DIGIT, ORDINALS)
+def _rank(m: re.Match[str], text: str):
+    s = m.group(0).lower()
+    head = re.match(r"[a-z]+|[0-9]+", s).group(0)
+    value = float(ORDINALS[head]) if head in ORDINALS else float(head)
+    after = text[m.end() : m.end() + 14].lower()
+    # a rank is a statistic when it ranks something ("second highest", "second only to");
+    # a bare ordinal ("the first area", "a second chance") is ordinary language
+    if len(s) > len(head) or re.match(r"\s+only\s+(?:to|behind)\b", after):
+        return value, "rank", None, "statistic"
+    return value, "rank", None, "other"
+
+
+@_rule(
+    r"\b(?:(?:tens|hundreds)\s+of\s+)?(?:hundreds|thousands|millions|dozens)\b"
+    r"|\ba\s+dozen\b|\bdozen\b",
+    ("tens", "hundreds", "thousands", "millions", "dozens", "dozen", "a"),
+)
+def _vague(m: re.Match[str], text: str):
+    s = m.group(0).lower()
+    if "dozen" in s and not s.endswith("s"):
+        return 12.0, "count", None, None
+    return None, "count", None, "other"
+
+
+@_rule(r"\ba\s+single\b|\bonce\b", ("a", "once"))
+def _idiom_one(m: re.Match[str], text: str):
+    return 1.0, "count", None, "other"
+
+
+@_rule(r"(?<![\w-])[A-Za-z]+-?[0-9]+[A-Za-z0-9]*(?![\w])", GLUED, flags=0)
+def _glued_name(m: re.Match[str], text: str):
+    s = m.group(0)
+    if not s[0].isupper():
+        return None
+    num = re.search(r"[0-9]+", s)
+    return float(num.group(0)), "other", None, "name"
+
+
+@_rule(
+    rf"(?<![\w.,]){_DIGITNUM}(?![0-9])(?:{_SP}+(?:years?|months?|weeks?|days?|hours?|minutes?"
+    rf"|mins?|seconds?|decades?|centuries)\b)?|\b{_WORDNUM}(?:{_SP}+(?:years?|months?|weeks?"
+    rf"|days?|hours?|minutes?|seconds?|decades?|centuries)\b)?(?![\w-])",
+    DIGIT,
+    NUMBER_WORDS,
+)
+def _number(m: re.Match[str], text: str):
+    s = m.group(0)
+    dur = re.search(
+        r"(?i)\s+(years?|months?|weeks?|days?|hours?|minutes?|mins?|seconds?|decades?|centuries)$",
+        s,
+    )
+    num_text = s[: dur.start()] if dur else s
+    value = parse_number(num_text)
+    if value is None or num_text.lower() == "a":
+        return None
+    if dur:
+        unit = dur.group(1).lower()
+        unit = "minutes" if unit.startswith("min") else unit.rstrip("s") + "s"
+        before = text[max(0, m.start() - 20) : m.start()].lower()
+        role = (
+            "date"
+            if re.search(r"\b(last|past|previous|next|coming|first|recent)\s+$", before)
+            else None
+        )
+        return value, "duration", unit, role
+    if re.fullmatch(r"(?:1[89]|20)[0-9]{2}", num_text) and _looks_like_year(m, text):
+        return value, "year", None, "date"
+    return value, "count", None, None
+
+
+_YEAR_PREP = _c(
+    r"\b(?:in|since|from|until|till|by|before|after|during|of|between|and|to|through|for|"
+    r"year|early|late|mid|summer|winter|spring|autumn|the|compared\s+(?:to|with)|than)\s+$|[-–(/]\s*$"
+)
+
+
+def _looks_like_year(m: re.Match[str], text: str) -> bool:
+    """A four-digit 1800-2099 number is a year unless a plural noun follows it ("2000 children")."""
+    before = text[max(0, m.start() - 20) : m.start()]
+    if _YEAR_PREP.search(before):
+        return True
+    after = re.match(r"[ \t\u00a0]+([a-z]+)", text[m.end() : m.end() + 30])
+    return not (after and after.group(1) not in ("and", "or", "to", "the", "was", "saw", "were"))
+
+
+# --- context: sentences, blocks, page furniture, names ---------------------------------------
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n")
+_BLOCK_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
+_SALARY = _c(
+    rf"[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k?{_SP}*(?:-|–|—|to){_SP}*[£$€]?{_SP}?[0-9]"
+    rf"|[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k?{_SP}*(?:per{_SP}+annum|p\.?a\.?\b|per{_SP}+(?:year|hour|"
+    rf"week|day)|an{_SP}+hour|a{_SP}+year|pro{_SP}+rata|/{_SP}?(?:yr|year|hour|hr|annum))"
+)
+_FURNITURE_LINE = _c(
+    r"^\W*(?:page\s+[0-9]+\s+of\s+[0-9]+|[0-9][0-9,]*\s+(?:shares?|comments?|likes?|views?|"
+    r"followers?|replies)|©|copyright|share\b|advertisement|hide\s+ad|updated|published|posted)"
+)
+_TERMINAL = ".!?:;\"'”’)"
+
+
+def _sentence_starts(text: str) -> list[int]:
+    """Offsets where sentences begin: after line breaks and after ./!/? followed by space."""
+    starts = [0]
+    for m in _SENTENCE_END.finditer(text):
+        starts.append(m.end())
+    return starts
+
+
+def _sentence_span(starts: list[int], text: str, start: int, end: int) -> tuple[int, int]:
+    i = bisect.bisect_right(starts, start) - 1
+    s = starts[i]
+    e = starts[i + 1] if i + 1 < len(starts) else len(text)
+    while s < start and text[s].isspace():
+        s += 1
+    while e > max(end, s) and text[e - 1].isspace():
+        e -= 1
+    return s, max(e, end)
+
+
+def _listing_blocks(text: str) -> list[tuple[int, int]]:
+    """Blocks (paragraphs between blank lines) that look like job listings or other furniture:
+    a salary (a money range, or money per annum/hour) among several short non-sentence lines."""
+    spans = []
+    pos = 0
+    for m in [*_BLOCK_SPLIT.finditer(text), None]:
+        end = m.start() if m else len(text)
+        block = text[pos:end]
+        if _SALARY.search(block):
+            lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+            loose = [ln for ln in lines if ln[-1] not in _TERMINAL]
+            if len(lines) >= 2 and loose:
+                spans.append((pos, end))
+        pos = m.end() if m else len(text)
+    return spans
+
+
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    return ls, len(text) if le < 0 else le
+
+
+def _is_title_line(line: str) -> bool:
+    words = re.findall(r"[A-Za-z][A-Za-z']*", line)
+    long_words = [w for w in words if len(w) > 3]
+    return len(long_words) >= 3 and sum(w[0].isupper() for w in long_words) >= 0.85 * len(
+        long_words
+    )
+
+
+def _at_sentence_start(text: str, start: int) -> bool:
+    before = text[max(0, start - 4) : start].rstrip(" \t\u00a0\"'“‘(")
+    return not before or before[-1] in ".!?:\n"
+
+
+_CAP_WORD = re.compile(r"[ \t\u00a0]+(?:(?:of|to|the|and|for|in|on|a)[ \t\u00a0]+)*([A-Z][a-z]+)")
+
+
+def _in_proper_name(text: str, m_start: int, m_end: int) -> bool:
+    """A capitalised number word inside a capitalised phrase ("its Three Small Steps to ...")."""
+    token = text[m_start:m_end]
+    if not token[:1].isupper() or token.isupper() and len(token) > 1:
+        return False
+    ls, le = _line_bounds(text, m_start, m_end)
+    if _is_title_line(text[ls:le]):
+        return False
+    first = _CAP_WORD.match(text, m_end)
+    if not first:
+        return False
+    second = _CAP_WORD.match(text, first.end())
+    if not _at_sentence_start(text, m_start):
+        return True
+    return second is not None
+
+
+_ONE_OK = _c(
+    r"\b(?:just|only|exactly|at\s+least|more\s+than|fewer\s+than|less\s+than|over|under)\s+$"
+)
+
+
+def _decide_role(kind: str, value: float | None, m: re.Match[str], text: str) -> str:
+    """Role for a candidate whose handler left it to context: statistic unless an idiom."""
+    s = m.group(0)
+    if kind == "count" and s.lower() == "one":
+        after = text[m.end() : m.end() + 12].lower()
+        before = text[max(0, m.start() - 20) : m.start()]
+        if after.startswith(" of") or not _ONE_OK.search(before):
+            return "other"
+    return "statistic"
+
+
+_TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|[£$€+(]", re.ASCII)
+
+
+def extract(text: str) -> list[Mention]:
+    """Every numeric expression in `text`, sorted by start and non-overlapping; never raises."""
+    if not text:
+        return []
+    found: list[tuple[int, int, float | None, str, str | None, str | None, re.Match[str]]] = []
+    claimed_until = 0
+    for token in _TOKEN.finditer(text):
+        pos = token.start()
+        if pos < claimed_until:
+            continue
+        word = token.group(0)
+        if word[0].isdigit():
+            candidates = _TRIGGERS.get(DIGIT, [])
+        elif len(word) == 1 and not word.isalpha():
+            candidates = _TRIGGERS.get(word, [])
+        else:
+            candidates = _TRIGGERS.get(word.lower(), [])
+            nxt = text[token.end() : token.end() + 2]
+            if nxt[:1].isdigit() or nxt[:1] == "-" and nxt[1:].isdigit():
+                candidates = sorted({*candidates, *_TRIGGERS[GLUED]})
+        for index in candidates:
+            pattern, handler = _PATTERNS[index]
+            m = pattern.match(text, pos)
+            if m is None or m.end() <= pos:
+                continue
+            result = handler(m, text)
+            if result is None:
+                continue
+            value, kind, unit, role = result
+            found.append((pos, m.end(), value, kind, unit, role, m))
+            claimed_until = m.end()
+            break
+    starts = _sentence_starts(text)
+    listings = _listing_blocks(text)
+    out: list[Mention] = []
+    for s, e, value, kind, unit, role, m in found:
+        qualifier = qualifier_start = None
+        if kind in _HEDGED_KINDS:
+            hm = _HEDGE_RE.search(text, max(0, s - 40), s)
+            if hm and (hm.group(2) is None or kind == "age"):
+                qualifier = _HEDGES[re.sub(r"\s+", " ", hm.group(1).lower())]
+                qualifier_start = hm.start()
+        if role is None:
+            role = _decide_role(kind, value, m, text)
+        if (
+            role in ("statistic", "other")
+            and kind not in ("date", "year", "period")
+            and _in_proper_name(text, s, e)
+        ):
+            role = "name"
+        if any(a <= s < b for a, b in listings):
+            role = "boilerplate"
+        elif role in ("statistic", "other"):
+            ls, le = _line_bounds(text, s, e)
+            if _FURNITURE_LINE.search(text[ls:le]):
+                role = "boilerplate"
+        sent_s, sent_e = _sentence_span(starts, text, s, e)
+        out.append(
+            Mention(
+                start=s,
+                end=e,
+                text=text[s:e],
+                value=value,
+                kind=kind,
+                qualifier=qualifier,
+                role=role,
+                sentence_start=sent_s,
+                sentence_end=sent_e,
+                qualifier_start=qualifier_start,
+                unit=unit,
+            )  # fmt: skip
+        )
+    return out
+
+
+def mentions_frame(doc_id: str, text: str) -> pd.DataFrame:
+    """One document's mentions as a table with MENTION_COLUMNS and fixed dtypes."""
+    rows = [
+        (doc_id, m.start, m.end, m.text, m.value, m.kind, m.qualifier, m.qualifier_start,
+         m.role, m.unit, m.sentence_start, m.sentence_end)
+        for m in extract(text)
+    ]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
+    return frame.astype(
+        {
+            "doc_id": "string",
+            "start": "int64",
+            "end": "int64",
+            "text": "string",
+            "value": "float64",
+            "kind": "string",
+            "qualifier": "string",
+            "qualifier_start": "Int64",
+            "role": "string",
+            "unit": "string",
+            "sentence_start": "int64",
+            "sentence_end": "int64",
+        }  # fmt: skip
+    )
+
+
+def mentions_table(docs: Iterable[Document]) -> pd.DataFrame:
+    """Every document's mentions in one table, sorted by doc_id then start."""
+    frames = [
+        mentions_frame(doc.doc_id, doc.text()) for doc in sorted(docs, key=lambda d: d.doc_id)
+    ]
+    if not frames:
+        return mentions_frame("", "")
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- scoring against hand annotations (the dev set) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A span some extractor claims is a statistic, with the value (and hedge) it read there."""
+
+    start: int
+    end: int
+    value: float | None
+    qualifier: str | None = None
+
+
+def resolve_annotations(path: Path, texts: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """Load a mentions annotation file and give every entry its `start`/`end` in its document.
+
+    An entry's `text` must occur exactly once as a whole word in the document, or inside a
+    `context` passage that occurs exactly once; anything else is a FigtraceError naming it.
+    """
+    from figtrace.registries import load_yaml
+
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise FigtraceError(f"{path}: expected a mapping of doc_id to a list of mentions.")
+    out: dict[str, list[dict[str, Any]]] = {}
+    for doc_id, entries in data.items():
+        if doc_id not in texts:
+            raise FigtraceError(f"{path}: {doc_id!r} is not a document in the catalogue.")
+        text = texts[doc_id]
+        resolved = []
+        for i, entry in enumerate(entries or []):
+            where = f"{path}: {doc_id} entry {i + 1} ({entry.get('text')!r})"
+            missing = {"text", "value", "kind", "qualifier", "role"} - set(entry)
+            if missing:
+                raise FigtraceError(f"{where}: missing {', '.join(sorted(missing))}.")
+            if entry["kind"] not in KINDS or entry["role"] not in ROLES:
+                raise FigtraceError(f"{where}: kind must be one of {KINDS}, role one of {ROLES}.")
+            if entry["qualifier"] is not None and entry["qualifier"] not in QUALIFIERS:
+                raise FigtraceError(f"{where}: qualifier must be null or one of {QUALIFIERS}.")
+            context = entry.get("context", entry["text"])
+            hits = [
+                m.start()
+                for m in re.finditer(
+                    (r"(?<!\w)" if context[0].isalnum() else "")
+                    + re.escape(context)
+                    + (r"(?!\w)" if context[-1].isalnum() else ""),
+                    text,
+                )
+            ]
+            if len(hits) != 1:
+                raise FigtraceError(
+                    f"{where}: {context!r} occurs {len(hits)} times as a whole word in the "
+                    "document; give a `context` passage that occurs exactly once."
+                )
+            offset = context.find(entry["text"])
+            if offset < 0:
+                raise FigtraceError(f"{where}: text is not inside its context {context!r}.")
+            start = hits[0] + offset
+            resolved.append({**entry, "start": start, "end": start + len(entry["text"])})
+        out[doc_id] = sorted(resolved, key=lambda e: e["start"])
+    return out
+
+
+def same_value(a: float | None, b: float | None, tol: float = 5e-5) -> bool:
+    """Values agree: both null, or equal within `tol` (absolute, or relative for big numbers)."""
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= max(tol, tol * abs(b))
+
+
+def score(
+    gold: dict[str, list[dict[str, Any]]],
+    claims: dict[str, list[Claim]],
+    *,
+    exact: bool = True,
+    qualifiers: bool = True,
+) -> dict[str, float]:
+    """Recall and precision of claimed statistics against annotated ones, and how many claims
+    fall on boilerplate or names. `exact` needs the same span; otherwise any overlap counts."""
+
+    def matches(c: Claim, g: dict[str, Any]) -> bool:
+        hit = (
+            (c.start, c.end) == (g["start"], g["end"])
+            if exact
+            else c.start < g["end"] and g["start"] < c.end
+        )
+        return (
+            hit
+            and same_value(c.value, None if g["value"] is None else float(g["value"]))
+            and (not qualifiers or c.qualifier == g["qualifier"])
+        )
+
+    n_gold = found = n_claims = correct = furniture = 0
+    for doc_id, entries in gold.items():
+        doc_claims = claims.get(doc_id, [])
+        stats = [g for g in entries if g["role"] == "statistic"]
+        n_gold += len(stats)
+        found += sum(any(matches(c, g) for c in doc_claims) for g in stats)
+        n_claims += len(doc_claims)
+        correct += sum(any(matches(c, g) for g in stats) for c in doc_claims)
+        furniture += sum(
+            any(
+                c.start < g["end"] and g["start"] < c.end
+                for g in entries
+                if g["role"] in ("boilerplate", "name")
+            )
+            for c in doc_claims
+        )
+    return {
+        "statistics": n_gold,
+        "claimed": n_claims,
+        "recall": found / n_gold if n_gold else 1.0,
+        "precision": correct / n_claims if n_claims else 1.0,
+        "furniture_as_statistic": furniture,
+    }
+
+
+def statistic_claims(mentions: Iterable[Mention]) -> list[Claim]:
+    """The mentions this extractor labels `statistic`, as claims to score."""
+    return [Claim(m.start, m.end, m.value, m.qualifier) for m in mentions if m.role == "statistic"]
