@@ -13,9 +13,15 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/documents.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:
     default_target: True
     input:
         f"{PROCESSED}/documents.parquet",
+        f"{PROCESSED}/figures.parquet",
+        f"{PROCESSED}/derived.parquet",
+        f"{PROCESSED}/checks.parquet",
+        f"{PROCESSED}/coverage.parquet",
+        f"{PROCESSED}/datapackage.json",
