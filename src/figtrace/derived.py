@@ -21,7 +21,7 @@ from figtrace.errors import FigtraceError
 from figtrace.figures import UNITS, validate_frame
 from figtrace.registries import Indicator, load_yaml, validate
 
-REFERENCE = re.compile(r"\{([a-z0-9][a-z0-9-]*[a-z0-9])\}")
+REFERENCE = re.compile(r"\{([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\}")
 _OPERATORS: dict[type, Callable[..., float]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
