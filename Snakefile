@@ -15,6 +15,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/documents.smk"
 include: "workflow/rules/text.smk"
 include: "workflow/rules/mentions.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:
@@ -25,3 +26,8 @@ rule all:
         f"{PROCESSED}/textmap.parquet",
         f"{PROCESSED}/furniture.parquet",
         f"{PROCESSED}/mentions.parquet",
+        f"{PROCESSED}/figures.parquet",
+        f"{PROCESSED}/derived.parquet",
+        f"{PROCESSED}/checks.parquet",
+        f"{PROCESSED}/coverage.parquet",
+        f"{PROCESSED}/datapackage.json",

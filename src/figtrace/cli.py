@@ -177,3 +177,287 @@ def notebook(
     values = {name: yaml.safe_load(value) for name, value in parameters}
     execute(source, executed, html, values, cwd=Path.cwd(), failed_copy=failed_copy)
     click.echo(f"executed {source} -> {executed}, {html}")
+
+
+# --- the figure ledger ------------------------------------------------------------------------
+
+PROCESSED = Path("data/processed")
+
+
+@main.command()
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--mentions",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "mentions.parquet",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "figures.parquet",
+    show_default=True,
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "figures.csv",
+    show_default=True,
+)
+@click.option(
+    "--exclusions",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "exclusions.parquet",
+    show_default=True,
+)
+def figures(raw_dir: Path, mentions: Path, out: Path, csv_path: Path, exclusions: Path) -> None:
+    """Check every annotation (bytes, anchor, value, ids) and write the figure ledger."""
+    import pandas as pd
+
+    from figtrace import outputs
+    from figtrace.figures import build
+
+    table, excluded = build(raw_dir, pd.read_parquet(mentions))
+    outputs.write_parquet(out, table)
+    outputs.write_csv(csv_path, table)
+    outputs.write_parquet(exclusions, excluded)
+    click.echo(
+        f"ledger: {len(table)} figures and {len(excluded)} reviewed exclusions in "
+        f"{table['doc_id'].nunique()} documents; every anchor resolves and every value matches its span"
+    )
+
+
+@main.command()
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--figures",
+    "figures_path",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "figures.parquet",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "derived.parquet",
+    show_default=True,
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "derived.csv",
+    show_default=True,
+)
+def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> None:
+    """Compute the derived figures (data/raw/derived.yaml) from the ledger."""
+    import pandas as pd
+
+    from figtrace import outputs
+    from figtrace.derived import derived_frame, load_derived
+    from figtrace.registries import load_indicators
+
+    spec = raw_dir / "derived.yaml"
+    table = derived_frame(
+        load_derived(spec),
+        pd.read_parquet(figures_path),
+        load_indicators(raw_dir / "indicators.yaml"),
+        spec,
+    )
+    outputs.write_parquet(out, table)
+    outputs.write_csv(csv_path, table)
+    click.echo(f"derived: {len(table)} figures")
+
+
+@main.command()
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--figures",
+    "figures_path",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "figures.parquet",
+    show_default=True,
+)
+@click.option(
+    "--derived",
+    "derived_path",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "derived.parquet",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "checks.parquet",
+    show_default=True,
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "checks.csv",
+    show_default=True,
+)
+@click.option(
+    "--summary",
+    type=click.Path(path_type=Path),
+    default=Path("results/checks.md"),
+    show_default=True,
+)
+def checks(
+    raw_dir: Path, figures_path: Path, derived_path: Path, out: Path, csv_path: Path, summary: Path
+) -> None:
+    """Run the consistency checks (data/raw/checks.yaml); warnings and failures do not stop the build."""
+    import pandas as pd
+
+    from figtrace import outputs
+    from figtrace.checks import run_checks, summary_markdown
+
+    table = run_checks(
+        raw_dir / "checks.yaml", pd.read_parquet(figures_path), pd.read_parquet(derived_path)
+    )
+    outputs.write_parquet(out, table)
+    outputs.write_csv(csv_path, table)
+    outputs.write_text(summary, summary_markdown(table))
+    for row in table.itertuples():
+        click.echo(f"check {row.status:4} {row.check_id}: {row.message}")
+
+
+@main.command()
+@click.option(
+    "--mentions",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "mentions.parquet",
+    show_default=True,
+)
+@click.option(
+    "--figures",
+    "figures_path",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "figures.parquet",
+    show_default=True,
+)
+@click.option(
+    "--exclusions",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "exclusions.parquet",
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "coverage.parquet",
+    show_default=True,
+)
+@click.option(
+    "--uncovered",
+    type=click.Path(path_type=Path),
+    default=Path("results/uncovered_statistics.csv"),
+    show_default=True,
+)
+def coverage(
+    mentions: Path, figures_path: Path, exclusions: Path, out: Path, uncovered: Path
+) -> None:
+    """List every statistic the extractor finds that is neither a figure nor a reviewed exclusion."""
+    import pandas as pd
+
+    from figtrace import outputs
+    from figtrace.coverage import coverage_frame, uncovered_statistics
+
+    table = coverage_frame(
+        pd.read_parquet(mentions), pd.read_parquet(figures_path), pd.read_parquet(exclusions)
+    )
+    missing = uncovered_statistics(table)
+    outputs.write_parquet(out, table)
+    outputs.write_csv(uncovered, missing)
+    click.echo(
+        f"coverage: {len(table)} mentions, {int((table['role'] == 'statistic').sum())} statistics, "
+        f"{len(missing)} not yet in the ledger nor reviewed"
+    )
+    for row in missing.head(50).itertuples():
+        click.echo(f"  uncovered {row.doc_id} {row.start}:{row.end} {row.text!r}")
+    if len(missing) > 50:
+        click.echo(f"  ... and {len(missing) - 50} more in {uncovered}")
+    if len(missing):
+        click.echo("  (run `python -m figtrace annotate DOC_ID` to start annotating a document)")
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=PROCESSED / "datapackage.json",
+    show_default=True,
+)
+def datapackage(out: Path) -> None:
+    """Describe the ledger's CSV tables in a Frictionless datapackage.json."""
+    from figtrace.datapackage import write_descriptor
+
+    write_descriptor(out)
+    click.echo(f"datapackage: {out}")
+
+
+@main.command()
+@click.argument("doc_id")
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Where to write the stub (default: data/raw/annotations/DOC_ID.yaml if it does not exist, else stdout).")  # fmt: skip
+def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
+    """Write an annotation stub for a document: every unreviewed number with its anchor filled in."""
+    from figtrace import outputs
+    from figtrace.documents import load_catalogue
+    from figtrace.figures import annotation_stub, annotations_dir, dump_annotations
+    from figtrace.mentions import mentions_frame
+    from figtrace.registries import load_yaml
+
+    docs = {d.doc_id: d for d in load_catalogue(raw_dir)}
+    if doc_id not in docs:
+        raise FigtraceError(
+            f"{doc_id!r}: no such document in {raw_dir}/documents; add it first with `python -m figtrace add`."
+        )
+    doc = docs[doc_id]
+    target = annotations_dir(raw_dir) / f"{doc_id}.yaml"
+    existing = load_yaml(target) if target.is_file() else None
+    stub = annotation_stub(doc, mentions_frame(doc_id, doc.text()), existing)
+    text = (
+        f"# Annotations for {doc_id}. Move each candidate into `figures` (add figure_id, label,\n"
+        "# indicator, value, unit, qualifier, population, geography, period, report_id) or into\n"
+        "# `exclusions` (add reason and category); then run the pipeline.\n"
+        + dump_annotations(stub)
+    )
+    if out is None and existing is None:
+        out = target
+    if out is None:
+        click.echo(text, nl=False)
+        click.echo(
+            f"({target} exists and was left as it is; the stub above adds {len(stub['candidates'])} candidates)",
+            err=True,
+        )
+        return
+    if out.exists() and out.resolve() == target.resolve() and existing is not None:
+        raise FigtraceError(
+            f"{out}: exists; annotations are curated data and are never overwritten. Use --out."
+        )
+    outputs.write_text(out, text)
+    click.echo(f"wrote {out}: {len(stub['candidates'])} candidates to review")
+
+
+@main.command()
+@click.argument("ref")
+@click.option(
+    "--processed",
+    "processed_dir",
+    type=click.Path(path_type=Path),
+    default=PROCESSED,
+    show_default=True,
+)
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+def trace(ref: str, processed_dir: Path, raw_dir: Path) -> None:
+    """Print the whole provenance chain of a figure_id or derived_id."""
+    from figtrace.provenance import chain, format_chain, load_ledger
+
+    ledger = load_ledger(processed_dir, raw_dir)
+    color = sys.stdout.isatty()
+    mark = (lambda s: click.style(s, bold=True, reverse=True)) if color else (lambda s: f"⟦{s}⟧")
+    click.echo(format_chain(chain(ledger, ref), mark))

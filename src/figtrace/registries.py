@@ -1,4 +1,4 @@
-"""Registries of the original publications (reports) and, later, indicators: loaded and validated."""
+"""Registries of the original publications (reports) and of indicators: loaded and validated."""
 
 from __future__ import annotations
 
@@ -81,3 +81,27 @@ def load_reports(path: Path) -> dict[str, Report]:
             raise FigtraceError(f"{path}: report_id {rid!r} appears twice; ids must be unique.")
         reports[rid] = Report(**entry)
     return reports
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What a figure measures: a definition, a unit and the caveats a reader must keep in mind."""
+
+    indicator_id: str
+    name: str
+    definition: str
+    unit: str
+    caveats: tuple[str, ...] = ()
+
+
+def load_indicators(path: Path) -> dict[str, Indicator]:
+    """The indicator registry, keyed by `indicator_id`; duplicate ids are an error."""
+    data = load_yaml(path)
+    validate(data, "indicators", path)
+    indicators: dict[str, Indicator] = {}
+    for entry in data["indicators"]:
+        iid = entry["indicator_id"]
+        if iid in indicators:
+            raise FigtraceError(f"{path}: indicator_id {iid!r} appears twice; ids must be unique.")
+        indicators[iid] = Indicator(**{**entry, "caveats": tuple(entry["caveats"])})
+    return indicators

@@ -1,0 +1,463 @@
+"""Figures: the ledger of curated statistics, each anchored to its exact passage and checked.
+
+Annotations live in `data/raw/annotations/<doc_id>.yaml`: every statistic of a document as a
+figure (anchor + meaning) and every other number as a reviewed exclusion (anchor + reason).
+Building the ledger checks, for every figure, that the document's bytes are the annotated ones,
+that the anchor resolves exactly and uniquely, that the mention extractor reads the annotated
+value and hedge from the anchored span, and that its indicator and report exist.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from figtrace.anchors import Anchor, resolve
+from figtrace.documents import Document
+from figtrace.errors import FigtraceError
+from figtrace.registries import Indicator, Report, load_yaml, validate
+
+UNITS = ("count", "percent", "proportion", "factor", "rank")
+# The mention kinds that can carry a value in each unit.
+UNIT_KINDS = {
+    "count": {"count"},
+    "percent": {"percent"},
+    "proportion": {"fraction", "ratio"},
+    "factor": {"multiplier"},
+    "rank": {"rank"},
+}
+VALUE_TOLERANCE = 5e-5  # "one in six" is annotated as 0.1667; the extractor reads 1/6
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One statistic as a source states it: its passage, its value and what it measures."""
+
+    figure_id: str
+    doc_id: str
+    anchor: Anchor
+    label: str
+    indicator: str
+    value: float
+    unit: str
+    qualifier: str | None
+    population: str
+    geography: str
+    period: str | None
+    period_note: str | None
+    report_id: str | None
+    note: str | None
+    source: Path
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A number that was reviewed and is not a statistic (page furniture, a name, an idiom ...)."""
+
+    doc_id: str
+    anchor: Anchor
+    reason: str
+    category: str
+    source: Path
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """Every annotation file's figures and exclusions, and the hashes they were made against."""
+
+    figures: list[Figure]
+    exclusions: list[Exclusion]
+    sha256: dict[str, str]
+    paths: dict[str, Path]
+
+
+def annotations_dir(raw_dir: Path) -> Path:
+    """Where the per-document annotation files live."""
+    return Path(raw_dir) / "annotations"
+
+
+def annotation_paths(raw_dir: Path) -> list[Path]:
+    """Every annotation file, in a stable order."""
+    return sorted(annotations_dir(raw_dir).glob("*.yaml"))
+
+
+def load_annotations(raw_dir: Path) -> Annotations:
+    """Read and schema-check every annotation file; figure ids must be unique across all files."""
+    figures: list[Figure] = []
+    exclusions: list[Exclusion] = []
+    sha256: dict[str, str] = {}
+    paths: dict[str, Path] = {}
+    seen: dict[str, Path] = {}
+    for path in annotation_paths(raw_dir):
+        data = load_yaml(path)
+        validate(data, "annotation", path)
+        doc_id = data["doc_id"]
+        if path.stem != doc_id:
+            raise FigtraceError(
+                f"{path}: doc_id {doc_id!r} does not match the file name; "
+                f"rename the file to {doc_id}.yaml or fix the doc_id."
+            )
+        sha256[doc_id] = data["sha256"]
+        paths[doc_id] = path
+        defaults = data.get("defaults", {})
+        for entry in data["figures"]:
+            fid = entry["figure_id"]
+            if fid in seen:
+                raise FigtraceError(
+                    f"{path}: figure_id {fid!r} is used twice (also in {seen[fid]}); "
+                    "figure ids must be unique across all annotation files: rename one."
+                )
+            seen[fid] = path
+            figures.append(
+                Figure(
+                    figure_id=fid,
+                    doc_id=doc_id,
+                    anchor=Anchor.from_dict(entry["anchor"]),
+                    label=entry["label"],
+                    indicator=entry["indicator"],
+                    value=float(entry["value"]),
+                    unit=entry["unit"],
+                    qualifier=entry["qualifier"],
+                    population=entry["population"],
+                    geography=entry.get("geography", defaults.get("geography")),
+                    period=entry["period"],
+                    period_note=entry.get("period_note"),
+                    report_id=entry.get("report_id", defaults.get("report_id")),
+                    note=entry.get("note"),
+                    source=path,
+                )
+            )
+        for entry in data["exclusions"]:
+            exclusions.append(
+                Exclusion(
+                    doc_id=doc_id,
+                    anchor=Anchor.from_dict(entry["anchor"]),
+                    reason=entry["reason"],
+                    category=entry["category"],
+                    source=path,
+                )
+            )
+    for figure in figures:
+        if figure.geography is None:
+            raise FigtraceError(
+                f"{figure.source}: figure {figure.figure_id!r} has no geography; "
+                "give it one or set defaults.geography."
+            )
+    return Annotations(figures, exclusions, sha256, paths)
+
+
+def _format(value: float) -> str:
+    return f"{value:g}"
+
+
+def _check_value(figure: Figure, mentions: pd.DataFrame) -> str | None:
+    """Why the extractor's reading of the anchored span disagrees with the figure, or None."""
+    a = figure.anchor
+    inside = mentions[(mentions["start"] >= a.start) & (mentions["end"] <= a.end)]
+    if inside.empty:
+        return f"the mention extractor finds no number inside the anchored span {a.exact!r}"
+    readings = [
+        (row.value, row.kind, None if pd.isna(row.qualifier) else row.qualifier, row.text)
+        for row in inside.itertuples()
+    ]
+    for value, kind, qualifier, text in readings:
+        if value is None or pd.isna(value):
+            continue
+        if not math.isclose(value, figure.value, rel_tol=1e-9, abs_tol=VALUE_TOLERANCE):
+            continue
+        if kind not in UNIT_KINDS[figure.unit]:
+            return (
+                f"the extractor reads {text!r} as a {kind}, which cannot carry a value in "
+                f"{figure.unit}; fix the unit"
+            )
+        if qualifier != figure.qualifier:
+            return (
+                f"the annotated qualifier is {figure.qualifier!r} but the extractor reads "
+                f"{qualifier!r} in {a.exact!r}; the hedge is part of the claim: fix one of them"
+            )
+        return None
+    read = "; ".join(f"{t!r} → {_format(v) if v is not None and not pd.isna(v) else 'no value'}"
+                     for v, _, _, t in readings)  # fmt: skip
+    return (
+        f"the annotated value {_format(figure.value)} disagrees with the span: the extractor "
+        f"reads {read}"
+    )
+
+
+def check_figures(
+    annotations: Annotations,
+    documents: dict[str, Document],
+    texts: dict[str, str],
+    indicators: dict[str, Indicator],
+    reports: dict[str, Report],
+    mentions: pd.DataFrame,
+) -> None:
+    """Stop with one message listing every broken figure: bytes, anchor, value, ids."""
+    problems: list[str] = []
+    for doc_id, path in annotations.paths.items():
+        if doc_id not in documents:
+            problems.append(
+                f"{path}: annotates {doc_id!r}, which is not in the document catalogue "
+                "(data/raw/documents/); add the document or remove the file."
+            )
+        elif annotations.sha256[doc_id] != documents[doc_id].sha256:
+            problems.append(
+                f"{path}: was made against sha256 {annotations.sha256[doc_id]}, but "
+                f"{documents[doc_id].path} now has sha256 {documents[doc_id].sha256}; the "
+                "anchors may point at other words. Review every anchor, then update sha256."
+            )
+    by_doc = {doc_id: frame for doc_id, frame in mentions.groupby("doc_id", sort=False)}
+    empty = mentions.iloc[0:0]
+    for figure in annotations.figures:
+        where = f"figure {figure.figure_id!r} in {figure.doc_id!r} ({figure.source})"
+        if figure.doc_id not in texts:
+            continue  # reported above
+        if figure.indicator not in indicators:
+            problems.append(
+                f"{where}: unknown indicator {figure.indicator!r}; add it to "
+                "data/raw/indicators.yaml or fix the id."
+            )
+        if figure.report_id is not None and figure.report_id not in reports:
+            problems.append(
+                f"{where}: unknown report_id {figure.report_id!r}; add it to "
+                "data/raw/reports.yaml or fix the id."
+            )
+        try:
+            resolve(figure.anchor, texts[figure.doc_id], where)
+        except FigtraceError as exc:
+            problems.append(str(exc))
+            continue
+        why = _check_value(figure, by_doc.get(figure.doc_id, empty))
+        if why:
+            problems.append(f"{where}: {why}.")
+    for exclusion in annotations.exclusions:
+        if exclusion.doc_id in texts:
+            where = (
+                f"exclusion {exclusion.anchor.exact!r} in {exclusion.doc_id!r} ({exclusion.source})"
+            )
+            try:
+                resolve(exclusion.anchor, texts[exclusion.doc_id], where)
+            except FigtraceError as exc:
+                problems.append(str(exc))
+    if problems:
+        raise FigtraceError(
+            f"the figure ledger cannot be built ({len(problems)} problem"
+            f"{'s' if len(problems) > 1 else ''}):\n- " + "\n- ".join(problems)
+        )
+
+
+# Column name -> (frictionless type, description); the order is the table's column order.
+FIGURE_COLUMNS: dict[str, tuple[str, str]] = {
+    "figure_id": ("string", "Stable identifier of the figure."),
+    "doc_id": ("string", "The source document (data/raw/documents/<doc_id>.*)."),
+    "start": ("integer", "Start of the quote: character offset into the document's text."),
+    "end": ("integer", "End of the quote (exclusive)."),
+    "quote": ("string", "The exact passage: the document's text[start:end]."),
+    "prefix": ("string", "Text just before the quote (W3C TextQuoteSelector prefix)."),
+    "suffix": ("string", "Text just after the quote (W3C TextQuoteSelector suffix)."),
+    "value": ("number", "The value as stated, in `unit`."),
+    "unit": ("string", "count, percent (points), proportion (0-1), factor or rank."),
+    "qualifier": ("string", "The hedge the source puts on the value (more_than, nearly ...), or empty."),
+    "label": ("string", "A short human label for the figure."),
+    "indicator": ("string", "What it measures: an id in data/raw/indicators.yaml."),
+    "population": ("string", "Who or what is counted."),
+    "geography": ("string", "Where."),
+    "period": ("string", "When, only as precise as the text allows; empty if the text does not say."),
+    "period_note": ("string", "How the period was read from the text."),
+    "report_id": ("string", "The original publication (data/raw/reports.yaml); empty when the document itself states it."),
+    "note": ("string", "Anything else a reader should know about this figure."),
+    "sha256": ("string", "sha256 of the document's raw bytes that the anchor points into."),
+    "annotation": ("string", "The annotation file the figure is curated in."),
+}  # fmt: skip
+
+
+FIGURE_SCHEMA = pa.DataFrameSchema(
+    {
+        "figure_id": pa.Column(
+            str, pa.Check.str_matches(r"^[a-z0-9][a-z0-9-]*[a-z0-9]$"), unique=True
+        ),
+        "doc_id": pa.Column(str),
+        "start": pa.Column("int64", pa.Check.ge(0)),
+        "end": pa.Column("int64", pa.Check.gt(0)),
+        "quote": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "prefix": pa.Column(str),
+        "suffix": pa.Column(str),
+        "value": pa.Column("float64", pa.Check(lambda s: s.map(math.isfinite))),
+        "unit": pa.Column(str, pa.Check.isin(UNITS)),
+        "qualifier": pa.Column(str, nullable=True),
+        "label": pa.Column(str),
+        "indicator": pa.Column(str),
+        "population": pa.Column(str),
+        "geography": pa.Column(str),
+        "period": pa.Column(str, nullable=True),
+        "period_note": pa.Column(str, nullable=True),
+        "report_id": pa.Column(str, nullable=True),
+        "note": pa.Column(str, nullable=True),
+        "sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
+        "annotation": pa.Column(str),
+    },
+    checks=[
+        pa.Check(lambda df: df["end"] > df["start"], error="end must be after start"),
+        pa.Check(
+            lambda df: df["quote"].str.len() == df["end"] - df["start"],
+            error="quote length must equal end - start",
+        ),
+    ],
+    strict=True,
+    ordered=True,
+    name="figures",
+)
+
+
+def figures_frame(annotations: Annotations, root: Path | None = None) -> pd.DataFrame:
+    """The ledger as a table, one row per figure, ordered by document and position."""
+    rows: list[dict[str, Any]] = []
+    for f in annotations.figures:
+        source = f.source.relative_to(root) if root else f.source
+        rows.append(
+            {
+                "figure_id": f.figure_id,
+                "doc_id": f.doc_id,
+                "start": f.anchor.start,
+                "end": f.anchor.end,
+                "quote": f.anchor.exact,
+                "prefix": f.anchor.prefix,
+                "suffix": f.anchor.suffix,
+                "value": f.value,
+                "unit": f.unit,
+                "qualifier": f.qualifier,
+                "label": f.label,
+                "indicator": f.indicator,
+                "population": f.population,
+                "geography": f.geography,
+                "period": f.period,
+                "period_note": f.period_note,
+                "report_id": f.report_id,
+                "note": f.note,
+                "sha256": annotations.sha256[f.doc_id],
+                "annotation": Path(source).as_posix(),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(FIGURE_COLUMNS))
+    frame = frame.astype({"start": "int64", "end": "int64", "value": "float64"})
+    frame = frame.sort_values(["doc_id", "start", "figure_id"], kind="stable").reset_index(
+        drop=True
+    )
+    return validate_frame(frame, FIGURE_SCHEMA)
+
+
+def validate_frame(frame: pd.DataFrame, schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """Validate a table against its declared schema; name every failing check and row."""
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases.head(20).to_string(index=False)
+        raise FigtraceError(
+            f"the {schema.name} table does not match its schema:\n{cases}"
+        ) from None
+
+
+def exclusions_frame(annotations: Annotations) -> pd.DataFrame:
+    """Reviewed exclusions as a table, ordered by document and position."""
+    rows = [
+        {
+            "doc_id": x.doc_id,
+            "start": x.anchor.start,
+            "end": x.anchor.end,
+            "quote": x.anchor.exact,
+            "category": x.category,
+            "reason": x.reason,
+        }
+        for x in annotations.exclusions
+    ]
+    frame = pd.DataFrame(rows, columns=["doc_id", "start", "end", "quote", "category", "reason"])
+    frame = frame.astype({"start": "int64", "end": "int64"})
+    return frame.sort_values(["doc_id", "start"], kind="stable").reset_index(drop=True)
+
+
+def _quoted(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # Passages with line breaks read better as one escaped, double-quoted line.
+    style = '"' if "\n" in value or value != value.strip() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+class AnnotationDumper(yaml.SafeDumper):
+    """YAML for annotation files: fixed key order, passages with line breaks on one line."""
+
+
+AnnotationDumper.add_representer(str, _quoted)
+
+
+def dump_annotations(data: dict[str, Any]) -> str:
+    """An annotation file's text."""
+    return yaml.dump(data, Dumper=AnnotationDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def build(raw_dir: Path, mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Load, check and tabulate every annotation: (figures, exclusions). Stops on any break."""
+    from figtrace.documents import load_catalogue
+    from figtrace.registries import load_indicators, load_reports
+
+    raw_dir = Path(raw_dir)
+    annotations = load_annotations(raw_dir)
+    documents = {doc.doc_id: doc for doc in load_catalogue(raw_dir, check_bytes=False)}
+    texts = {d: documents[d].text() for d in annotations.paths if d in documents}
+    check_figures(
+        annotations,
+        documents,
+        texts,
+        load_indicators(raw_dir / "indicators.yaml"),
+        load_reports(raw_dir / "reports.yaml"),
+        mentions,
+    )
+    root = raw_dir.parent.parent if raw_dir.name == "raw" else None
+    return figures_frame(annotations, root=root), exclusions_frame(annotations)
+
+
+KIND_UNITS = {"count": "count", "percent": "percent", "fraction": "proportion",
+              "ratio": "proportion", "multiplier": "factor", "rank": "rank"}  # fmt: skip
+
+
+def annotation_stub(
+    doc: Document, mentions: pd.DataFrame, existing: dict[str, Any] | None
+) -> dict[str, Any]:
+    """An annotation file for `doc` listing every number not yet reviewed as a candidate.
+
+    Each candidate has its anchor filled in and the extractor's reading; a researcher moves it
+    into `figures` (adding its meaning) or `exclusions` (adding a reason). Reviewed entries of an
+    existing file are kept as they are.
+    """
+    from figtrace.anchors import make_anchor
+
+    text = doc.text()
+    data = existing or {"doc_id": doc.doc_id, "sha256": doc.sha256, "figures": [], "exclusions": []}
+    reviewed = [
+        (entry["anchor"]["start"], entry["anchor"]["end"])
+        for entry in [*data.get("figures", []), *data.get("exclusions", [])]
+    ]
+    candidates = []
+    for m in mentions.itertuples():
+        if m.role == "date" or any(s <= m.start and m.end <= e for s, e in reviewed):
+            continue
+        start = m.start if pd.isna(m.qualifier_start) else int(m.qualifier_start)
+        candidate: dict[str, Any] = {"anchor": make_anchor(text, start, m.end).to_dict()}
+        candidate.update(
+            {
+                "extracted": {
+                    "value": None if pd.isna(m.value) else float(m.value),
+                    "kind": m.kind,
+                    "qualifier": None if pd.isna(m.qualifier) else m.qualifier,
+                    "role": m.role,
+                },
+                "suggested_unit": KIND_UNITS.get(m.kind),
+            }
+        )
+        candidates.append(candidate)
+    data["candidates"] = candidates
+    return data

@@ -1,0 +1,150 @@
+"""Provenance: the whole chain behind a figure, from value and meaning to passage and bytes.
+
+`trace` prints it; the report and the notebooks render the same chain. A derived figure's chain
+is its formula plus the chain of each input, down to source passages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from figtrace.errors import FigtraceError
+from figtrace.registries import Indicator, Report, load_indicators, load_reports
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The built ledger: figures, derived figures and documents, with the registries."""
+
+    figures: pd.DataFrame
+    derived: pd.DataFrame
+    documents: pd.DataFrame
+    reports: dict[str, Report]
+    indicators: dict[str, Indicator]
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise FigtraceError(f"{path}: not built yet; run the pipeline first (`make all`).")
+    return pd.read_parquet(path)
+
+
+def load_ledger(processed_dir: Path, raw_dir: Path) -> Ledger:
+    """Load the processed tables and registries that provenance chains are made of."""
+    processed_dir, raw_dir = Path(processed_dir), Path(raw_dir)
+    return Ledger(
+        figures=_read(processed_dir / "figures.parquet").set_index("figure_id", drop=False),
+        derived=_read(processed_dir / "derived.parquet").set_index("derived_id", drop=False),
+        documents=_read(processed_dir / "documents.parquet").set_index("doc_id", drop=False),
+        reports=load_reports(raw_dir / "reports.yaml"),
+        indicators=load_indicators(raw_dir / "indicators.yaml"),
+    )
+
+
+def _clean(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: (None if v is not None and not isinstance(v, str | list | dict) and pd.isna(v) else v)
+            for k, v in record.items()}  # fmt: skip
+
+
+def chain(ledger: Ledger, ref: str) -> dict[str, Any]:
+    """The provenance chain of a figure_id or derived_id, as nested plain data."""
+    if ref in ledger.figures.index:
+        figure = _clean(ledger.figures.loc[ref].to_dict())
+        document = _clean(ledger.documents.loc[figure["doc_id"]].to_dict())
+        report = ledger.reports.get(figure["report_id"]) if figure["report_id"] else None
+        indicator = ledger.indicators.get(figure["indicator"])
+        return {
+            "type": "figure",
+            "id": ref,
+            "figure": figure,
+            "indicator": vars(indicator) if indicator else None,
+            "document": document,
+            "report": vars(report) if report else None,
+        }
+    if ref in ledger.derived.index:
+        derived = _clean(ledger.derived.loc[ref].to_dict())
+        indicator = ledger.indicators.get(derived["indicator"])
+        return {
+            "type": "derived",
+            "id": ref,
+            "derived": derived,
+            "indicator": vars(indicator) if indicator else None,
+            "inputs": [chain(ledger, i) for i in derived["inputs"].split(";")],
+        }
+    known = sorted([*ledger.figures.index, *ledger.derived.index])
+    from rapidfuzz import process
+
+    near = process.extractOne(ref, known)
+    hint = f" Did you mean {near[0]!r}?" if near else ""
+    raise FigtraceError(f"{ref!r} is not a figure_id or derived_id in the ledger.{hint}")
+
+
+def format_value(value: float, unit: str, qualifier: str | None = None) -> str:
+    """A value as a reader would write it: `more than 1,000`, `41%`, `0.1667`, `2×`."""
+    from figtrace.checks import HEDGE_WORDS
+
+    if unit == "percent":
+        text = f"{value:,.4g}%"
+    elif unit == "factor":
+        text = f"{value:.4g}×"
+    elif unit == "proportion":
+        text = f"{value:.4g}"
+    else:
+        text = f"{value:,.6g}" if value != int(value) else f"{int(value):,}"
+    hedge = HEDGE_WORDS.get(qualifier or "", "")
+    return f"{hedge} {text}" if hedge else text
+
+
+def format_chain(
+    c: dict[str, Any], mark: Callable[[str], str] = lambda s: f"⟦{s}⟧", indent: str = ""
+) -> str:
+    """The chain as the text `figtrace trace` prints; `mark` highlights the quoted number."""
+    lines: list[str] = []
+    add = lines.append
+    if c["type"] == "figure":
+        f, d, r, i = c["figure"], c["document"], c["report"], c["indicator"]
+        add(
+            f"{indent}{f['figure_id']}: {format_value(f['value'], f['unit'], f['qualifier'])} ({f['unit']})"
+        )
+        add(f"{indent}  meaning    {f['label']}")
+        add(f"{indent}  indicator  {f['indicator']}: {i['name'] if i else '?'}")
+        add(
+            f"{indent}  population {f['population']}; geography {f['geography']}; period {f['period'] or 'not stated'}"
+        )
+        if f.get("period_note"):
+            add(f"{indent}             ({f['period_note']})")
+        if f.get("note"):
+            add(f"{indent}  note       {f['note']}")
+        passage = (f["prefix"] + mark(f["quote"]) + f["suffix"]).replace("\n", " ⏎ ")
+        add(f"{indent}  passage    …{passage}…")
+        add(f"{indent}  position   characters {f['start']}–{f['end']} of {f['doc_id']}")
+        add(f"{indent}  document   {d['title'] or '(no title)'}")
+        add(
+            f"{indent}             publisher {d['publisher'] or 'not stated'}; published {d['date_published'] or 'not stated'}"
+        )
+        add(f"{indent}             url {d['url'] or 'not stated'}")
+        add(f"{indent}             path {d['path']}; sha256 {d['sha256']}")
+        if r:
+            add(
+                f"{indent}  report     {r['producer']}, {r['title']} ({r['year'] or 'year unknown'}) [{r['report_id']}]"
+            )
+        else:
+            add(f"{indent}  report     none: stated by the document itself")
+    else:
+        dv = c["derived"]
+        add(
+            f"{indent}{dv['derived_id']}: {format_value(dv['value'], dv['unit'])} ({dv['unit']}, derived)"
+        )
+        add(f"{indent}  meaning    {dv['label']}")
+        add(f"{indent}  formula    {dv['formula']}")
+        add(f"{indent}           = {dv['expression']}")
+        add(f"{indent}  why        {dv['description']}")
+        add(f"{indent}  inputs:")
+        for sub in c["inputs"]:
+            add(format_chain(sub, mark, indent + "    "))
+    return "\n".join(lines)

@@ -1,0 +1,99 @@
+# Stage 3: the figure ledger. Curated annotations are checked against the hashed text and the
+# mention extractor; derived figures and consistency checks are computed from the ledger.
+ANNOTATIONS = sorted(str(p) for p in Path(RAW, "annotations").glob("*.yaml"))
+
+
+rule figures:
+    input:
+        annotations=ANNOTATIONS,
+        indicators=f"{RAW}/indicators.yaml",
+        reports=f"{RAW}/reports.yaml",
+        documents=f"{PROCESSED}/documents.parquet",
+        mentions=f"{PROCESSED}/mentions.parquet",
+    output:
+        table=f"{PROCESSED}/figures.parquet",
+        csv=f"{PROCESSED}/figures.csv",
+        exclusions=f"{PROCESSED}/exclusions.parquet",
+    log:
+        "logs/figures.log",
+    conda:
+        ENV
+    params:
+        raw=RAW,
+    shell:
+        "python -m figtrace figures --raw {params.raw} --mentions {input.mentions}"
+        " --out {output.table} --csv {output.csv} --exclusions {output.exclusions}"
+        " 2>&1 | tee {log}"
+
+
+rule derived:
+    input:
+        spec=f"{RAW}/derived.yaml",
+        indicators=f"{RAW}/indicators.yaml",
+        figures=f"{PROCESSED}/figures.parquet",
+    output:
+        table=f"{PROCESSED}/derived.parquet",
+        csv=f"{PROCESSED}/derived.csv",
+    log:
+        "logs/derived.log",
+    conda:
+        ENV
+    params:
+        raw=RAW,
+    shell:
+        "python -m figtrace derived --raw {params.raw} --figures {input.figures}"
+        " --out {output.table} --csv {output.csv} 2>&1 | tee {log}"
+
+
+rule checks:
+    input:
+        spec=f"{RAW}/checks.yaml",
+        figures=f"{PROCESSED}/figures.parquet",
+        derived=f"{PROCESSED}/derived.parquet",
+    output:
+        table=f"{PROCESSED}/checks.parquet",
+        csv=f"{PROCESSED}/checks.csv",
+        summary=f"{RESULTS}/checks.md",
+    log:
+        "logs/checks.log",
+    conda:
+        ENV
+    params:
+        raw=RAW,
+    shell:
+        "python -m figtrace checks --raw {params.raw} --figures {input.figures}"
+        " --derived {input.derived} --out {output.table} --csv {output.csv}"
+        " --summary {output.summary} 2>&1 | tee {log}"
+
+
+rule coverage:
+    input:
+        mentions=f"{PROCESSED}/mentions.parquet",
+        figures=f"{PROCESSED}/figures.parquet",
+        exclusions=f"{PROCESSED}/exclusions.parquet",
+    output:
+        table=f"{PROCESSED}/coverage.parquet",
+        uncovered=f"{RESULTS}/uncovered_statistics.csv",
+    log:
+        "logs/coverage.log",
+    conda:
+        ENV
+    shell:
+        "python -m figtrace coverage --mentions {input.mentions} --figures {input.figures}"
+        " --exclusions {input.exclusions} --out {output.table}"
+        " --uncovered {output.uncovered} 2>&1 | tee {log}"
+
+
+rule datapackage:
+    input:
+        f"{PROCESSED}/figures.csv",
+        f"{PROCESSED}/derived.csv",
+        f"{PROCESSED}/checks.csv",
+    output:
+        f"{PROCESSED}/datapackage.json",
+    log:
+        "logs/datapackage.log",
+    conda:
+        ENV
+    shell:
+        "python -m figtrace datapackage --out {output} > {log} 2>&1"
