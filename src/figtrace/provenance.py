@@ -6,6 +6,7 @@ is its formula plus the chain of each input, down to source passages.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,3 +149,41 @@ def format_chain(
         for sub in c["inputs"]:
             add(format_chain(sub, mark, indent + "    "))
     return "\n".join(lines)
+
+
+PLACEHOLDER = re.compile(r"\{([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\}")
+
+
+def value_of(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
+    """(value, unit, qualifier) of a figure_id or derived_id."""
+    if ref in ledger.figures.index:
+        row = ledger.figures.loc[ref]
+        qualifier = None if pd.isna(row["qualifier"]) else row["qualifier"]
+        return float(row["value"]), row["unit"], qualifier
+    if ref in ledger.derived.index:
+        row = ledger.derived.loc[ref]
+        return float(row["value"]), row["unit"], None
+    chain(ledger, ref)  # raises the error with a suggestion
+    raise AssertionError("unreachable")
+
+
+def render_template(
+    template: str, ledger: Ledger, render: Callable[[str, str], str] = lambda ref, text: text
+) -> str:
+    """Fill `{figure_id}` / `{derived_id}` placeholders with values from the ledger.
+
+    `render(ref, text)` wraps each value: plain text for images and CSV, a provenance link in
+    HTML. Text outside placeholders is passed through unchanged (escape it before, for HTML).
+    """
+
+    def fill(match: re.Match[str]) -> str:
+        ref = match.group(1)
+        value, unit, qualifier = value_of(ledger, ref)
+        return render(ref, format_value(value, unit, qualifier))
+
+    return PLACEHOLDER.sub(fill, template)
+
+
+def template_refs(template: str) -> list[str]:
+    """The ids a template uses, in order of first use."""
+    return list(dict.fromkeys(PLACEHOLDER.findall(template)))
