@@ -151,7 +151,8 @@ def format_chain(
     return "\n".join(lines)
 
 
-PLACEHOLDER = re.compile(r"\{([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)\}")
+PLACEHOLDER = re.compile(r"\{([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?::([a-z,]+))?\}")
+FORMATS = {"bare", "percent", "int"}
 
 
 def value_of(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
@@ -167,21 +168,39 @@ def value_of(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
     raise AssertionError("unreachable")
 
 
+def format_ref(ledger: Ledger, ref: str, spec: str | None = None) -> str:
+    """A ledger value as text; `spec` is a comma list of: bare (no hedge), percent (a
+    proportion shown as a percentage, one decimal), int (rounded to a whole number)."""
+    value, unit, qualifier = value_of(ledger, ref)
+    options = set(spec.split(",")) if spec else set()
+    unknown = options - FORMATS
+    if unknown:
+        raise FigtraceError(
+            f"{{{ref}:{spec}}}: unknown format {', '.join(sorted(unknown))}; use {', '.join(sorted(FORMATS))}."
+        )
+    if "bare" in options:
+        qualifier = None
+    if "percent" in options and unit in ("proportion", "percent"):
+        value = value * 100 if unit == "proportion" else value
+        text = f"{value:.1f}%"
+        hedge = format_value(1, "count", qualifier)[: -len("1")]
+        return f"{hedge}{text}"
+    if "int" in options:
+        value = float(round(value))
+    return format_value(value, unit, qualifier)
+
+
 def render_template(
     template: str, ledger: Ledger, render: Callable[[str, str], str] = lambda ref, text: text
 ) -> str:
-    """Fill `{figure_id}` / `{derived_id}` placeholders with values from the ledger.
+    """Fill `{figure_id}` / `{derived_id:format}` placeholders with values from the ledger.
 
     `render(ref, text)` wraps each value: plain text for images and CSV, a provenance link in
     HTML. Text outside placeholders is passed through unchanged (escape it before, for HTML).
     """
-
-    def fill(match: re.Match[str]) -> str:
-        ref = match.group(1)
-        value, unit, qualifier = value_of(ledger, ref)
-        return render(ref, format_value(value, unit, qualifier))
-
-    return PLACEHOLDER.sub(fill, template)
+    return PLACEHOLDER.sub(
+        lambda m: render(m.group(1), format_ref(ledger, m.group(1), m.group(2))), template
+    )
 
 
 def template_refs(template: str) -> list[str]:
