@@ -15,6 +15,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/documents.smk"
 
 
+# Targets that only collect other outputs run where Snakemake runs, never as cluster jobs.
+localrules:
+    all,
+
+
 rule all:
     default_target: True
     input:
