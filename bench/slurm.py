@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -94,6 +95,7 @@ def main() -> None:
         bench(directory, args.runs)
     finally:
         subprocess.run([str(SCRIPTS / "stop.sh"), str(directory)], check=False)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 if __name__ == "__main__":
