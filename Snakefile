@@ -18,6 +18,11 @@ include: "workflow/rules/mentions.smk"
 include: "workflow/rules/figures.smk"
 
 
+# Targets that only collect other outputs run where Snakemake runs, never as cluster jobs.
+localrules:
+    all,
+
+
 rule all:
     default_target: True
     input:

@@ -12,6 +12,12 @@ rule verify_documents:
         "logs/verify_documents.log",
     conda:
         ENV
+    # Measured: 1.1 s and 144 MB peak RSS for the five documents; a cluster job also holds
+    # Snakemake itself (about 190 MB), so 512 MB covers both with room for more documents.
+    threads: 1
+    resources:
+        mem_mb=512,
+        runtime=5,
     params:
         raw=lambda w, input: Path(input.reports).parent,
     shell:
