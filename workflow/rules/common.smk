@@ -16,7 +16,7 @@ RESULTS = config["results_dir"]
 # Without --software-deployment-method conda, `python` is the interpreter running Snakemake.
 _prefix = f"export PYTHONPATH={shlex.quote(str(ROOT / 'src'))}; "
 if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
-    _prefix += f"export PATH={shlex.quote(str(Path(sys.executable).parent))}:\"$PATH\"; "
+    _prefix += f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; '
 shell.prefix(_prefix)
 sys.path.insert(0, str(ROOT / "src"))
 

@@ -1,5 +1,15 @@
 # Stage 3: the figure ledger. Curated annotations are checked against the hashed text and the
 # mention extractor; derived figures and consistency checks are computed from the ledger.
+# Measured (5 documents): each job 0.3-2.2 s and under 180 MB; they scale with the annotations,
+# not the corpus, so they run on the submitting host, never as cluster jobs.
+localrules:
+    figures,
+    derived,
+    checks,
+    coverage,
+    datapackage,
+
+
 ANNOTATIONS = sorted(str(p) for p in Path(RAW, "annotations").glob("*.yaml"))
 
 
@@ -18,8 +28,12 @@ rule figures:
         "logs/figures.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
-        raw=RAW,
+        raw=lambda w, input: Path(input.indicators).parent,
     shell:
         "python -m figtrace figures --raw {params.raw} --mentions {input.mentions}"
         " --out {output.table} --csv {output.csv} --exclusions {output.exclusions}"
@@ -38,8 +52,12 @@ rule derived:
         "logs/derived.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
-        raw=RAW,
+        raw=lambda w, input: Path(input.spec).parent,
     shell:
         "python -m figtrace derived --raw {params.raw} --figures {input.figures}"
         " --out {output.table} --csv {output.csv} 2>&1 | tee {log}"
@@ -58,8 +76,12 @@ rule checks:
         "logs/checks.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
-        raw=RAW,
+        raw=lambda w, input: Path(input.spec).parent,
     shell:
         "python -m figtrace checks --raw {params.raw} --figures {input.figures}"
         " --derived {input.derived} --out {output.table} --csv {output.csv}"
@@ -78,6 +100,10 @@ rule coverage:
         "logs/coverage.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
         "python -m figtrace coverage --mentions {input.mentions} --figures {input.figures}"
         " --exclusions {input.exclusions} --out {output.table}"
@@ -95,5 +121,9 @@ rule datapackage:
         "logs/datapackage.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
         "python -m figtrace datapackage --out {output} > {log} 2>&1"

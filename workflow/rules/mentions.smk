@@ -12,6 +12,10 @@ rule mentions:
         "logs/mentions.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     params:
         raw=lambda w, input: Path(input.sidecars[0]).parents[1],
     shell:

@@ -16,6 +16,10 @@ rule text:
         "logs/text.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     params:
         raw=lambda w, input: Path(input.reports).parent,
     shell:
