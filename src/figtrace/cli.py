@@ -408,7 +408,7 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     from figtrace import outputs
     from figtrace.documents import load_catalogue
     from figtrace.figures import annotation_stub, annotations_dir, dump_annotations
-    from figtrace.mentions import mentions_frame
+    from figtrace.mentions import document_mentions
     from figtrace.registries import load_yaml
 
     docs = {d.doc_id: d for d in load_catalogue(raw_dir)}
@@ -419,7 +419,7 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     doc = docs[doc_id]
     target = annotations_dir(raw_dir) / f"{doc_id}.yaml"
     existing = load_yaml(target) if target.is_file() else None
-    stub = annotation_stub(doc, mentions_frame(doc_id, doc.text()), existing)
+    stub = annotation_stub(doc, document_mentions(doc), existing)
     text = (
         f"# Annotations for {doc_id}. Move each candidate into `figures` (add figure_id, label,\n"
         "# indicator, value, unit, qualifier, population, geography, period, report_id) or into\n"
