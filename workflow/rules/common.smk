@@ -32,3 +32,7 @@ DOC_IDS = [doc.doc_id for doc in DOCUMENTS]
 RAW_FILES = sorted(str(doc.path) for doc in DOCUMENTS)
 SIDECARS = [str(p) for p in sidecar_paths(Path(RAW))]
 ENV = "../../envs/figtrace.yaml"
+
+
+# The package modules a rule runs, as inputs: editing one re-runs the rules that use it.
+code = lambda *modules: [f"src/figtrace/{name}.py" for name in modules]

@@ -6,6 +6,7 @@ rule verify_documents:
         raw=RAW_FILES,
         sidecars=SIDECARS,
         reports=f"{RAW}/reports.yaml",
+        code=code("documents", "text", "registries"),
     output:
         f"{PROCESSED}/documents.parquet",
     log:

@@ -20,6 +20,7 @@ rule figures:
         reports=f"{RAW}/reports.yaml",
         documents=f"{PROCESSED}/documents.parquet",
         mentions=f"{PROCESSED}/mentions.parquet",
+        code=code("figures", "anchors", "registries", "documents", "text"),
     output:
         table=f"{PROCESSED}/figures.parquet",
         csv=f"{PROCESSED}/figures.csv",
@@ -45,6 +46,7 @@ rule derived:
         spec=f"{RAW}/derived.yaml",
         indicators=f"{RAW}/indicators.yaml",
         figures=f"{PROCESSED}/figures.parquet",
+        code=code("derived", "figures"),
     output:
         table=f"{PROCESSED}/derived.parquet",
         csv=f"{PROCESSED}/derived.csv",
@@ -68,6 +70,7 @@ rule checks:
         spec=f"{RAW}/checks.yaml",
         figures=f"{PROCESSED}/figures.parquet",
         derived=f"{PROCESSED}/derived.parquet",
+        code=code("checks", "figures"),
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
@@ -93,6 +96,7 @@ rule coverage:
         mentions=f"{PROCESSED}/mentions.parquet",
         figures=f"{PROCESSED}/figures.parquet",
         exclusions=f"{PROCESSED}/exclusions.parquet",
+        code=code("coverage"),
     output:
         table=f"{PROCESSED}/coverage.parquet",
         uncovered=f"{RESULTS}/uncovered_statistics.csv",
@@ -115,6 +119,7 @@ rule datapackage:
         f"{PROCESSED}/figures.csv",
         f"{PROCESSED}/derived.csv",
         f"{PROCESSED}/checks.csv",
+        code=code("datapackage", "figures", "derived", "checks"),
     output:
         f"{PROCESSED}/datapackage.json",
     log:

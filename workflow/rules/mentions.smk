@@ -6,6 +6,7 @@ rule mentions:
         raw=RAW_FILES,
         sidecars=SIDECARS,
         documents=f"{PROCESSED}/documents.parquet",
+        code=code("mentions", "text", "documents"),
     output:
         f"{PROCESSED}/mentions.parquet",
     log:

@@ -8,6 +8,7 @@ rule text:
         sidecars=SIDECARS,
         reports=f"{RAW}/reports.yaml",
         documents=f"{PROCESSED}/documents.parquet",
+        code=code("text", "documents"),
     output:
         text=f"{PROCESSED}/text.parquet",
         textmap=f"{PROCESSED}/textmap.parquet",
