@@ -13,9 +13,11 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/documents.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:
     default_target: True
     input:
         f"{PROCESSED}/documents.parquet",
+        MANIFEST,

@@ -8,6 +8,7 @@ every file and refuses to go on if a single byte changed.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import yaml
 
 from figtrace import outputs
 from figtrace.errors import FigtraceError
-from figtrace.registries import load_reports, load_yaml, validate
+from figtrace.registries import load_reports, load_yaml, schema_bytes, validate
 
 SIDECAR_SUFFIX = ".yaml"
 MEDIA_TYPES = {".txt": "text/plain"}
@@ -82,13 +83,52 @@ def sidecar_paths(raw_dir: Path) -> list[Path]:
     return sorted(documents_dir(raw_dir).glob(f"*{SIDECAR_SUFFIX}"))
 
 
-def _load_document(sidecar: Path, check_bytes: bool) -> Document:
-    meta = load_yaml(sidecar)
-    if not isinstance(meta, dict):
-        raise FigtraceError(
-            f"{sidecar}: expected a mapping of fields, found {type(meta).__name__}."
-        )
-    validate(meta, "document", sidecar)
+class SidecarMemo:
+    """Sidecars already parsed and validated, keyed by the sha256 of their bytes.
+
+    Parsing YAML and validating it against the schema is most of the cost of loading a large
+    catalogue, and it runs at every Snakemake invocation. A sidecar's fields are a pure function
+    of its bytes (and of the schema), so they are reused when the bytes hash the same: nothing is
+    trusted from names, sizes or times. Raw documents are always re-read and re-hashed.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = Path(path) if path else None
+        self.key = sha256_bytes(schema_bytes("document"))
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.used: dict[str, dict[str, Any]] = {}
+        if self.path and self.path.is_file():
+            try:
+                stored = json.loads(self.path.read_bytes())
+                if stored.get("schema") == self.key:
+                    self.entries = stored["sidecars"]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                self.entries = {}  # an unreadable memo is only a slower load, never an error
+
+    def meta(self, sidecar: Path) -> dict[str, Any]:
+        """The validated fields of one sidecar, parsed only if these bytes were not seen before."""
+        data = sidecar.read_bytes()
+        digest = sha256_bytes(data)
+        meta = self.entries.get(digest)
+        if meta is None:
+            meta = load_yaml(sidecar, data)
+            if not isinstance(meta, dict):
+                raise FigtraceError(
+                    f"{sidecar}: expected a mapping of fields, found {type(meta).__name__}."
+                )
+            validate(meta, "document", sidecar)
+        self.used[digest] = meta
+        return meta
+
+    def save(self) -> None:
+        """Keep exactly the sidecars of this load (so the memo never grows stale), atomically."""
+        if self.path and self.used.keys() != self.entries.keys():
+            payload = {"schema": self.key, "sidecars": self.used}
+            outputs.write_text(self.path, json.dumps(payload, sort_keys=True))
+
+
+def _load_document(sidecar: Path, check_bytes: bool, memo: SidecarMemo | None = None) -> Document:
+    meta = (memo or SidecarMemo(None)).meta(sidecar)
     raw = sidecar.parent / meta["path"]
     if not raw.is_file():
         raise FigtraceError(f"{sidecar}: its raw document {raw} is missing.")
@@ -124,12 +164,15 @@ def _load_document(sidecar: Path, check_bytes: bool) -> Document:
     )
 
 
-def load_catalogue(raw_dir: Path, check_bytes: bool = True) -> list[Document]:
+def load_catalogue(
+    raw_dir: Path, check_bytes: bool = True, memo: Path | None = None
+) -> list[Document]:
     """Load and verify every document under `raw_dir`; raise one FigtraceError on the first fault.
 
     Checks: each sidecar matches the schema, its raw file exists, is not empty, is UTF-8
     (for text) and hashes to the pinned sha256; doc_ids, paths and hashes are unique; and every
-    cited report is in the report registry.
+    cited report is in the report registry. `memo` is a file remembering validated sidecars by
+    the hash of their bytes (see SidecarMemo); the checks and their messages are the same.
     """
     raw_dir = Path(raw_dir)
     reports = load_reports(raw_dir / "reports.yaml")
@@ -137,7 +180,8 @@ def load_catalogue(raw_dir: Path, check_bytes: bool = True) -> list[Document]:
     seen_ids: dict[str, Path] = {}
     seen_paths: dict[str, Path] = {}
     seen_hashes: dict[str, Path] = {}
-    loaded = [_load_document(sidecar, check_bytes) for sidecar in sidecar_paths(raw_dir)]
+    sidecars = SidecarMemo(memo)
+    loaded = [_load_document(sidecar, check_bytes, sidecars) for sidecar in sidecar_paths(raw_dir)]
     for doc in loaded:
         sidecar = doc.sidecar
         for key, seen, what in (
@@ -169,6 +213,7 @@ def load_catalogue(raw_dir: Path, check_bytes: bool = True) -> list[Document]:
         raise FigtraceError(
             f"{documents_dir(raw_dir)}: no documents found; add one with `python -m figtrace add`."
         )
+    sidecars.save()
     return docs
 
 
@@ -206,9 +251,11 @@ def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFr
     return frame.astype({"n_chars": "int64", "n_bytes": "int64"})
 
 
-def write_documents_table(raw_dir: Path, out: Path, root: Path | None = None) -> pd.DataFrame:
+def write_documents_table(
+    raw_dir: Path, out: Path, root: Path | None = None, memo: Path | None = None
+) -> pd.DataFrame:
     """Verify the catalogue and write `documents.parquet` atomically."""
-    frame = documents_table(load_catalogue(raw_dir), root=root)
+    frame = documents_table(load_catalogue(raw_dir, memo=memo), root=root)
     outputs.write_parquet(out, frame)
     return frame
 

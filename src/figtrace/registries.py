@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,12 @@ from figtrace.errors import FigtraceError
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse one YAML file, turning a syntax error into a message that names the file and line."""
+def load_yaml(path: Path, data: bytes | None = None) -> Any:
+    """Parse one YAML file (or its `data`, already read), naming the file and line of any error."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=YamlLoader)
+        if data is None:
+            data = Path(path).read_bytes()
+        return yaml.load(data.decode("utf-8"), Loader=YamlLoader)
     except FileNotFoundError:
         raise FigtraceError(f"{path}: file not found.") from None
     except UnicodeDecodeError as exc:
@@ -34,13 +36,23 @@ def load_yaml(path: Path) -> Any:
 
 def schema(name: str) -> dict[str, Any]:
     """The JSON Schema shipped with the package under `schemas/<name>.schema.json`."""
-    text = resources.files("figtrace").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(schema_bytes(name))
+
+
+@cache
+def schema_bytes(name: str) -> bytes:
+    """The bytes of a shipped schema (read once per process; also keys caches of validated data)."""
+    return resources.files("figtrace").joinpath("schemas", f"{name}.schema.json").read_bytes()
+
+
+@cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(schema(name))
 
 
 def validate(data: Any, schema_name: str, path: Path) -> None:
     """Validate `data` against a named schema; the error names the file and every bad field."""
-    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    validator = _validator(schema_name)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = []

@@ -22,9 +22,14 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from figtrace.documents import load_catalogue, sidecar_paths
 from figtrace.errors import FigtraceError
+from figtrace.shards import assign
+
+# Validated sidecars are remembered by the hash of their bytes, so a no-change re-run of a large
+# catalogue does not re-parse and re-validate every sidecar (raw bytes are still all re-hashed).
+SIDECAR_MEMO = ".snakemake/figtrace/sidecars.json"
 
 try:
-    DOCUMENTS = load_catalogue(Path(RAW))
+    DOCUMENTS = load_catalogue(Path(RAW), memo=Path(SIDECAR_MEMO))
 except FigtraceError as exc:
     raise WorkflowError(f"source documents failed verification:\n{exc}") from None
 
@@ -32,3 +37,20 @@ DOC_IDS = [doc.doc_id for doc in DOCUMENTS]
 RAW_FILES = sorted(str(doc.path) for doc in DOCUMENTS)
 SIDECARS = [str(p) for p in sidecar_paths(Path(RAW))]
 ENV = "../../envs/figtrace.yaml"
+
+# Batching: stages that work per document run one job per shard, not one per document
+# (Snakemake's per-job cost would dominate at thousands of documents). A document's shard
+# depends only on its doc_id (figtrace.shards), so adding one document re-runs one shard.
+SHARDS = config["shards"]
+SHARD_IDS = list(range(SHARDS))
+_BY_ID = {doc.doc_id: doc for doc in DOCUMENTS}
+SHARD_DOCS = assign(DOC_IDS, SHARDS)
+
+
+def shard_inputs(shard):
+    """The raw files and sidecars of one shard's documents (an input function's dict)."""
+    docs = [_BY_ID[doc_id] for doc_id in SHARD_DOCS[int(shard)]]
+    return {
+        "raw": [str(doc.path) for doc in docs],
+        "sidecars": [str(doc.sidecar) for doc in docs],
+    }

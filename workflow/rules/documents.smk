@@ -14,5 +14,6 @@ rule verify_documents:
         ENV
     params:
         raw=lambda w, input: Path(input.reports).parent,
+        memo=SIDECAR_MEMO,
     shell:
-        "python -m figtrace verify --raw {params.raw} --out {output} > {log} 2>&1"
+        "python -m figtrace verify --raw {params.raw} --memo {params.memo} --out {output} > {log} 2>&1"
