@@ -55,7 +55,9 @@ def test_changed_sidecar_byte_is_caught_with_a_warm_memo(corpus, tmp_path):
     load_catalogue(corpus, memo=memo)
     sidecar = corpus / "documents/synth-000003.yaml"
     _same_stat_edit(sidecar, b"language: en", b"language: EN")
-    with pytest.raises(FigtraceError, match=r"synth-000003.yaml: does not match the document schema"):
+    with pytest.raises(
+        FigtraceError, match=r"synth-000003.yaml: does not match the document schema"
+    ):
         load_catalogue(corpus, memo=memo)
 
 
