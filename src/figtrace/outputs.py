@@ -7,8 +7,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # only for annotations: importing pandas costs ~0.2 s per process
+    import pandas as pd
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:

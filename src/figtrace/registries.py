@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
+# jsonschema imports rfc3987_syntax when it is installed (jupyter brings it), and that compiles 38
+# lark grammars on import: about 0.8 s in every process, at every Snakemake invocation and job, for
+# the "iri" formats alone. figtrace's schemas use no formats, so jsonschema goes without it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from figtrace.errors import FigtraceError
+import jsonschema  # noqa: E402
+import yaml  # noqa: E402
+
+from figtrace.errors import FigtraceError  # noqa: E402
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
