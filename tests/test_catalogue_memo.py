@@ -1,4 +1,5 @@
-"""The sidecar memo: a warm catalogue load is faster but catches exactly what a cold one does."""
+"""The catalogue at scale: a warm sidecar memo catches exactly what a cold load does, and the
+catalogue file that rules depend on changes exactly when the documents do."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import json
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 
-from conftest import ROOT
-from figtrace.documents import load_catalogue
+from conftest import ROOT, run_snakemake
+from figtrace.documents import fingerprint, load_catalogue
 from figtrace.errors import FigtraceError
+from figtrace.outputs import write_text_if_changed
 from figtrace.synth import synthesize
 
 
@@ -71,3 +75,37 @@ def test_memo_keeps_only_the_current_sidecars_and_survives_corruption(corpus, tm
     memo.write_text("{not json", "utf-8")
     assert len(load_catalogue(corpus, memo=memo)) == 19
     assert len(json.loads(memo.read_text("utf-8"))["sidecars"]) == 19
+
+
+def test_catalogue_fingerprint_changes_only_with_the_documents(corpus, tmp_path):
+    docs = load_catalogue(corpus)
+    text = fingerprint(docs)
+    assert text == fingerprint(list(reversed(docs)))
+    assert len(text.splitlines()) == 20
+    target = tmp_path / "catalogue.tsv"
+    write_text_if_changed(target, text)
+    os.utime(target, ns=(1, 1))
+    write_text_if_changed(target, text)
+    assert target.stat().st_mtime_ns == 1  # unchanged: Snakemake sees nothing new
+    sidecar = corpus / "documents/synth-000004.yaml"
+    sidecar.write_text(sidecar.read_text("utf-8").replace("language: en", "language: fr"), "utf-8")
+    changed = fingerprint(load_catalogue(corpus))
+    assert [a != b for a, b in zip(text.splitlines(), changed.splitlines(), strict=True)] == [
+        i == 3 for i in range(20)
+    ]
+    write_text_if_changed(target, changed)
+    assert target.read_text("utf-8") == changed
+
+
+def test_editing_a_sidecar_reruns_the_catalogue(project):
+    run_snakemake(project, check=True)
+    sidecar = project / "data/raw/documents/merseyside-before-the-harm.yaml"
+    meta = yaml.safe_load(sidecar.read_text("utf-8"))
+    meta["title"] = "An edited headline"
+    sidecar.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), "utf-8")
+    proc = run_snakemake(project, check=True)
+    assert "verify_documents" in proc.stderr
+    table = pd.read_parquet(project / "data/processed/documents.parquet")
+    assert "An edited headline" in set(table.title)
+    again = run_snakemake(project, "--dry-run", check=True)
+    assert "Nothing to be done" in again.stdout + again.stderr

@@ -82,7 +82,7 @@ def add(
     raw_dir: Path,
 ) -> None:
     """Copy a document into data/raw/ byte for byte, hash it and write its sidecar."""
-    from figtrace.documents import add_document
+    from figtrace.documents import SIDECAR_MEMO, add_document
 
     doc = add_document(
         path,
@@ -94,6 +94,8 @@ def add(
         doc_id=doc_id,
         language=language,
         reports_cited=reports,
+        # in a project the pipeline has run in, reuse its validated sidecars (faster at scale)
+        memo=SIDECAR_MEMO if SIDECAR_MEMO.parent.parent.is_dir() else None,
     )
     click.echo(f"added {doc.doc_id}: {doc.path} (sha256 {doc.sha256})")
     click.echo(f"sidecar: {doc.sidecar}; run the pipeline (make all) to pick it up.")

@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # pandas is imported where a table is built: Snakemake loads 
     import pandas as pd  # every invocation, and pandas alone costs ~0.2 s to import.
 
 SIDECAR_SUFFIX = ".yaml"
+# Where the pipeline remembers validated sidecars (see SidecarMemo), relative to the project root.
+SIDECAR_MEMO = Path(".snakemake/figtrace/sidecars.json")
 MEDIA_TYPES = {".txt": "text/plain"}
 SIDECAR_ORDER = [
     "doc_id", "path", "source_filename", "sha256", "media_type", "language",
@@ -53,6 +55,7 @@ class Document:
     language: str
     reports_cited: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    sidecar_sha256: str = field(default="", compare=False, repr=False)
 
     def text(self) -> str:
         """The document's canonical text: for plain text, the UTF-8-decoded raw file exactly."""
@@ -107,8 +110,8 @@ class SidecarMemo:
             except (ValueError, KeyError, TypeError, AttributeError):
                 self.entries = {}  # an unreadable memo is only a slower load, never an error
 
-    def meta(self, sidecar: Path) -> dict[str, Any]:
-        """The validated fields of one sidecar, parsed only if these bytes were not seen before."""
+    def meta(self, sidecar: Path) -> tuple[dict[str, Any], str]:
+        """One sidecar's validated fields (parsed only if its bytes are new) and its sha256."""
         data = sidecar.read_bytes()
         digest = sha256_bytes(data)
         meta = self.entries.get(digest)
@@ -120,7 +123,7 @@ class SidecarMemo:
                 )
             validate(meta, "document", sidecar)
         self.used[digest] = meta
-        return meta
+        return meta, digest
 
     def save(self) -> None:
         """Keep exactly the sidecars of this load (so the memo never grows stale), atomically."""
@@ -130,7 +133,7 @@ class SidecarMemo:
 
 
 def _load_document(sidecar: Path, check_bytes: bool, memo: SidecarMemo | None = None) -> Document:
-    meta = (memo or SidecarMemo(None)).meta(sidecar)
+    meta, sidecar_sha256 = (memo or SidecarMemo(None)).meta(sidecar)
     raw = sidecar.parent / meta["path"]
     if not raw.is_file():
         raise FigtraceError(f"{sidecar}: its raw document {raw} is missing.")
@@ -163,6 +166,7 @@ def _load_document(sidecar: Path, check_bytes: bool, memo: SidecarMemo | None = 
         language=meta["language"],
         reports_cited=tuple(meta["reports_cited"]),
         meta=meta,
+        sidecar_sha256=sidecar_sha256,
     )
 
 
@@ -217,6 +221,17 @@ def load_catalogue(
         )
     sidecars.save()
     return docs
+
+
+def fingerprint(docs: list[Document]) -> str:
+    """One line per document, `doc_id  sha256 of raw  sha256 of sidecar`, sorted by doc_id.
+
+    A stage's jobs can depend on this small text instead of thousands of raw files: it changes
+    exactly when a document is added, removed, or its sidecar edited (raw bytes cannot change
+    without failing verification), and Snakemake's cost per input file disappears.
+    """
+    rows = sorted((d.doc_id, d.sha256, d.sidecar_sha256) for d in docs)
+    return "".join(f"{doc_id}  {raw}  {sidecar}\n" for doc_id, raw, sidecar in rows)
 
 
 DOCUMENT_COLUMNS = [
@@ -302,6 +317,7 @@ def add_document(
     language: str = "en",
     reports_cited: tuple[str, ...] = (),
     date_accessed: str | None = None,
+    memo: Path | None = None,
 ) -> Document:
     """Copy `source` into `data/raw/documents/` byte for byte and write its sidecar.
 
@@ -331,7 +347,7 @@ def add_document(
     if MEDIA_TYPES[suffix] == "text/plain":
         decode_text(source, data)
     digest = sha256_bytes(data)
-    existing = load_catalogue(raw_dir)
+    existing = load_catalogue(raw_dir, memo=memo)
     for doc in existing:
         if doc.doc_id == doc_id:
             raise FigtraceError(

@@ -48,6 +48,16 @@ def write_text(path: str | Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
+def write_text_if_changed(path: str | Path, text: str) -> Path:
+    """Write text atomically only if it differs, so an unchanged file keeps its modification time
+    (Snakemake re-runs jobs whose inputs are newer than their outputs)."""
+    path = Path(path)
+    data = text.encode("utf-8")
+    if not (path.is_file() and path.read_bytes() == data):
+        write_bytes(path, data)
+    return path
+
+
 def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
     """Write a table atomically; no index, fixed compression, so equal frames give equal bytes."""
     return atomic_write(

@@ -3,8 +3,8 @@
 
 rule verify_documents:
     input:
-        raw=RAW_FILES,
-        sidecars=SIDECARS,
+        # every document, as one file that changes when any document does (see common.smk)
+        catalogue=CATALOGUE,
         reports=f"{RAW}/reports.yaml",
     output:
         f"{PROCESSED}/documents.parquet",
