@@ -139,6 +139,10 @@ def chart(rows: list[dict[str, float]], out: Path) -> None:
         ax.plot(sizes, [row[column] for row in rows], marker="o", label=column.replace(" s", ""))
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.ticker import FormatStrFormatter
+
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
     ax.set_xlabel("documents (N)")
     ax.set_ylabel("wall time (s), snakemake --cores 2")
     ax.set_title("figtrace pipeline: time against corpus size")
