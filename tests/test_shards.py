@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import run_snakemake
 from figtrace.errors import FigtraceError
 from figtrace.shards import assign, shard_of
 
@@ -44,3 +45,18 @@ def test_one_shard_holds_everything():
 def test_shards_must_be_positive(shards):
     with pytest.raises(FigtraceError, match="at least 1"):
         shard_of("x", shards)
+
+
+def test_the_pipeline_rejects_a_shard_count_below_one(project):
+    proc = run_snakemake(project, "--dry-run", "--config", "shards=0")
+    assert proc.returncode != 0
+    output = proc.stdout + proc.stderr
+    assert "0 is less than the minimum of 1" in output and "shards" in output
+    ok = run_snakemake(project, "--dry-run", "--config", "shards=3", check=True)
+    assert "verify_documents" in ok.stdout + ok.stderr
+    catalogues = sorted((project / ".snakemake/figtrace/shards/3").glob("*.tsv"))
+    assert [p.name for p in catalogues] == ["0.tsv", "1.tsv", "2.tsv"]
+    lines = [line for p in catalogues for line in p.read_text("utf-8").splitlines()]
+    assert sorted(line.split()[0] for line in lines) == sorted(
+        p.stem for p in (project / "data/raw/documents").glob("*.yaml")
+    )
