@@ -16,6 +16,7 @@ import re
 import shutil
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +37,17 @@ NUMBER_WORDS = [
 PUBLISHERS = ["CYP Now", "Local Government News", "Northampton Chronicle", "Western Daily Press"]
 AUTHORS = ["Laura Sharman", "Staff reporter", "Jo Smith", "Sam Patel"]
 
-_WORD_NUMBER = re.compile(
-    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?\b",
-    re.IGNORECASE,
+_MONTHS = "|".join(MONTHS)
+# One pass over the text; at each position the first alternative that matches wins, so a date is
+# re-drawn as a date, never digit by digit.
+_NUMBERISH = re.compile(
+    rf"(?P<day>\b\d{{1,2}} (?:{_MONTHS}) \d{{4}}\b)"
+    rf"|(?P<month>\b(?:{_MONTHS}) \d{{4}}\b)"
+    r"|(?P<fiscal>\b20\d\d/\d\d\b)"
+    r"|(?P<word>\b(?i:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|"
+    r"twenty|thirty|forty|fifty)(?i:-(?:one|two|three|four|five|six|seven|eight|nine))?\b)"
+    r"|(?P<number>(£?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%| per cent)?)"
 )
-_DAY_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})\b")
-_MONTH_YEAR = re.compile(r"\b(" + "|".join(MONTHS) + r") (\d{4})\b")
-_FISCAL = re.compile(r"\b(20\d\d)/(\d\d)\b")
-_YEAR = re.compile(r"\b(19[5-9]\d|20[0-2]\d)\b")
-_NUMBER = re.compile(r"(£?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%| per cent)?")
 _SENTENCE = re.compile(r"(?<=[.!?”’\"])\s+(?=[A-Z“‘\"])")
 
 
@@ -84,8 +86,7 @@ def build_pool(raw_dir: Path) -> Pool:
     return Pool(tuple(sentences), tuple(headlines), tuple(furniture), tuple(sorted(reports)))
 
 
-def _redraw_number(rng: random.Random, match: re.Match[str]) -> str:
-    pound, digits, decimals, percent = match.groups()
+def _redraw_number(rng: random.Random, pound: str, digits: str, decimals: str, percent: str) -> str:
     plain = digits.replace(",", "")
     if percent:
         value = str(rng.randint(1, 99))
@@ -99,23 +100,38 @@ def _redraw_number(rng: random.Random, match: re.Match[str]) -> str:
             value = f"{int(value):,}"
     if decimals:
         value += "." + "".join(str(rng.randint(0, 9)) for _ in range(len(decimals) - 1))
-    return f"{pound}{value}{percent or ''}"
+    return f"{pound}{value}{percent}"
+
+
+@lru_cache(maxsize=4096)
+def _template(text: str) -> tuple[str | re.Match[str], ...]:
+    """`text` split once into literal parts and numbers to re-draw (the pool's texts repeat)."""
+    parts: list[str | re.Match[str]] = []
+    start = 0
+    for m in _NUMBERISH.finditer(text):
+        parts += [text[start : m.start()], m]
+        start = m.end()
+    parts.append(text[start:])
+    return tuple(parts)
+
+
+def _redraw(m: re.Match[str], rng: random.Random) -> str:
+    if m.group("day"):
+        return f"{rng.randint(1, 28)} {rng.choice(MONTHS)} {rng.randint(2005, 2024)}"
+    if m.group("month"):
+        return f"{rng.choice(MONTHS)} {rng.randint(2005, 2024)}"
+    if m.group("fiscal"):
+        year = rng.randint(2005, 2023)
+        return f"{year}/{(year + 1) % 100:02d}"
+    if m.group("word"):
+        new = rng.choice(NUMBER_WORDS)
+        return new.capitalize() if m.group("word")[0].isupper() else new
+    return _redraw_number(rng, *(g or "" for g in m.groups()[-4:]))
 
 
 def vary_numbers(text: str, rng: random.Random) -> str:
     """Re-draw every number in `text`: dates, fiscal years, number words, counts and percentages."""
-    text = _DAY_DATE.sub(
-        lambda m: f"{rng.randint(1, 28)} {rng.choice(MONTHS)} {rng.randint(2005, 2024)}", text
-    )
-    text = _MONTH_YEAR.sub(lambda m: f"{rng.choice(MONTHS)} {rng.randint(2005, 2024)}", text)
-    text = _FISCAL.sub(lambda m: f"{(y := rng.randint(2005, 2023))}/{(y + 1) % 100:02d}", text)
-
-    def word(m: re.Match[str]) -> str:
-        new = rng.choice(NUMBER_WORDS)
-        return new.capitalize() if m.group(0)[0].isupper() else new
-
-    text = _WORD_NUMBER.sub(word, text)
-    return _NUMBER.sub(lambda m: _redraw_number(rng, m), text)
+    return "".join(p if isinstance(p, str) else _redraw(p, rng) for p in _template(text))
 
 
 def _date_published(rng: random.Random) -> tuple[str | None, str]:
