@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,8 +43,21 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: dict[str, float] = {}  # CPU seconds (user + sys) of the last measured command's process tree
+
+
 def measure(command: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run `command`; return wall seconds, peak RSS (MiB) of its whole process tree, and output."""
+    """Run `command`; return wall seconds, peak RSS (MiB) of its whole process tree, and output.
+
+    The CPU seconds of the whole tree (every process waited for) go to CPU["last"]: on a shared
+    machine they vary much less than wall time.
+    """
+    cpu_before = _children_cpu()
     # Output goes to a file, not a pipe: a long run's output must never block it.
     with tempfile.TemporaryFile() as log:
         start = time.perf_counter()
@@ -63,6 +77,7 @@ def measure(command: list[str], cwd: Path) -> tuple[float, float, str]:
             time.sleep(0.05)
         proc.wait()
         wall = time.perf_counter() - start
+        CPU["last"] = _children_cpu() - cpu_before
         log.seek(0)
         output = log.read().decode("utf-8", "replace")
     if proc.returncode != 0:
@@ -89,10 +104,15 @@ def bench_size(n: int, cores: int, workdir: Path) -> dict[str, float]:
     snakemake = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--config"]
     snakemake.append(f"raw_dir={raw}")
     row["cold s"], row["peak MiB"], _ = measure(snakemake, project)
+    row["cold cpu s"] = CPU["last"]
     t = time.perf_counter()
     load_catalogue(project / raw, memo=project / ".snakemake/figtrace/sidecars.json")
     row["catalogue memo s"] = time.perf_counter() - t
-    runs = [measure(snakemake, project) for _ in range(3)]
+    runs, cpu = [], []
+    for _ in range(3):
+        runs.append(measure(snakemake, project))
+        cpu.append(CPU["last"])
+    row["no-change cpu s"] = statistics.median(cpu)
     assert all("Nothing to be done" in out for _, _, out in runs), runs[0][2]
     row["no-change s"] = statistics.median(wall for wall, _, _ in runs)
     article = workdir / f"added-{n}.txt"
@@ -103,8 +123,10 @@ def bench_size(n: int, cores: int, workdir: Path) -> dict[str, float]:
     add = [sys.executable, "-m", "figtrace", "add", str(article), "--raw", raw]
     add += ["--title", "Benchmark article", "--id", "bench-added-article", "--date", "2019"]
     add_wall, _, _ = measure(add, project)
+    add_cpu = CPU["last"]
     rerun_wall, rerun_peak, _ = measure(snakemake, project)
     row["add one s"] = add_wall + rerun_wall
+    row["add one cpu s"] = add_cpu + CPU["last"]
     row["peak MiB"] = max(row["peak MiB"], rerun_peak)
     row["ms per doc"] = 1000 * row["cold s"] / n
     return row
@@ -112,7 +134,7 @@ def bench_size(n: int, cores: int, workdir: Path) -> dict[str, float]:
 
 COLUMNS = [
     "N", "synth s", "catalogue s", "catalogue memo s", "cold s", "no-change s", "add one s",
-    "peak MiB", "ms per doc",
+    "peak MiB", "ms per doc", "cold cpu s", "no-change cpu s", "add one cpu s",
 ]  # fmt: skip
 
 
@@ -165,6 +187,8 @@ def main() -> None:
             print(f"N = {n:,} ...", file=sys.stderr, flush=True)
             rows.append(bench_size(n, args.cores, Path(tmp)))
     print(table(rows))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nload average at the end (1, 5, 15 min): {load} on {os.cpu_count()} cores")
     by_n = {row["N"]: row for row in rows}
     if 1000 in by_n and 10000 in by_n:
         ratio = by_n[10000]["cold s"] / by_n[1000]["cold s"]
