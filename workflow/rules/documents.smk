@@ -3,8 +3,8 @@
 
 rule verify_documents:
     input:
-        raw=RAW_FILES,
-        sidecars=SIDECARS,
+        # every document, as one file that changes when any document does (see common.smk)
+        catalogue=CATALOGUE,
         reports=f"{RAW}/reports.yaml",
         code=code("documents", "text", "registries"),
     output:
@@ -21,5 +21,6 @@ rule verify_documents:
         runtime=5,
     params:
         raw=lambda w, input: Path(input.reports).parent,
+        memo=SIDECAR_MEMO,
     shell:
-        "python -m figtrace verify --raw {params.raw} --out {output} > {log} 2>&1"
+        "python -m figtrace verify --raw {params.raw} --memo {params.memo} --out {output} > {log} 2>&1"
