@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import pandas as pd
 
 from figtrace import outputs
-from figtrace.checks import HEDGE_WORDS
 from figtrace.errors import FigtraceError
 from figtrace.provenance import (
     Ledger,
@@ -29,8 +27,6 @@ from figtrace.provenance import (
     template_refs,
 )
 from figtrace.registries import load_yaml
-
-matplotlib.use("Agg")
 
 FORMATS = ("png", "svg", "pdf", "csv", "json")
 KINDS = ("bars", "dumbbell", "ledger_counts")
@@ -54,7 +50,11 @@ BAR_H = 0.15
 
 
 def _none(value: Any) -> Any:
-    return None if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)) else value
+    return (
+        None
+        if value is None or (not isinstance(value, str | list | dict) and pd.isna(value))
+        else value
+    )
 
 
 def hedge_words(qualifier: str | None) -> str | None:
@@ -76,21 +76,33 @@ def load_definitions(path: Path) -> list[dict[str, Any]]:
     seen: set[str] = set()
     for i, chart in enumerate(charts):
         where = f"{path}: chart {i + 1}"
-        if not isinstance(chart, dict) or not re.fullmatch(r"[a-z0-9-]+", str(chart.get("chart_id", ""))):
-            raise FigtraceError(f"{where}: needs a chart_id of lower-case letters, digits and hyphens.")
+        if not isinstance(chart, dict) or not re.fullmatch(
+            r"[a-z0-9-]+", str(chart.get("chart_id", ""))
+        ):
+            raise FigtraceError(
+                f"{where}: needs a chart_id of lower-case letters, digits and hyphens."
+            )
         cid = chart["chart_id"]
         if cid in seen:
             raise FigtraceError(f"{path}: chart_id {cid!r} appears twice; ids must be unique.")
         seen.add(cid)
         if chart.get("kind") not in KINDS:
-            raise FigtraceError(f"{path}: chart {cid!r}: kind must be one of {', '.join(KINDS)}, not {chart.get('kind')!r}.")
+            raise FigtraceError(
+                f"{path}: chart {cid!r}: kind must be one of {', '.join(KINDS)}, not {chart.get('kind')!r}."
+            )
         for key in ("title", "caption", "alt"):
             if not isinstance(chart.get(key), str) or not chart[key].strip():
-                raise FigtraceError(f"{path}: chart {cid!r}: `{key}` is missing; every chart states its finding, caption and alt text.")
+                raise FigtraceError(
+                    f"{path}: chart {cid!r}: `{key}` is missing; every chart states its finding, caption and alt text."
+                )
         if chart["kind"] == "bars" and not chart.get("panels"):
-            raise FigtraceError(f"{path}: chart {cid!r}: a bars chart needs `panels` with `rows` of ledger ids.")
+            raise FigtraceError(
+                f"{path}: chart {cid!r}: a bars chart needs `panels` with `rows` of ledger ids."
+            )
         if chart["kind"] == "dumbbell" and not chart.get("checks"):
-            raise FigtraceError(f"{path}: chart {cid!r}: a dumbbell chart needs `checks` (check_ids).")
+            raise FigtraceError(
+                f"{path}: chart {cid!r}: a dumbbell chart needs `checks` (check_ids)."
+            )
     return charts
 
 
@@ -197,28 +209,44 @@ def _bars(defn: dict[str, Any], ledger: Ledger, where: str) -> list[Panel]:
         title = spec.get("title")
         if spec.get("report"):
             if spec["report"] not in ledger.reports:
-                raise FigtraceError(f"{where}: panel {p + 1}: report {spec['report']!r} is not in reports.yaml.")
+                raise FigtraceError(
+                    f"{where}: panel {p + 1}: report {spec['report']!r} is not in reports.yaml."
+                )
             title = _report_name(ledger, spec["report"])
         rows, units = [], set()
         for spec_row in spec.get("rows") or []:
             ref = spec_row.get("ref") if isinstance(spec_row, dict) else None
             if not ref:
-                raise FigtraceError(f"{where}: panel {p + 1}: every row needs `ref: <figure_id or derived_id>`.")
+                raise FigtraceError(
+                    f"{where}: panel {p + 1}: every row needs `ref: <figure_id or derived_id>`."
+                )
             try:
-                default = ledger.figures.loc[ref, "label"] if ref in ledger.figures.index else ledger.derived.loc[ref, "label"]
+                default = (
+                    ledger.figures.loc[ref, "label"]
+                    if ref in ledger.figures.index
+                    else ledger.derived.loc[ref, "label"]
+                )
             except KeyError:
                 format_ref(ledger, ref)  # the ledger's error, with a suggestion
                 raise
             label = render_template(spec_row.get("label") or default, ledger)
             value = _value(ledger, ref, label)
-            if spec.get("report") and value["ref_type"] == "figure" and value["report_id"] != spec["report"]:
-                raise FigtraceError(f"{where}: {ref} is from report {value['report_id']!r}, not the panel's {spec['report']!r}.")
+            if (
+                spec.get("report")
+                and value["ref_type"] == "figure"
+                and value["report_id"] != spec["report"]
+            ):
+                raise FigtraceError(
+                    f"{where}: {ref} is from report {value['report_id']!r}, not the panel's {spec['report']!r}."
+                )
             value["shown"] = _shown(ledger, value)
             meta = []
             if value["ref_type"] == "derived":
                 meta.append(f"implied ({value['expression']}), not stated")
             else:
-                meta.append(f"period: {value['period']}" if value["period"] else "period not stated")
+                meta.append(
+                    f"period: {value['period']}" if value["period"] else "period not stated"
+                )
             if spec_row.get("note"):
                 meta.append(render_template(spec_row["note"], ledger))
             value["meta"] = "; ".join(meta)
@@ -234,19 +262,31 @@ def _bars(defn: dict[str, Any], ledger: Ledger, where: str) -> list[Panel]:
     return panels
 
 
-def _dumbbell(defn: dict[str, Any], ledger: Ledger, checks: pd.DataFrame, where: str) -> list[Panel]:
+def _dumbbell(
+    defn: dict[str, Any], ledger: Ledger, checks: pd.DataFrame, where: str
+) -> list[Panel]:
     rows = []
     for spec in defn["checks"]:
         cid = spec.get("check_id")
         if cid not in checks.index:
-            raise FigtraceError(f"{where}: check {cid!r} is not in checks.parquet (data/raw/checks.yaml).")
+            raise FigtraceError(
+                f"{where}: check {cid!r} is not in checks.parquet (data/raw/checks.yaml)."
+            )
         check = checks.loc[cid]
         if pd.isna(check["stated_value"]) or pd.isna(check["computed_value"]):
-            raise FigtraceError(f"{where}: check {cid!r} is a {check['kind']} check with no stated and computed value to plot.")
+            raise FigtraceError(
+                f"{where}: check {cid!r} is a {check['kind']} check with no stated and computed value to plot."
+            )
         stated_ref, computed_ref = check["inputs"].split(";")[:2]
         stated, computed = _value(ledger, stated_ref, ""), _value(ledger, computed_ref, "")
         label = render_template(spec.get("label") or check["description"], ledger)
-        common = {"ref": cid, "ref_type": "check", "label": label, "unit": check["unit"], "status": check["status"]}
+        common = {
+            "ref": cid,
+            "ref_type": "check",
+            "label": label,
+            "unit": check["unit"],
+            "status": check["status"],
+        }
         quote = stated["anchor"]["exact"] if stated["anchor"] else stated_ref
         computed_how = computed.get("expression") or "stated beside it"
         row_stated = {
@@ -270,7 +310,9 @@ def _dumbbell(defn: dict[str, Any], ledger: Ledger, checks: pd.DataFrame, where:
         rows.append({"stated": row_stated, "computed": row_computed})
     units = {r["stated"]["unit"] for r in rows}
     if len(units) != 1:
-        raise FigtraceError(f"{where}: the checks are in different units {sorted(units)}; one chart per unit.")
+        raise FigtraceError(
+            f"{where}: the checks are in different units {sorted(units)}; one chart per unit."
+        )
     return [Panel(None, defn.get("axis", ""), units.pop(), rows)]
 
 
@@ -313,7 +355,9 @@ def _ledger_counts(defn: dict[str, Any], ledger: Ledger) -> tuple[list[Panel], d
 def _fill_local(template: str, local: dict[str, str], where: str) -> str:
     def sub(m: re.Match[str]) -> str:
         if m.group(1) not in local:
-            raise FigtraceError(f"{where}: {{@{m.group(1)}}} is not a count this chart computes ({', '.join(sorted(local)) or 'none'}).")
+            raise FigtraceError(
+                f"{where}: {{@{m.group(1)}}} is not a count this chart computes ({', '.join(sorted(local)) or 'none'})."
+            )
         return local[m.group(1)]
 
     return LOCAL.sub(sub, template)
@@ -355,7 +399,9 @@ def source_line(chart: Chart, ledger: Ledger) -> str:
         doc = ledger.documents.loc[d]
         publisher = _none(doc["publisher"])
         when = _date(_none(doc["date_published"]), _none(doc["date_precision"]))
-        articles.append(f"{_document_name(ledger, d)}{', ' + publisher if publisher else ''} ({when})")
+        articles.append(
+            f"{_document_name(ledger, d)}{', ' + publisher if publisher else ''} ({when})"
+        )
     head = f"Source: {'; '.join(named)}, as reported in " if named else "Source: "
     return f"{head}{'; '.join(articles)}. Chart: figtrace, from its figure ledger."
 
@@ -376,7 +422,9 @@ def citation(chart: dict[str, Any], ledger: Ledger) -> str:
         publisher = _none(doc["publisher"])
         url = _none(doc["url"])
         when = _date(_none(doc["date_published"]), _none(doc["date_precision"]))
-        arts.append(f"{_document_name(ledger, d)}{', ' + publisher if publisher else ''}, {when}{', ' + url if url else ''}")
+        arts.append(
+            f"{_document_name(ledger, d)}{', ' + publisher if publisher else ''}, {when}{', ' + url if url else ''}"
+        )
     data = f" Data: {'; '.join(parts)}." if parts else ""
     return f"“{chart['title']}”. Chart by figtrace from its figure ledger ({chart['chart_id']}).{data} As reported in: {'; '.join(arts)}."
 
@@ -432,10 +480,12 @@ def _alt_listing(chart: Chart) -> str:
 def _wrap(text: str, inches: float, points: float) -> list[str]:
     """Wrap text to a width in inches (DejaVu Sans averages about 0.55 em per character)."""
     chars = max(12, int(inches * 72 / (points * 0.56)))
-    return textwrap.wrap(text, chars) or [""]
+    return textwrap.wrap(text, chars, break_on_hyphens=False) or [""]
 
 
 def _colours() -> list[str]:
+    import matplotlib
+
     return matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
 
 
@@ -461,7 +511,9 @@ def _dumbbell_key(fig: Any, top: float, stated: str, colours: list[str]) -> None
                borderpad=0, fontsize=TEXT_PT)  # fmt: skip
 
 
-def _hedge_arrow(ax: Any, x: float, y: float, qualifier: str | None, span: float, colour: str) -> float:
+def _hedge_arrow(
+    ax: Any, x: float, y: float, qualifier: str | None, span: float, colour: str
+) -> float:
     """Draw a hedge as an arrow from the value in the direction of the range; return the label x."""
     hedge = hedge_words(qualifier)
     length = span * 0.07
@@ -477,10 +529,15 @@ def _hedge_arrow(ax: Any, x: float, y: float, qualifier: str | None, span: float
 
 def draw(chart: Chart, ledger: Ledger) -> Any:
     """Draw a chart on a new matplotlib Figure (no pyplot state); the style must be active."""
+    import matplotlib.ticker
     from matplotlib.figure import Figure
 
     colours = _colours()
-    stated, implied, status_colour = colours[0], colours[1], {"pass": colours[2], "warn": colours[1], "fail": colours[3]}
+    stated, implied, status_colour = (
+        colours[0],
+        colours[1],
+        {"pass": colours[2], "warn": colours[1], "fail": colours[3]},
+    )
     inner = WIDTH - MARGIN_L - MARGIN_R
     title_lines = _wrap(render_template(chart.title_template, ledger), inner, TITLE_PT)
     source_lines = _wrap(chart.source_line, inner, TEXT_PT)
@@ -502,7 +559,14 @@ def draw(chart: Chart, ledger: Ledger) -> Any:
         layouts.append((heading, header, rows, sum(h for *_, h in rows)))
     axis_h = 0.42
     key_h = 0.26 if chart.kind == "dumbbell" else 0.0
-    height = 0.1 + title_h + key_h + sum(h + body + axis_h for _, h, _, body in layouts) + source_h + 0.05
+    height = (
+        0.1
+        + title_h
+        + key_h
+        + sum(h + body + axis_h for _, h, _, body in layouts)
+        + source_h
+        + 0.05
+    )
 
     fig = Figure(figsize=(WIDTH, height))
     y = height - 0.1
@@ -517,28 +581,64 @@ def draw(chart: Chart, ledger: Ledger) -> Any:
     share = max((v["value"] for v in chart.values), default=1.0) if chart.share_x else None
     for panel, (heading, header, rows, body) in zip(chart.panels, layouts, strict=True):
         for i, line in enumerate(heading):
-            fig.text(MARGIN_L / WIDTH, (y - 0.04 - i * LINE) / height, line, fontsize=TEXT_PT, fontweight="bold", va="top")
+            fig.text(
+                MARGIN_L / WIDTH,
+                (y - 0.04 - i * LINE) / height,
+                line,
+                fontsize=TEXT_PT,
+                fontweight="bold",
+                va="top",
+            )
         y -= header
         ax = fig.add_axes((MARGIN_L / WIDTH, (y - body) / height, inner / WIDTH, body / height))
         ax.set_ylim(body, 0)
         ax.set_yticks([])
-        vmax = share if share is not None else max(
-            max(r["stated"]["value"], r["computed"]["value"]) if chart.kind == "dumbbell" else r["value"] for r in panel.rows
+        vmax = (
+            share
+            if share is not None
+            else max(
+                max(r["stated"]["value"], r["computed"]["value"])
+                if chart.kind == "dumbbell"
+                else r["value"]
+                for r in panel.rows
+            )
         )
         items = [r["stated"] for r in panel.rows] if chart.kind == "dumbbell" else panel.rows
+        if share is not None:  # one scale for every panel, room for any panel's hedge arrow
+            items = [v for v in chart.values if v["field"] != "computed_value"]
         up = any(hedge_words(r["qualifier"]) in HEDGE_UP for r in items)
         xmax = _nice_max(vmax, panel.unit, up)
         ax.set_xlim(0, xmax)
         ax.set_xlabel(panel.axis, labelpad=2)
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 10 or v == 0 else f"{v:g}"))
+        ax.xaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(
+                lambda v, _: f"{v:,.0f}" if v >= 10 or v == 0 else f"{v:g}"
+            )
+        )
         top = 0.0
         for row, (label, meta, h) in zip(panel.rows, rows, strict=True):
             ty = top + 0.03
             for line in label:
-                ax.text(0, ty, line, fontsize=TEXT_PT, va="top", transform=ax.get_yaxis_transform(), color="#222222")
+                ax.text(
+                    0,
+                    ty,
+                    line,
+                    fontsize=TEXT_PT,
+                    va="top",
+                    transform=ax.get_yaxis_transform(),
+                    color="#222222",
+                )
                 ty += LINE
             for line in meta:
-                ax.text(0, ty, line, fontsize=TEXT_PT, va="top", transform=ax.get_yaxis_transform(), color="#555555")
+                ax.text(
+                    0,
+                    ty,
+                    line,
+                    fontsize=TEXT_PT,
+                    va="top",
+                    transform=ax.get_yaxis_transform(),
+                    color="#555555",
+                )
                 ty += LINE
             if chart.kind == "dumbbell":
                 _draw_dumbbell_row(ax, row, ty, xmax, stated, status_colour)
@@ -554,7 +654,9 @@ def draw(chart: Chart, ledger: Ledger) -> Any:
     return fig
 
 
-def _draw_bar(ax: Any, row: dict[str, Any], yc: float, xmax: float, stated: str, implied: str) -> None:
+def _draw_bar(
+    ax: Any, row: dict[str, Any], yc: float, xmax: float, stated: str, implied: str
+) -> None:
     value, derived = row["value"], row["ref_type"] == "derived"
     hedged = hedge_words(row["qualifier"]) is not None
     colour = implied if derived else stated
@@ -565,7 +667,9 @@ def _draw_bar(ax: Any, row: dict[str, Any], yc: float, xmax: float, stated: str,
             color="#222222", fontweight="bold")  # fmt: skip
 
 
-def _draw_dumbbell_row(ax: Any, row: dict[str, Any], ty: float, xmax: float, stated: str, status_colour: dict[str, str]) -> None:
+def _draw_dumbbell_row(
+    ax: Any, row: dict[str, Any], ty: float, xmax: float, stated: str, status_colour: dict[str, str]
+) -> None:
     s, c = row["stated"], row["computed"]
     yc = ty + 0.3
     colour = status_colour.get(s["status"], "#222222")
@@ -647,8 +751,13 @@ def gallery_html(charts: list[dict[str, Any]]) -> str:
     return env.get_template("charts_gallery.html.j2").render(charts=charts, formats=FORMATS)
 
 
-def render_charts(definitions: Path, processed_dir: Path, raw_dir: Path, style: Path, out_dir: Path) -> list[dict[str, Any]]:
+def render_charts(
+    definitions: Path, processed_dir: Path, raw_dir: Path, style: Path, out_dir: Path
+) -> list[dict[str, Any]]:
     """Build every chart in the definition file from the ledger; write files, index.json, index.html."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     import matplotlib.style
 
     ledger = load_ledger(processed_dir, raw_dir)

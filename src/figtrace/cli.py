@@ -491,7 +491,9 @@ def trace(ref: str, processed_dir: Path, raw_dir: Path) -> None:
     default=Path("results/charts"),
     show_default=True,
 )
-def charts(definitions: Path, style: Path, processed_dir: Path, raw_dir: Path, out_dir: Path) -> None:
+def charts(
+    definitions: Path, style: Path, processed_dir: Path, raw_dir: Path, out_dir: Path
+) -> None:
     """Draw the charts from the ledger: PNG/SVG/PDF, CSV, JSON sidecars and a gallery page."""
     from figtrace.charts import render_charts
 
