@@ -17,6 +17,11 @@ rule charts:
         documents=f"{PROCESSED}/documents.parquet",
         reports=f"{RAW}/reports.yaml",
         indicators=f"{RAW}/indicators.yaml",
+        code=[
+            "src/figtrace/charts.py",
+            "src/figtrace/provenance.py",
+            "src/figtrace/templates/charts_gallery.html.j2",
+        ],
     output:
         files=expand(f"{RESULTS}/charts/{{chart}}.{{ext}}", chart=CHARTS, ext=FORMATS),
         index=f"{RESULTS}/charts/index.json",
