@@ -22,6 +22,7 @@ include: "workflow/rules/documents.smk"
 include: "workflow/rules/text.smk"
 include: "workflow/rules/mentions.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/charts.smk"
 include: "workflow/rules/manifest.smk"
 
 
@@ -43,4 +44,5 @@ rule all:
         f"{PROCESSED}/checks.parquet",
         f"{PROCESSED}/coverage.parquet",
         f"{PROCESSED}/datapackage.json",
+        rules.charts.output,
         MANIFEST,

@@ -496,3 +496,42 @@ def manifest(folders: tuple[Path, ...], out: Path) -> None:
 
     count = write_manifest(out, folders, Path.cwd())
     click.echo(f"manifest: {count} files -> {out}")
+
+
+@main.command()
+@click.option(
+    "--definitions",
+    type=click.Path(path_type=Path),
+    default=Path("workflow/charts.yaml"),
+    show_default=True,
+)
+@click.option(
+    "--style",
+    type=click.Path(path_type=Path),
+    default=Path("workflow/figtrace.mplstyle"),
+    show_default=True,
+)
+@click.option(
+    "--processed",
+    "processed_dir",
+    type=click.Path(path_type=Path),
+    default=PROCESSED,
+    show_default=True,
+)
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("results/charts"),
+    show_default=True,
+)
+def charts(
+    definitions: Path, style: Path, processed_dir: Path, raw_dir: Path, out_dir: Path
+) -> None:
+    """Draw the charts from the ledger: PNG/SVG/PDF, CSV, JSON sidecars and a gallery page."""
+    from figtrace.charts import render_charts
+
+    drawn = render_charts(definitions, processed_dir, raw_dir, style, out_dir)
+    n_values = sum(len(c["values"]) for c in drawn)
+    click.echo(f"charts: {len(drawn)} charts, {n_values} plotted values -> {out_dir}/index.html")

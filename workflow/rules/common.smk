@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from figtrace.documents import SIDECAR_MEMO, fingerprint, load_catalogue, sidecar_paths
 from figtrace.errors import FigtraceError
+from figtrace.registries import load_yaml
 from figtrace.outputs import write_text_if_changed
 from figtrace.shards import assign
 
