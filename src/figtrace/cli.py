@@ -469,6 +469,8 @@ def trace(ref: str, processed_dir: Path, raw_dir: Path) -> None:
     color = sys.stdout.isatty()
     mark = (lambda s: click.style(s, bold=True, reverse=True)) if color else (lambda s: f"⟦{s}⟧")
     click.echo(format_chain(chain(ledger, ref), mark))
+
+
 @main.command()
 @click.option("--n", "n", type=int, required=True, help="How many documents to write.")
 @click.option(
