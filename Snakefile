@@ -16,6 +16,7 @@ include: "workflow/rules/documents.smk"
 include: "workflow/rules/text.smk"
 include: "workflow/rules/mentions.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/notebooks.smk"
 
 
 rule all:
@@ -31,3 +32,8 @@ rule all:
         f"{PROCESSED}/checks.parquet",
         f"{PROCESSED}/coverage.parquet",
         f"{PROCESSED}/datapackage.json",
+        expand(
+            f"{RESULTS}/notebooks/{{name}}.{{ext}}",
+            name=NOTEBOOKS,
+            ext=["ipynb", "html"],
+        ),

@@ -265,7 +265,9 @@ not_figure = coverage[coverage["covered_by"] != "figure"]
 assert sorted(zip(outside["doc_id"], outside["start"], outside["end"], strict=True)) == sorted(
     zip(not_figure["doc_id"], not_figure["start"], not_figure["end"], strict=True)
 ), "coverage.parquet and this notebook disagree on which mentions lie inside a figure"
-print(f"{len(mentions)} mentions, {len(mentions) - len(outside)} inside a figure, {len(outside)} not")
+print(
+    f"{len(mentions)} mentions, {len(mentions) - len(outside)} inside a figure, {len(outside)} not"
+)
 
 # %% [markdown]
 # By role, and by what covers them (`none` = neither a figure nor a reviewed exclusion):

@@ -71,6 +71,7 @@ print(format_chain(provenance))
 # figure is a formula over other figures; each step is listed here, outermost first, with the
 # values of its inputs.
 
+
 # %%
 def walk(node: dict, depth: int = 0):
     """Every node of the chain, depth first, with its depth."""
@@ -134,7 +135,11 @@ def sentence_bounds(f: dict, text: str) -> tuple[int, int]:
 def passage_html(f: dict, text: str) -> str:
     """The sentence as HTML, escaped, with the quoted number marked."""
     start, end = sentence_bounds(f, text)
-    before, quote, after = text[start : f["start"]], text[f["start"] : f["end"]], text[f["end"] : end]
+    before, quote, after = (
+        text[start : f["start"]],
+        text[f["start"] : f["end"]],
+        text[f["end"] : end],
+    )
     return (
         '<blockquote style="white-space: pre-wrap">'
         f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}"

@@ -160,5 +160,7 @@ def execute(
                 f"{exc.ename}: {evalue}{kept}"
             ) from None
         nb = make_reproducible(nbformat.read(ran, as_version=4))
+    if failed_copy is not None:
+        Path(failed_copy).unlink(missing_ok=True)  # a copy from an earlier failure is stale now
     outputs.write_text(executed, nbformat.writes(nb) + "\n")
     outputs.write_text(html, to_html(nb, title=source.stem))
