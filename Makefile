@@ -29,13 +29,13 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
-	ruff check src tests workflow bench
-	ruff format --check src tests workflow bench
+	ruff check src tests workflow bench notebooks
+	ruff format --check src tests workflow bench notebooks
 	snakefmt --check Snakefile workflow/rules
 	snakemake --lint
 
 format: $(STAMP)  ## Format Python and Snakemake files in place
-	ruff format src tests workflow bench
+	ruff format src tests workflow bench notebooks
 	snakefmt Snakefile workflow/rules
 
 lock:  ## Re-resolve the lock files and the conda environment (needs uv)

@@ -23,6 +23,7 @@ include: "workflow/rules/text.smk"
 include: "workflow/rules/mentions.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/charts.smk"
+include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/manifest.smk"
 
 
@@ -45,4 +46,9 @@ rule all:
         f"{PROCESSED}/coverage.parquet",
         f"{PROCESSED}/datapackage.json",
         rules.charts.output,
+        expand(
+            f"{RESULTS}/notebooks/{{name}}.{{ext}}",
+            name=NOTEBOOKS,
+            ext=["ipynb", "html"],
+        ),
         MANIFEST,

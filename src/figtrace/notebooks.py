@@ -7,15 +7,18 @@ is stripped of run-specific bytes (timings, random cell ids, temp paths) so reru
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import jupytext
 import nbformat
 
+import figtrace
 from figtrace import outputs
 from figtrace.errors import FigtraceError
 
@@ -66,12 +69,50 @@ OFFLINE = {
 EMPTY_SCRIPT = re.compile(r'<script src="">\s*</script>\n?')
 
 
-def to_html(nb: nbformat.NotebookNode) -> str:
+def to_html(nb: nbformat.NotebookNode, title: str = "Notebook") -> str:
     """Render an executed notebook to one HTML page that opens offline (no CDN scripts)."""
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="lab", **OFFLINE).from_notebook_node(nb)
+    exporter = HTMLExporter(template_name="lab", **OFFLINE)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return EMPTY_SCRIPT.sub("", body)
+
+
+@contextmanager
+def _kernel_imports_this_figtrace() -> Iterator[None]:
+    """Put this figtrace's source directory first on the kernel's PYTHONPATH for the run.
+
+    The kernel is a fresh `python`; without this it would import whichever figtrace is installed
+    in the environment, not necessarily the checkout running the notebook.
+    """
+    src = str(Path(figtrace.__file__).resolve().parents[1])
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join([src, *([before] if before else [])])
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = before
+
+
+def _kernel_config() -> Any:
+    """Kernel settings: encrypt the kernel's local traffic when pyzmq can (quiet and safer)."""
+    import zmq
+    from traitlets.config import Config
+
+    encryption = "auto" if zmq.has("curve") else "disabled"
+    return Config({"KernelManager": {"transport_encryption": encryption}})
+
+
+def _failed_cell(nb: nbformat.NotebookNode, source: str) -> str:
+    """Which cell of the stored notebook failed: its number (as Jupyter shows it) and first line."""
+    first = next((line for line in source.splitlines() if line.strip()), "")
+    for number, cell in enumerate(nb.cells, start=1):
+        if cell.cell_type == "code" and cell.source == source:
+            return f"cell {number} (`{first}`)"
+    return f"the cell `{first}`"
 
 
 def execute(
@@ -91,27 +132,35 @@ def execute(
     from papermill.exceptions import PapermillExecutionError
 
     source = Path(source)
+    stored = load(source)
     with tempfile.TemporaryDirectory(prefix="figtrace-nb-") as tmp:
         given = Path(tmp) / f"{source.stem}.ipynb"
         ran = Path(tmp) / f"{source.stem}.executed.ipynb"
-        nbformat.write(load(source), given)
+        nbformat.write(stored, given)
         try:
-            papermill.execute_notebook(
-                str(given),
-                str(ran),
-                parameters=parameters or {},
-                kernel_name=KERNELSPEC["name"],
-                progress_bar=False,
-                cwd=str(cwd or Path.cwd()),
-            )
+            with _kernel_imports_this_figtrace():
+                papermill.execute_notebook(
+                    str(given),
+                    str(ran),
+                    parameters=parameters or {},
+                    kernel_name=KERNELSPEC["name"],
+                    progress_bar=False,
+                    cwd=str(cwd or Path.cwd()),
+                    config=_kernel_config(),
+                )
         except PapermillExecutionError as exc:
+            kept = ""
             if failed_copy is not None and ran.exists():
-                Path(failed_copy).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(ran, failed_copy)
-            kept = f"; the executed copy is kept at {failed_copy}" if failed_copy else ""
+                failed = make_reproducible(nbformat.read(ran, as_version=4))
+                outputs.write_text(failed_copy, nbformat.writes(failed) + "\n")
+                kept = f" The executed copy, with the traceback, is kept at {failed_copy}."
+            evalue = exc.evalue if exc.evalue.endswith((".", "?", "!")) else f"{exc.evalue}."
             raise FigtraceError(
-                f"{source}: cell {exc.exec_count} failed with {exc.ename}: {exc.evalue}{kept}."
+                f"notebook {source}: {_failed_cell(stored, exc.source)} failed with "
+                f"{exc.ename}: {evalue}{kept}"
             ) from None
         nb = make_reproducible(nbformat.read(ran, as_version=4))
+    if failed_copy is not None:
+        Path(failed_copy).unlink(missing_ok=True)  # a copy from an earlier failure is stale now
     outputs.write_text(executed, nbformat.writes(nb) + "\n")
-    outputs.write_text(html, to_html(nb))
+    outputs.write_text(html, to_html(nb, title=source.stem))
