@@ -11,11 +11,15 @@ configfile: "config/config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/documents.smk"
 include: "workflow/rules/text.smk"
 include: "workflow/rules/mentions.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:
@@ -31,3 +35,6 @@ rule all:
         f"{PROCESSED}/checks.parquet",
         f"{PROCESSED}/coverage.parquet",
         f"{PROCESSED}/datapackage.json",
+        f"{RESULTS}/report.html",
+        f"{RESULTS}/report.md",
+        f"{RESULTS}/audit.json",
