@@ -114,7 +114,10 @@ def comparable(mention_value: float, mention_kind: str, unit: str) -> float:
 
 
 def same_value(a: float, b: float) -> bool:
-    """Equal up to the four significant figures the ledger shows (0.1667 is one in six)."""
+    """Equal: exactly for a whole ledger value, else up to the four significant figures the
+    ledger shows (0.1667 is one in six)."""
+    if float(b).is_integer():
+        return a == b
     return abs(a - b) <= max(5e-4 * abs(b), 5e-5)
 
 
