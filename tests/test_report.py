@@ -267,6 +267,8 @@ EXEMPT_CASES = {
     "constant": '<p><code class="formula">20 / 209 * 100</code></p>',
     "nonfigure": '<p>children <span class="nonfigure">under 18</span></p>',
     "title": "<p><cite>Whose Child Now? Fifteen years of work</cite></p>",
+    "name": '<p>published by <span class="name">Channel 4</span></p>',
+    "url": '<p><a class="url" href="https://example.org/2016/11/x">https://example.org/2016/11/x</a></p>',
 }
 
 

@@ -16,7 +16,9 @@ text states the ledger's value of ID, or when an exemption rule below covers it:
 - `nonfigure`: inside `<span class="nonfigure">`: a number in curated prose or quoted context that
   states no ledger value (thresholds such as "under 18", "at least once"); each one is listed in
   audit.json so a reviewer sees them all;
-- `title`: inside `<cite>` (titles of works are names: "Fifteen years of ..." is not a claim).
+- `title`: inside `<cite>` (titles of works are names: "Fifteen years of ..." is not a claim);
+- `name`: inside `<span class="name">`: publishers and producers ("Channel 4") are names;
+- `url`: inside an element with class "url": a web address ("/2016/11/") is an address.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ EXEMPTIONS: dict[str, tuple[str, set[str] | None]] = {
     "constant": ("code", {"formula"}),
     "nonfigure": ("span", {"nonfigure"}),
     "title": ("cite", None),
+    "name": ("span", {"name"}),
+    "url": ("*", {"url"}),
 }
 BLOCKS = {
     "p", "div", "li", "td", "th", "tr", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",

@@ -71,6 +71,12 @@ def safe_text(text: str | None) -> Markup:
     )
 
 
+def plain_text(text: str | None) -> str:
+    """Untrusted text for places that hold no markup (a page title): direction controls shown as
+    visible tags; escaping is left to autoescape."""
+    return _BIDI.sub(lambda m: f"⟨{BIDI_CONTROLS[m.group(0)]}⟩", text or "")
+
+
 def safe_url(url: str | None) -> str | None:
     """The URL if it is http or https (a link may be rendered), else None (show it as text)."""
     if not url or not isinstance(url, str):
@@ -342,6 +348,7 @@ def environment() -> Environment:
     )
     env.filters["t"] = safe_text
     env.filters["md"] = md_text
+    env.filters["plain"] = plain_text
     env.globals["safe_url"] = safe_url
     return env
 
