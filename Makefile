@@ -10,8 +10,11 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: all test setup lint format lock envs clean help
 
+# After kill -9 the run resumes: the stale lock is removed (only if no Snakemake runs here) and
+# --rerun-incomplete re-runs the jobs that were cut off.
 all: $(STAMP)  ## Set up, then run the whole pipeline (does nothing when up to date)
-	snakemake --cores $(CORES)
+	python workflow/scripts/unlock_stale.py
+	snakemake --cores $(CORES) --rerun-incomplete
 
 test: $(STAMP)  ## Set up, then run the whole test suite
 	pytest

@@ -287,3 +287,16 @@ def test_add_rolls_back_when_the_registry_rejects_a_report(project, tmp_path):
             reports_cited=("no-such-report",),
         )
     assert not list((project / "data/raw/documents").glob("rollback*"))
+
+
+def test_editing_package_code_reruns_the_rules_that_use_it(built_project):
+    checks = built_project / "src/figtrace/checks.py"
+    original = checks.read_text("utf-8")
+    try:
+        checks.write_text(original + "\n# an edit\n", "utf-8")
+        proc = run_snakemake(built_project, "--dry-run")
+        shown = proc.stdout + proc.stderr
+        assert "rule checks:" in shown and "Updated input files: src/figtrace/checks.py" in shown
+        assert "rule mentions:" not in shown and "rule verify_documents:" not in shown
+    finally:
+        checks.write_text(original, "utf-8")

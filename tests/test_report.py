@@ -31,7 +31,11 @@ TEMPLATES = ROOT / "src" / "figtrace" / "templates"
 
 @pytest.fixture(scope="module")
 def corpus(built_project: Path):
-    return load_corpus(built_project / "data/processed", built_project / "data/raw")
+    return load_corpus(
+        built_project / "data/processed",
+        built_project / "data/raw",
+        built_project / "results/charts/index.json",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +138,10 @@ def test_markdown_links_numbers_to_the_viewer(corpus, built_project: Path) -> No
 # --- templates hold no numbers ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in TEMPLATES.glob("*.j2")))
+REPORT_TEMPLATES = ["_macros.j2", "report.html.j2", "report.md.j2", "source.html.j2"]
+
+
+@pytest.mark.parametrize("name", REPORT_TEMPLATES)
 def test_templates_type_no_numbers(name: str) -> None:
     text = (TEMPLATES / name).read_text()
     text = re.sub(r"{[{%#].*?[}%#]}", " ", text, flags=re.S)  # Jinja tags
@@ -348,10 +355,61 @@ def chart_index(tmp_path: Path, ledger) -> Path:
     return charts / "index.json"
 
 
-def test_charts_section_without_an_index_says_so(report_html: str) -> None:
-    soup = BeautifulSoup(report_html, "lxml")
-    section = soup.find(id="charts")
+def test_charts_section_without_an_index_says_so(built_project: Path, tmp_path: Path) -> None:
+    corpus = load_corpus(
+        built_project / "data/processed", built_project / "data/raw", tmp_path / "none.json"
+    )
+    write_report(corpus, tmp_path / "r.html", tmp_path / "r.md")
+    section = BeautifulSoup((tmp_path / "r.html").read_text(), "lxml").find(id="charts")
     assert not section.find("img") and "index.json" in section.get_text()
+
+
+def test_built_report_shows_the_charts_of_the_index_in_order(
+    built_project: Path, report_html: str
+) -> None:
+    index = json.loads((built_project / "results/charts/index.json").read_text())["charts"]
+    soup = BeautifulSoup(report_html, "lxml")
+    shown = [f["id"].removeprefix("chart-") for f in soup.select("#charts figure.chart")]
+    assert shown == [c["chart_id"] for c in index]
+    for c in index:
+        fig = soup.find(id=f"chart-{c['chart_id']}")
+        assert fig.find("img")["alt"] == c["alt"]
+        assert " ".join(fig.find("h3").get_text().split()) == " ".join(c["title"].split())
+
+
+def test_ledger_counts_link_to_an_entry_listing_the_figures_counted(
+    corpus, report_html: str
+) -> None:
+    soup = BeautifulSoup(report_html, "lxml")
+    entries = soup.select("article.count")
+    assert entries
+    for e in entries:
+        ref = e["id"]
+        field, key = ref.split(":", 2)[1:]
+        figures = corpus.ledger.figures
+        expected = list(figures.index) if key == "*" else list(figures.index[figures[field] == key])
+        assert [a["data-ref"] for a in e.select("ul.inputs a.ref")] == expected
+        assert e.find("h3").find("a").get_text() == f"{len(expected):,}"
+
+
+def test_linkify_links_no_bare_small_count_word_and_respects_units(corpus) -> None:
+    ledger = corpus.ledger
+    scope = [
+        "bsw-south-west-specialist-centres",
+        "nor-child-migrants-doubled",
+        "nor-northamptonshire-rank",
+    ]
+    soup = BeautifulSoup(
+        str(linkify("in one county, the second highest, more than doubled", ledger, scope)), "lxml"
+    )
+    assert {a.get_text(): a["data-ref"] for a in soup.find_all("a")} == {
+        "second highest": "nor-northamptonshire-rank",
+        "doubled": "nor-child-migrants-doubled",
+    } or {a.get_text(): a["data-ref"] for a in soup.find_all("a")} == {
+        "second highest": "nor-northamptonshire-rank",
+        "more than doubled": "nor-child-migrants-doubled",
+    }
+    assert soup.find(class_="nonfigure").get_text() == "one"
 
 
 def test_charts_section_renders_the_index_with_linked_captions(

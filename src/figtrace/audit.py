@@ -33,8 +33,8 @@ from bs4.element import Comment, Doctype
 
 from figtrace import outputs
 from figtrace.mentions import extract
-from figtrace.provenance import Ledger, format_ref, value_of
-from figtrace.report import comparable, same_value
+from figtrace.provenance import Ledger, format_ref
+from figtrace.report import comparable, ref_value, same_value
 
 EXEMPTIONS: dict[str, tuple[str, set[str] | None]] = {
     # rule: (element name or "*", required classes)
@@ -147,7 +147,7 @@ def check_link(a: Tag, ledger: Ledger, ids: set[str]) -> dict[str, Any] | None:
     if a.get("href") != f"#{ref}" or ref not in ids:
         return {**fault, "expected": f"a link to #{ref}", "reason": "no such entry"}
     try:
-        value, unit, _ = value_of(ledger, ref)
+        value, unit, _ = ref_value(ledger, ref)
     except Exception:  # noqa: BLE001 - an unknown id is a fault of the report, reported as one
         return {**fault, "expected": "a ledger id", "reason": "not in the ledger"}
     shows = a.get("data-shows", "value")

@@ -37,12 +37,18 @@ def main() -> None:
     default=Path("data/processed/documents.parquet"),
     show_default=True,
 )
-def verify(raw_dir: Path, out: Path) -> None:
+@click.option(
+    "--memo",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File remembering validated sidecars by the hash of their bytes (faster re-runs).",
+)
+def verify(raw_dir: Path, out: Path, memo: Path | None) -> None:
     """Re-hash every raw document, validate every sidecar, write documents.parquet."""
     from figtrace.documents import write_documents_table
 
-    frame = write_documents_table(raw_dir, out)
-    click.echo(f"verified {len(frame)} documents -> {out}")
+    frame = write_documents_table(raw_dir, out, memo=memo)
+    click.echo(f"verify: {len(frame)} documents -> {out}")
 
 
 @main.command()
@@ -101,7 +107,7 @@ def add(
     raw_dir: Path,
 ) -> None:
     """Copy a document into data/raw/ byte for byte, hash it and write its sidecar."""
-    from figtrace.documents import add_document
+    from figtrace.documents import SIDECAR_MEMO, add_document
 
     doc = add_document(
         path,
@@ -113,6 +119,8 @@ def add(
         doc_id=doc_id,
         language=language,
         reports_cited=reports,
+        # in a project the pipeline has run in, reuse its validated sidecars (faster at scale)
+        memo=SIDECAR_MEMO if SIDECAR_MEMO.parent.parent.is_dir() else None,
     )
     click.echo(f"added {doc.doc_id}: {doc.path} (sha256 {doc.sha256})")
     click.echo(f"sidecar: {doc.sidecar}; run the pipeline (make all) to pick it up.")
@@ -408,7 +416,7 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     from figtrace import outputs
     from figtrace.documents import load_catalogue
     from figtrace.figures import annotation_stub, annotations_dir, dump_annotations
-    from figtrace.mentions import mentions_frame
+    from figtrace.mentions import document_mentions
     from figtrace.registries import load_yaml
 
     docs = {d.doc_id: d for d in load_catalogue(raw_dir)}
@@ -419,7 +427,7 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     doc = docs[doc_id]
     target = annotations_dir(raw_dir) / f"{doc_id}.yaml"
     existing = load_yaml(target) if target.is_file() else None
-    stub = annotation_stub(doc, mentions_frame(doc_id, doc.text()), existing)
+    stub = annotation_stub(doc, document_mentions(doc), existing)
     text = (
         f"# Annotations for {doc_id}. Move each candidate into `figures` (add figure_id, label,\n"
         "# indicator, value, unit, qualifier, population, geography, period, report_id) or into\n"
@@ -461,6 +469,74 @@ def trace(ref: str, processed_dir: Path, raw_dir: Path) -> None:
     color = sys.stdout.isatty()
     mark = (lambda s: click.style(s, bold=True, reverse=True)) if color else (lambda s: f"⟦{s}⟧")
     click.echo(format_chain(chain(ledger, ref), mark))
+
+
+@main.command()
+@click.option("--n", "n", type=int, required=True, help="How many documents to write.")
+@click.option(
+    "--out", type=click.Path(path_type=Path), required=True, help="Raw directory to create."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--force", is_flag=True, help="Write into a non-empty --out (replaces its documents/)."
+)
+def synth(n: int, out: Path, seed: int, raw_dir: Path, force: bool) -> None:
+    """Write N synthetic documents recombined from the real ones, laid out like data/raw."""
+    from figtrace.synth import synthesize
+
+    synthesize(n, out, raw_dir, seed=seed, force=force)
+    click.echo(f"synth: {n} documents (seed {seed}) -> {out}; run with --config raw_dir={out}")
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Manifest to write.")
+def manifest(folders: tuple[Path, ...], out: Path) -> None:
+    """Write a sha256sum manifest of every file under FOLDERS (paths relative to here)."""
+    from figtrace.manifest import write_manifest
+
+    count = write_manifest(out, folders, Path.cwd())
+    click.echo(f"manifest: {count} files -> {out}")
+
+
+@main.command()
+@click.option(
+    "--definitions",
+    type=click.Path(path_type=Path),
+    default=Path("workflow/charts.yaml"),
+    show_default=True,
+)
+@click.option(
+    "--style",
+    type=click.Path(path_type=Path),
+    default=Path("workflow/figtrace.mplstyle"),
+    show_default=True,
+)
+@click.option(
+    "--processed",
+    "processed_dir",
+    type=click.Path(path_type=Path),
+    default=PROCESSED,
+    show_default=True,
+)
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("results/charts"),
+    show_default=True,
+)
+def charts(
+    definitions: Path, style: Path, processed_dir: Path, raw_dir: Path, out_dir: Path
+) -> None:
+    """Draw the charts from the ledger: PNG/SVG/PDF, CSV, JSON sidecars and a gallery page."""
+    from figtrace.charts import render_charts
+
+    drawn = render_charts(definitions, processed_dir, raw_dir, style, out_dir)
+    n_values = sum(len(c["values"]) for c in drawn)
+    click.echo(f"charts: {len(drawn)} charts, {n_values} plotted values -> {out_dir}/index.html")
 
 
 # --- the report, the source viewers and the audit ---------------------------------------------

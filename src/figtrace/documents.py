@@ -8,19 +8,19 @@ every file and refuses to go on if a single byte changed.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 
 from figtrace import outputs
 from figtrace.errors import FigtraceError
-from figtrace.registries import load_reports, load_yaml, validate
+from figtrace.registries import load_reports, load_yaml, schema_bytes, validate
 from figtrace.text import (
     CanonicalText,
     cached_canonical_text,
@@ -31,7 +31,12 @@ from figtrace.text import (
     media_type_for,
 )
 
+if TYPE_CHECKING:  # pandas is imported where a table is built: Snakemake loads this module at
+    import pandas as pd  # every invocation, and pandas alone costs ~0.2 s to import.
+
 SIDECAR_SUFFIX = ".yaml"
+# Where the pipeline remembers validated sidecars (see SidecarMemo), relative to the project root.
+SIDECAR_MEMO = Path(".snakemake/figtrace/sidecars.json")
 SIDECAR_ORDER = [
     "doc_id", "path", "source_filename", "sha256", "media_type", "language",
     "title", "title_note", "publisher", "publisher_note", "author",
@@ -58,6 +63,7 @@ class Document:
     language: str
     reports_cited: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    sidecar_sha256: str = field(default="", compare=False, repr=False)
 
     def text(self) -> str:
         """The document's canonical text: for plain text, the UTF-8-decoded raw file exactly."""
@@ -88,13 +94,52 @@ def sidecar_paths(raw_dir: Path) -> list[Path]:
     return sorted(documents_dir(raw_dir).glob(f"*{SIDECAR_SUFFIX}"))
 
 
-def _load_document(sidecar: Path, check_bytes: bool) -> Document:
-    meta = load_yaml(sidecar)
-    if not isinstance(meta, dict):
-        raise FigtraceError(
-            f"{sidecar}: expected a mapping of fields, found {type(meta).__name__}."
-        )
-    validate(meta, "document", sidecar)
+class SidecarMemo:
+    """Sidecars already parsed and validated, keyed by the sha256 of their bytes.
+
+    Parsing YAML and validating it against the schema is most of the cost of loading a large
+    catalogue, and it runs at every Snakemake invocation. A sidecar's fields are a pure function
+    of its bytes (and of the schema), so they are reused when the bytes hash the same: nothing is
+    trusted from names, sizes or times. Raw documents are always re-read and re-hashed.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = Path(path) if path else None
+        self.key = sha256_bytes(schema_bytes("document"))
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.used: dict[str, dict[str, Any]] = {}
+        if self.path and self.path.is_file():
+            try:
+                stored = json.loads(self.path.read_bytes())
+                if stored.get("schema") == self.key:
+                    self.entries = stored["sidecars"]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                self.entries = {}  # an unreadable memo is only a slower load, never an error
+
+    def meta(self, sidecar: Path) -> tuple[dict[str, Any], str]:
+        """One sidecar's validated fields (parsed only if its bytes are new) and its sha256."""
+        data = sidecar.read_bytes()
+        digest = sha256_bytes(data)
+        meta = self.entries.get(digest)
+        if meta is None:
+            meta = load_yaml(sidecar, data)
+            if not isinstance(meta, dict):
+                raise FigtraceError(
+                    f"{sidecar}: expected a mapping of fields, found {type(meta).__name__}."
+                )
+            validate(meta, "document", sidecar)
+        self.used[digest] = meta
+        return meta, digest
+
+    def save(self) -> None:
+        """Keep exactly the sidecars of this load (so the memo never grows stale), atomically."""
+        if self.path and self.used.keys() != self.entries.keys():
+            payload = {"schema": self.key, "sidecars": self.used}
+            outputs.write_text(self.path, json.dumps(payload, sort_keys=True))
+
+
+def _load_document(sidecar: Path, check_bytes: bool, memo: SidecarMemo | None = None) -> Document:
+    meta, sidecar_sha256 = (memo or SidecarMemo(None)).meta(sidecar)
     raw = sidecar.parent / meta["path"]
     if not raw.is_file():
         raise FigtraceError(f"{sidecar}: its raw document {raw} is missing.")
@@ -126,15 +171,19 @@ def _load_document(sidecar: Path, check_bytes: bool) -> Document:
         language=meta["language"],
         reports_cited=tuple(meta["reports_cited"]),
         meta=meta,
+        sidecar_sha256=sidecar_sha256,
     )
 
 
-def load_catalogue(raw_dir: Path, check_bytes: bool = True) -> list[Document]:
+def load_catalogue(
+    raw_dir: Path, check_bytes: bool = True, memo: Path | None = None
+) -> list[Document]:
     """Load and verify every document under `raw_dir`; raise one FigtraceError on the first fault.
 
     Checks: each sidecar matches the schema, its raw file exists, is not empty, is UTF-8
     (for text) and hashes to the pinned sha256; doc_ids, paths and hashes are unique; and every
-    cited report is in the report registry.
+    cited report is in the report registry. `memo` is a file remembering validated sidecars by
+    the hash of their bytes (see SidecarMemo); the checks and their messages are the same.
     """
     raw_dir = Path(raw_dir)
     reports = load_reports(raw_dir / "reports.yaml")
@@ -142,7 +191,8 @@ def load_catalogue(raw_dir: Path, check_bytes: bool = True) -> list[Document]:
     seen_ids: dict[str, Path] = {}
     seen_paths: dict[str, Path] = {}
     seen_hashes: dict[str, Path] = {}
-    loaded = [_load_document(sidecar, check_bytes) for sidecar in sidecar_paths(raw_dir)]
+    sidecars = SidecarMemo(memo)
+    loaded = [_load_document(sidecar, check_bytes, sidecars) for sidecar in sidecar_paths(raw_dir)]
     for doc in loaded:
         sidecar = doc.sidecar
         for key, seen, what in (
@@ -174,7 +224,19 @@ def load_catalogue(raw_dir: Path, check_bytes: bool = True) -> list[Document]:
         raise FigtraceError(
             f"{documents_dir(raw_dir)}: no documents found; add one with `python -m figtrace add`."
         )
+    sidecars.save()
     return docs
+
+
+def fingerprint(docs: list[Document]) -> str:
+    """One line per document, `doc_id  sha256 of raw  sha256 of sidecar`, sorted by doc_id.
+
+    A stage's jobs can depend on this small text instead of thousands of raw files: it changes
+    exactly when a document is added, removed, or its sidecar edited (raw bytes cannot change
+    without failing verification), and Snakemake's cost per input file disappears.
+    """
+    rows = sorted((d.doc_id, d.sha256, d.sidecar_sha256) for d in docs)
+    return "".join(f"{doc_id}  {raw}  {sidecar}\n" for doc_id, raw, sidecar in rows)
 
 
 DOCUMENT_COLUMNS = [
@@ -185,6 +247,8 @@ DOCUMENT_COLUMNS = [
 
 def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFrame:
     """One row per document, ordered by doc_id; `path` is relative to `root` when given."""
+    import pandas as pd
+
     rows = []
     for doc in sorted(docs, key=lambda d: d.doc_id):
         n_bytes = doc.path.stat().st_size
@@ -211,9 +275,11 @@ def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFr
     return frame.astype({"n_chars": "int64", "n_bytes": "int64"})
 
 
-def write_documents_table(raw_dir: Path, out: Path, root: Path | None = None) -> pd.DataFrame:
+def write_documents_table(
+    raw_dir: Path, out: Path, root: Path | None = None, memo: Path | None = None
+) -> pd.DataFrame:
     """Verify the catalogue and write `documents.parquet` atomically."""
-    frame = documents_table(load_catalogue(raw_dir), root=root)
+    frame = documents_table(load_catalogue(raw_dir, memo=memo), root=root)
     outputs.write_parquet(out, frame)
     return frame
 
@@ -256,6 +322,7 @@ def add_document(
     language: str = "en",
     reports_cited: tuple[str, ...] = (),
     date_accessed: str | None = None,
+    memo: Path | None = None,
 ) -> Document:
     """Copy `source` into `data/raw/documents/` byte for byte and write its sidecar.
 
@@ -296,7 +363,7 @@ def add_document(
             "(no slashes, dots or spaces), so that it cannot point outside data/raw/."
         )
     digest = sha256_bytes(data)
-    existing = load_catalogue(raw_dir)
+    existing = load_catalogue(raw_dir, memo=memo)
     for doc in existing:
         if doc.doc_id == doc_id:
             raise FigtraceError(

@@ -272,6 +272,8 @@ FIGURE_COLUMNS: dict[str, tuple[str, str]] = {
     "period_note": ("string", "How the period was read from the text."),
     "report_id": ("string", "The original publication (data/raw/reports.yaml); empty when the document itself states it."),
     "note": ("string", "Anything else a reader should know about this figure."),
+    "page": ("integer", "PDF sources: the page the quote is on (empty for other sources)."),
+    "element_path": ("string", "HTML sources: the element the quote is in (empty for other sources)."),
     "sha256": ("string", "sha256 of the document's raw bytes that the anchor points into."),
     "annotation": ("string", "The annotation file the figure is curated in."),
 }  # fmt: skip
@@ -299,6 +301,8 @@ FIGURE_SCHEMA = pa.DataFrameSchema(
         "period_note": pa.Column(str, nullable=True),
         "report_id": pa.Column(str, nullable=True),
         "note": pa.Column(str, nullable=True),
+        "page": pa.Column("Int64", pa.Check.ge(1), nullable=True),
+        "element_path": pa.Column(str, nullable=True),
         "sha256": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{64}$")),
         "annotation": pa.Column(str),
     },
@@ -315,10 +319,23 @@ FIGURE_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def figures_frame(annotations: Annotations, root: Path | None = None) -> pd.DataFrame:
-    """The ledger as a table, one row per figure, ordered by document and position."""
+def figures_frame(
+    annotations: Annotations,
+    root: Path | None = None,
+    documents: dict[str, Document] | None = None,
+) -> pd.DataFrame:
+    """The ledger as a table, one row per figure, ordered by document and position.
+
+    With `documents`, each figure also gets where its quote is in the source (PDF page, HTML
+    element path); plain-text sources have neither.
+    """
     rows: list[dict[str, Any]] = []
     for f in annotations.figures:
+        where = (
+            documents[f.doc_id].canonical().locate(f.anchor.start, f.anchor.end)
+            if documents
+            else None
+        )
         source = f.source.relative_to(root) if root else f.source
         rows.append(
             {
@@ -340,12 +357,18 @@ def figures_frame(annotations: Annotations, root: Path | None = None) -> pd.Data
                 "period_note": f.period_note,
                 "report_id": f.report_id,
                 "note": f.note,
+                "page": where.page if where else None,
+                "element_path": where.element_path if where else None,
                 "sha256": annotations.sha256[f.doc_id],
                 "annotation": Path(source).as_posix(),
             }
         )
     frame = pd.DataFrame(rows, columns=list(FIGURE_COLUMNS))
-    frame = frame.astype({"start": "int64", "end": "int64", "value": "float64"})
+    text_columns = [c for c, (kind, _) in FIGURE_COLUMNS.items() if kind == "string"]
+    frame = frame.astype(
+        {"start": "int64", "end": "int64", "value": "float64", "page": "Int64"}
+        | dict.fromkeys(text_columns, "str")  # one dtype whether or not a column has values
+    )
     frame = frame.sort_values(["doc_id", "start", "figure_id"], kind="stable").reset_index(
         drop=True
     )
@@ -417,7 +440,7 @@ def build(raw_dir: Path, mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
         mentions,
     )
     root = raw_dir.parent.parent if raw_dir.name == "raw" else None
-    return figures_frame(annotations, root=root), exclusions_frame(annotations)
+    return figures_frame(annotations, root=root, documents=documents), exclusions_frame(annotations)
 
 
 KIND_UNITS = {"count": "count", "percent": "percent", "fraction": "proportion",

@@ -35,7 +35,7 @@ QUALIFIERS: tuple[str, ...] = (
 )  # fmt: skip
 MENTION_COLUMNS: list[str] = [
     "doc_id", "start", "end", "text", "value", "kind", "qualifier", "qualifier_start", "role",
-    "unit", "sentence_start", "sentence_end",
+    "unit", "sentence_start", "sentence_end", "page", "element_path", "furniture",
 ]  # fmt: skip
 
 
@@ -664,7 +664,7 @@ def mentions_frame(doc_id: str, text: str) -> pd.DataFrame:
     """One document's mentions as a table with MENTION_COLUMNS and fixed dtypes."""
     rows = [
         (doc_id, m.start, m.end, m.text, m.value, m.kind, m.qualifier, m.qualifier_start,
-         m.role, m.unit, m.sentence_start, m.sentence_end)
+         m.role, m.unit, m.sentence_start, m.sentence_end, None, None, None)
         for m in extract(text)
     ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
@@ -682,15 +682,40 @@ def mentions_frame(doc_id: str, text: str) -> pd.DataFrame:
             "unit": "string",
             "sentence_start": "int64",
             "sentence_end": "int64",
+            "page": "Int64",
+            "element_path": "string",
+            "furniture": "string",
         }  # fmt: skip
     )
 
 
+def document_mentions(doc: Document) -> pd.DataFrame:
+    """A document's mentions with where each sits in the source (PDF page, HTML element).
+
+    A number inside what the text stage recognised as page furniture (a running header, a page
+    number, a share count, a footnote marker ...) is `boilerplate`, whatever the words say.
+    """
+    canonical = doc.canonical()
+    frame = mentions_frame(doc.doc_id, canonical.text)
+    if frame.empty or not (canonical.spans or canonical.furniture):
+        return frame
+    pages, paths, furniture = [], [], []
+    for start, end in zip(frame["start"], frame["end"], strict=True):
+        where = canonical.locate(start, end)
+        pages.append(where.page)
+        paths.append(where.element_path)
+        found = canonical.furniture_at(start, end)
+        furniture.append(found[0].reason if found else None)
+    frame["page"] = pd.array(pages, dtype="Int64")
+    frame["element_path"] = pd.array(paths, dtype="string")
+    frame["furniture"] = pd.array(furniture, dtype="string")
+    frame.loc[frame["furniture"].notna(), "role"] = "boilerplate"
+    return frame
+
+
 def mentions_table(docs: Iterable[Document]) -> pd.DataFrame:
     """Every document's mentions in one table, sorted by doc_id then start."""
-    frames = [
-        mentions_frame(doc.doc_id, doc.text()) for doc in sorted(docs, key=lambda d: d.doc_id)
-    ]
+    frames = [document_mentions(doc) for doc in sorted(docs, key=lambda d: d.doc_id)]
     if not frames:
         return mentions_frame("", "")
     return pd.concat(frames, ignore_index=True)

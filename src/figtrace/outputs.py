@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # only for annotations: importing pandas costs ~0.2 s per process
+    import pandas as pd
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call `write(tmp)` on a temporary sibling of `path`, then rename it over `path`."""
+    """Call `write(tmp)` on a temporary sibling of `path`, then rename it over `path`.
+
+    A writer killed outright (kill -9) cannot remove its temporary file; the next write of the
+    same path removes such leftovers, so a resumed run leaves none behind.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -37,6 +46,16 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 def write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 text atomically, with Unix newlines on every platform."""
     return write_bytes(path, text.encode("utf-8"))
+
+
+def write_text_if_changed(path: str | Path, text: str) -> Path:
+    """Write text atomically only if it differs, so an unchanged file keeps its modification time
+    (Snakemake re-runs jobs whose inputs are newer than their outputs)."""
+    path = Path(path)
+    data = text.encode("utf-8")
+    if not (path.is_file() and path.read_bytes() == data):
+        write_bytes(path, data)
+    return path
 
 
 def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:

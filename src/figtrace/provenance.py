@@ -123,7 +123,10 @@ def format_chain(
             add(f"{indent}  note       {f['note']}")
         passage = (f["prefix"] + mark(f["quote"]) + f["suffix"]).replace("\n", " ⏎ ")
         add(f"{indent}  passage    …{passage}…")
-        add(f"{indent}  position   characters {f['start']}–{f['end']} of {f['doc_id']}")
+        where = f"page {f['page']}, " if f.get("page") is not None else ""
+        if f.get("element_path"):
+            where = f"element {f['element_path']}, "
+        add(f"{indent}  position   {where}characters {f['start']}–{f['end']} of {f['doc_id']}")
         add(f"{indent}  document   {d['title'] or '(no title)'}")
         add(
             f"{indent}             publisher {d['publisher'] or 'not stated'}; published {d['date_published'] or 'not stated'}"

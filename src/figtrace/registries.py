@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
+# jsonschema imports rfc3987_syntax when it is installed (jupyter brings it), and that compiles 38
+# lark grammars on import: about 0.8 s in every process, at every Snakemake invocation and job, for
+# the "iri" formats alone. figtrace's schemas use no formats, so jsonschema goes without it.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from figtrace.errors import FigtraceError
+import jsonschema  # noqa: E402
+import yaml  # noqa: E402
+
+from figtrace.errors import FigtraceError  # noqa: E402
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse one YAML file, turning a syntax error into a message that names the file and line."""
+def load_yaml(path: Path, data: bytes | None = None) -> Any:
+    """Parse one YAML file (or its `data`, already read), naming the file and line of any error."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            return yaml.load(fh, Loader=YamlLoader)
+        if data is None:
+            data = Path(path).read_bytes()
+        return yaml.load(data.decode("utf-8"), Loader=YamlLoader)
     except FileNotFoundError:
         raise FigtraceError(f"{path}: file not found.") from None
     except UnicodeDecodeError as exc:
@@ -34,13 +42,23 @@ def load_yaml(path: Path) -> Any:
 
 def schema(name: str) -> dict[str, Any]:
     """The JSON Schema shipped with the package under `schemas/<name>.schema.json`."""
-    text = resources.files("figtrace").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
-    return json.loads(text)
+    return json.loads(schema_bytes(name))
+
+
+@cache
+def schema_bytes(name: str) -> bytes:
+    """The bytes of a shipped schema (read once per process; also keys caches of validated data)."""
+    return resources.files("figtrace").joinpath("schemas", f"{name}.schema.json").read_bytes()
+
+
+@cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    return jsonschema.Draft202012Validator(schema(name))
 
 
 def validate(data: Any, schema_name: str, path: Path) -> None:
     """Validate `data` against a named schema; the error names the file and every bad field."""
-    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    validator = _validator(schema_name)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = []

@@ -99,14 +99,50 @@ def value_link(ledger: Ledger, ref: str, fmt: str | None = None) -> Markup:
     return link(ref, format_ref(ledger, ref, fmt), "value", fmt)
 
 
-def render_linked(template: str, ledger: Ledger) -> Markup:
-    """Render a `{id}` template (figtrace.provenance) as HTML: text escaped, values linked."""
+LEDGER_COUNT = "ledger_count"
+LEDGER_TOTAL = "ledger_count:figure_id:*"
+
+
+def counted_figures(ledger: Ledger, ref: str) -> list[str]:
+    """The figure ids a ledger count counts: `ledger_count:FIELD:KEY` (KEY `none` = null,
+    `*` = every figure), as the charts stage writes them in a chart's values."""
+    _, column, key = ref.split(":", 2)
+    figures = ledger.figures
+    if column not in figures.columns:
+        raise FigtraceError(f"{ref!r}: the ledger has no column {column!r} to count by.")
+    if key == "*":
+        return list(figures.index)
+    if key == "none":
+        return list(figures.index[figures[column].isna()])
+    return list(figures.index[figures[column] == key])
+
+
+def is_ledger_count(ref: str) -> bool:
+    """Whether `ref` names a count of ledger figures rather than a figure or derived id."""
+    return ref.startswith(LEDGER_COUNT + ":")
+
+
+def ref_value(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
+    """(value, unit, qualifier) of a figure, a derived figure or a ledger count."""
+    if is_ledger_count(ref):
+        return float(len(counted_figures(ledger, ref))), "count", None
+    return value_of(ledger, ref)
+
+
+def render_linked(template: str, ledger: Ledger, scope: Sequence[str] | None = None) -> Markup:
+    """Render a `{id}` template (figtrace.provenance) as HTML: values linked; the text between
+    placeholders is escaped, and with a `scope` any number typed in it is linked to what it
+    states there (prose), else left as it is (a formula's constants)."""
+
+    def text(piece: str) -> Markup:
+        return safe_text(piece) if scope is None else linkify(piece, ledger, scope)
+
     out, pos = [], 0
     for m in PLACEHOLDER.finditer(template):
-        out.append(safe_text(template[pos : m.start()]))
+        out.append(text(template[pos : m.start()]))
         out.append(link(m.group(1), render_template(m.group(0), ledger), "value", m.group(2)))
         pos = m.end()
-    out.append(safe_text(template[pos:]))
+    out.append(text(template[pos:]))
     return Markup("").join(out)
 
 
@@ -127,17 +163,39 @@ def same_value(a: float, b: float) -> bool:
     return abs(a - b) <= max(5e-4 * abs(b), 5e-5)
 
 
+# The ledger units a mention's kind can state: a rank is never a factor, a count never a share.
+KIND_UNITS = {
+    "count": ("count",),
+    "rank": ("rank",),
+    "multiplier": ("factor",),
+    "percent": ("percent", "proportion"),
+    "fraction": ("proportion", "percent"),
+    "ratio": ("proportion", "percent"),
+}
+
+
 def mention_states(ledger: Ledger, m: Mention, ref: str) -> bool:
     """Whether the number `m` (read from some text) states the ledger value of `ref`."""
     if m.value is None:
         return False
-    value, unit, _ = value_of(ledger, ref)
+    value, unit, _ = ref_value(ledger, ref)
+    if unit not in KIND_UNITS.get(m.kind, (unit,)):
+        return False
     return same_value(comparable(m.value, m.kind, unit), value)
 
 
 def is_year(m: Mention) -> bool:
     """A date, period or bare four-digit year (1900-2099, no thousands separator)."""
     return m.role == "date" or m.kind in ("year", "date", "period") or bool(YEAR.fullmatch(m.text))
+
+
+def is_claim(m: Mention) -> bool:
+    """Whether a number in prose may be linked by its value: the extractor reads it as a
+    statistic, and it is not a bare small count in words ("one county", "the two meet"), which
+    would match any figure of that value by coincidence."""
+    if m.role != "statistic":
+        return False
+    return not (m.kind == "count" and m.qualifier is None and not any(c.isdigit() for c in m.text))
 
 
 def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
@@ -155,9 +213,9 @@ def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
         out.append(safe_text(text[pos:start]))
         shown = text[start : m.end]
         ref = None
-        if not is_year(m):
+        if not is_year(m) and is_claim(m):
             matches = [r for r in scope if mention_states(ledger, m, r)]
-            same_hedge = [r for r in matches if value_of(ledger, r)[2] == m.qualifier]
+            same_hedge = [r for r in matches if ref_value(ledger, r)[2] == m.qualifier]
             ref = (same_hedge or matches or [None])[0]
         if ref is not None:
             out.append(link(ref, shown, "prose"))
@@ -470,6 +528,42 @@ def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
     return rows
 
 
+def chart_refs(ledger: Ledger, chart: dict[str, Any], checks: pd.DataFrame) -> list[str]:
+    """What a chart's prose may state: the ids it plots (a check's inputs for a check), their
+    source figures and documents' figures, and its ledger counts with the ledger's total."""
+    refs, counts = [], []
+    for v in chart.get("values", []):
+        ref = v.get("ref") or ""
+        if is_ledger_count(ref):
+            counts.append(ref)
+        elif v.get("ref_type") == "check" and ref in set(checks["check_id"]):
+            refs += checks.loc[checks["check_id"] == ref, "inputs"].iloc[0].split(";")
+        else:
+            refs.append(ref)
+        refs += [s.get("figure_id") for s in v.get("sources") or [] if isinstance(s, dict)]
+    known = [r for r in refs if r in ledger.figures.index or r in ledger.derived.index]
+    counts = list(dict.fromkeys(counts + ([LEDGER_TOTAL] if counts else [])))
+    return widen(ledger, list(dict.fromkeys(known))) + counts
+
+
+def count_entries(ledger: Ledger, html: Iterable[Markup]) -> list[dict[str, Any]]:
+    """A provenance entry for every ledger count linked in `html`: the figures it counts."""
+    refs = sorted(
+        {m.group(1) for h in html for m in re.finditer(r'data-ref="(ledger_count:[^"]+)"', str(h))}
+    )
+    return [
+        {
+            "id": ref,
+            "field": ref.split(":", 2)[1],
+            "key": ref.split(":", 2)[2],
+            "value": link(ref, f"{len(counted_figures(ledger, ref)):,}", "prose"),
+            "figures": [value_link(ledger, f) for f in counted_figures(ledger, ref)],
+            "ids": counted_figures(ledger, ref),
+        }
+        for ref in refs
+    ]
+
+
 def report_context(corpus: Corpus) -> dict[str, Any]:
     """Everything the report templates render, in a fixed order."""
     ledger = corpus.ledger
@@ -521,16 +615,15 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
     charts = []
     for chart in corpus.charts:
         data = base64.b64encode(chart["_png"].read_bytes()).decode("ascii")
+        scope = chart_refs(ledger, chart, corpus.checks)
         charts.append(
             {
                 "id": chart["chart_id"],
-                "title": render_linked(chart.get("title_template") or "", ledger),
-                "caption": render_linked(chart.get("caption_template") or "", ledger),
+                "title": render_linked(chart.get("title_template") or "", ledger, scope),
+                "caption": render_linked(chart.get("caption_template") or "", ledger, scope),
                 "alt": chart.get("alt") or "",
                 "src": f"data:image/png;base64,{data}",
-                "source_line": linkify(
-                    chart.get("source_line"), ledger, [v["ref"] for v in chart.get("values", [])]
-                ),
+                "source_line": linkify(chart.get("source_line"), ledger, scope),
                 "title_md": render_template(chart.get("title_template") or "", ledger),
                 "png_name": chart["_png"].name,
             }
@@ -538,6 +631,9 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
     return {
         "groups": groups,
         "charts": charts,
+        "count_entries": count_entries(
+            ledger, [c[k] for c in charts for k in ("title", "caption", "source_line")]
+        ),
         "charts_note": corpus.charts_note,
         "derived": [derived_entry(corpus, d) for d in ledger.derived.index],
         "checks": check_rows(corpus),

@@ -1,5 +1,15 @@
 # Stage 3: the figure ledger. Curated annotations are checked against the hashed text and the
 # mention extractor; derived figures and consistency checks are computed from the ledger.
+# Measured (5 documents): each job 0.3-2.2 s and under 180 MB; they scale with the annotations,
+# not the corpus, so they run on the submitting host, never as cluster jobs.
+localrules:
+    figures,
+    derived,
+    checks,
+    coverage,
+    datapackage,
+
+
 ANNOTATIONS = sorted(str(p) for p in Path(RAW, "annotations").glob("*.yaml"))
 
 
@@ -10,6 +20,7 @@ rule figures:
         reports=f"{RAW}/reports.yaml",
         documents=f"{PROCESSED}/documents.parquet",
         mentions=f"{PROCESSED}/mentions.parquet",
+        code=code("figures", "anchors", "registries", "documents", "text"),
     output:
         table=f"{PROCESSED}/figures.parquet",
         csv=f"{PROCESSED}/figures.csv",
@@ -18,8 +29,12 @@ rule figures:
         "logs/figures.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
-        raw=RAW,
+        raw=lambda w, input: Path(input.indicators).parent,
     shell:
         "python -m figtrace figures --raw {params.raw} --mentions {input.mentions}"
         " --out {output.table} --csv {output.csv} --exclusions {output.exclusions}"
@@ -31,6 +46,7 @@ rule derived:
         spec=f"{RAW}/derived.yaml",
         indicators=f"{RAW}/indicators.yaml",
         figures=f"{PROCESSED}/figures.parquet",
+        code=code("derived", "figures"),
     output:
         table=f"{PROCESSED}/derived.parquet",
         csv=f"{PROCESSED}/derived.csv",
@@ -38,8 +54,12 @@ rule derived:
         "logs/derived.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
-        raw=RAW,
+        raw=lambda w, input: Path(input.spec).parent,
     shell:
         "python -m figtrace derived --raw {params.raw} --figures {input.figures}"
         " --out {output.table} --csv {output.csv} 2>&1 | tee {log}"
@@ -50,6 +70,7 @@ rule checks:
         spec=f"{RAW}/checks.yaml",
         figures=f"{PROCESSED}/figures.parquet",
         derived=f"{PROCESSED}/derived.parquet",
+        code=code("checks", "figures"),
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
@@ -60,8 +81,12 @@ rule checks:
         "logs/checks.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     params:
-        raw=RAW,
+        raw=lambda w, input: Path(input.spec).parent,
     shell:
         "python -m figtrace checks --raw {params.raw} --figures {input.figures}"
         " --derived {input.derived} --out {output.table} --csv {output.csv}"
@@ -73,6 +98,7 @@ rule coverage:
         mentions=f"{PROCESSED}/mentions.parquet",
         figures=f"{PROCESSED}/figures.parquet",
         exclusions=f"{PROCESSED}/exclusions.parquet",
+        code=code("coverage"),
     output:
         table=f"{PROCESSED}/coverage.parquet",
         uncovered=f"{RESULTS}/uncovered_statistics.csv",
@@ -80,6 +106,10 @@ rule coverage:
         "logs/coverage.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
         "python -m figtrace coverage --mentions {input.mentions} --figures {input.figures}"
         " --exclusions {input.exclusions} --out {output.table}"
@@ -91,11 +121,16 @@ rule datapackage:
         f"{PROCESSED}/figures.csv",
         f"{PROCESSED}/derived.csv",
         f"{PROCESSED}/checks.csv",
+        code=code("datapackage", "figures", "derived", "checks"),
     output:
         f"{PROCESSED}/datapackage.json",
     log:
         "logs/datapackage.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
     shell:
         "python -m figtrace datapackage --out {output} > {log} 2>&1"

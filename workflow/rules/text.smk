@@ -8,6 +8,7 @@ rule text:
         sidecars=SIDECARS,
         reports=f"{RAW}/reports.yaml",
         documents=f"{PROCESSED}/documents.parquet",
+        code=code("text", "documents"),
     output:
         text=f"{PROCESSED}/text.parquet",
         textmap=f"{PROCESSED}/textmap.parquet",
@@ -16,6 +17,10 @@ rule text:
         "logs/text.log",
     conda:
         ENV
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     params:
         raw=lambda w, input: Path(input.reports).parent,
     shell:

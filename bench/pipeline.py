@@ -1,0 +1,207 @@
+"""Benchmark: how the whole pipeline scales from the five real documents to ten thousand.
+
+For each N it copies the project into a temporary folder (N = 5 uses the real data/raw; larger N
+use a corpus from `figtrace synth`), then times `snakemake --cores 2`: a cold run, a no-change
+re-run (median of three), and adding one document with `figtrace add` followed by a re-run. Peak
+memory is the largest sum of RSS over snakemake and all its child processes, polled every 50 ms.
+It also times the catalogue load that every Snakemake invocation pays (without and with the
+sidecar memo). Prints a table and ratios; writes bench/out/scale.json and bench/out/scale.png.
+
+    .venv/bin/python bench/pipeline.py [--sizes 5,1000,10000] [--cores 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+from conftest import copy_project  # noqa: E402
+from figtrace.documents import load_catalogue  # noqa: E402
+
+CORPUS = "synth-corpus"
+TARGETS = {"cold s": 60.0, "no-change s": 3.0, "add one s": 5.0, "peak MiB": 1024.0}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env["PYTHONPATH"] = str(ROOT / "src")
+    return env
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+CPU: dict[str, float] = {}  # CPU seconds (user + sys) of the last measured command's process tree
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float, str]:
+    """Run `command`; return wall seconds, peak RSS (MiB) of its whole process tree, and output.
+
+    The CPU seconds of the whole tree (every process waited for) go to CPU["last"]: on a shared
+    machine they vary much less than wall time.
+    """
+    cpu_before = _children_cpu()
+    # Output goes to a file, not a pipe: a long run's output must never block it.
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, env=_env(), stdout=log, stderr=subprocess.STDOUT)
+        root = psutil.Process(proc.pid)
+        peak = 0
+        while proc.poll() is None:
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            rss = 0
+            for p in tree:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    rss += p.memory_info().rss
+            peak = max(peak, rss)
+            time.sleep(0.05)
+        proc.wait()
+        wall = time.perf_counter() - start
+        CPU["last"] = _children_cpu() - cpu_before
+        log.seek(0)
+        output = log.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(command)}\n{output}")
+    return wall, peak / 2**20, output
+
+
+def bench_size(n: int, cores: int, workdir: Path) -> dict[str, float]:
+    """All measurements for one corpus size."""
+    project = copy_project(workdir / f"n{n}")
+    raw = "data/raw"
+    row: dict[str, float] = {"N": n}
+    if n != 5:
+        wall, _, _ = measure(
+            [sys.executable, "-m", "figtrace", "synth", "--n", str(n), "--out", CORPUS], project
+        )
+        row["synth s"] = wall
+        raw = CORPUS
+    else:
+        row["synth s"] = 0.0
+    t = time.perf_counter()
+    load_catalogue(project / raw)
+    row["catalogue s"] = time.perf_counter() - t
+    snakemake = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--config"]
+    snakemake.append(f"raw_dir={raw}")
+    row["cold s"], row["peak MiB"], _ = measure(snakemake, project)
+    row["cold cpu s"] = CPU["last"]
+    t = time.perf_counter()
+    load_catalogue(project / raw, memo=project / ".snakemake/figtrace/sidecars.json")
+    row["catalogue memo s"] = time.perf_counter() - t
+    runs, cpu = [], []
+    for _ in range(3):
+        runs.append(measure(snakemake, project))
+        cpu.append(CPU["last"])
+    row["no-change cpu s"] = statistics.median(cpu)
+    assert all("Nothing to be done" in out for _, _, out in runs), runs[0][2]
+    row["no-change s"] = statistics.median(wall for wall, _, _ in runs)
+    article = workdir / f"added-{n}.txt"
+    article.write_text(
+        f"A benchmark article added to {n} documents: 1,234 children were referred in 2019.\n",
+        "utf-8",
+    )
+    add = [sys.executable, "-m", "figtrace", "add", str(article), "--raw", raw]
+    add += ["--title", "Benchmark article", "--id", "bench-added-article", "--date", "2019"]
+    add_wall, _, _ = measure(add, project)
+    add_cpu = CPU["last"]
+    rerun_wall, rerun_peak, _ = measure(snakemake, project)
+    row["add one s"] = add_wall + rerun_wall
+    row["add one cpu s"] = add_cpu + CPU["last"]
+    row["peak MiB"] = max(row["peak MiB"], rerun_peak)
+    row["ms per doc"] = 1000 * row["cold s"] / n
+    return row
+
+
+COLUMNS = [
+    "N", "synth s", "catalogue s", "catalogue memo s", "cold s", "no-change s", "add one s",
+    "peak MiB", "ms per doc", "cold cpu s", "no-change cpu s", "add one cpu s",
+]  # fmt: skip
+
+
+def table(rows: list[dict[str, float]]) -> str:
+    """A Markdown table of the measurements."""
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + " --- |" * len(COLUMNS)]
+    for row in rows:
+        cells = [f"{row['N']:,}"] + [f"{row[c]:.2f}" for c in COLUMNS[1:]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def chart(rows: list[dict[str, float]], out: Path) -> None:
+    """Time against N on log-log axes, as a byte-stable PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.hashsalt": "figtrace", "font.family": "DejaVu Sans"})
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    sizes = [row["N"] for row in rows]
+    for column in ("cold s", "no-change s", "add one s"):
+        ax.plot(sizes, [row[column] for row in rows], marker="o", label=column.replace(" s", ""))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    from matplotlib.ticker import FormatStrFormatter
+
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    ax.set_xlabel("documents (N)")
+    ax.set_ylabel("wall time (s), snakemake --cores 2")
+    ax.set_title("figtrace pipeline: time against corpus size")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out, metadata={"Software": None})
+    plt.close(fig)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="5,1000,10000")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="figtrace-bench-") as tmp:
+        for n in sizes:
+            print(f"N = {n:,} ...", file=sys.stderr, flush=True)
+            rows.append(bench_size(n, args.cores, Path(tmp)))
+    print(table(rows))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nload average at the end (1, 5, 15 min): {load} on {os.cpu_count()} cores")
+    by_n = {row["N"]: row for row in rows}
+    if 1000 in by_n and 10000 in by_n:
+        ratio = by_n[10000]["cold s"] / by_n[1000]["cold s"]
+        print(f"\ncold 10,000 / cold 1,000 = {ratio:.1f}x (linear is 10x; target <= 12x)")
+    for column, limit in TARGETS.items():
+        worst = max(row[column] for row in rows)
+        verdict = "meets" if worst < limit else "MISSES"
+        print(f"{column}: worst {worst:.2f} against target < {limit:g}: {verdict}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "scale.json").write_text(json.dumps(rows, indent=2) + "\n", "utf-8")
+    chart(rows, args.out / "scale.png")
+    print(f"\nwrote {args.out / 'scale.json'} and {args.out / 'scale.png'}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
