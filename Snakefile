@@ -17,6 +17,9 @@ configfile: "config/config.yaml"
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/documents.smk"
 include: "workflow/rules/text.smk"
@@ -24,6 +27,7 @@ include: "workflow/rules/mentions.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/charts.smk"
 include: "workflow/rules/notebooks.smk"
+include: "workflow/rules/report.smk"
 include: "workflow/rules/manifest.smk"
 
 
@@ -51,4 +55,7 @@ rule all:
             name=NOTEBOOKS,
             ext=["ipynb", "html"],
         ),
+        f"{RESULTS}/report.html",
+        f"{RESULTS}/report.md",
+        f"{RESULTS}/audit.json",
         MANIFEST,

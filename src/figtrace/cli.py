@@ -537,3 +537,144 @@ def charts(
     drawn = render_charts(definitions, processed_dir, raw_dir, style, out_dir)
     n_values = sum(len(c["values"]) for c in drawn)
     click.echo(f"charts: {len(drawn)} charts, {n_values} plotted values -> {out_dir}/index.html")
+
+
+# --- the report, the source viewers and the audit ---------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--processed",
+    "processed_dir",
+    type=click.Path(path_type=Path),
+    default=PROCESSED,
+    show_default=True,
+)
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--charts",
+    "charts_index",
+    type=click.Path(path_type=Path),
+    default=Path("results/charts/index.json"),
+    show_default=True,
+    help="The chart index; if it is not there the report says no charts were built.",
+)
+@click.option(
+    "--html",
+    "html_out",
+    type=click.Path(path_type=Path),
+    default=Path("results/report.html"),
+    show_default=True,
+)
+@click.option(
+    "--md",
+    "md_out",
+    type=click.Path(path_type=Path),
+    default=Path("results/report.md"),
+    show_default=True,
+)
+def report(
+    processed_dir: Path, raw_dir: Path, charts_index: Path, html_out: Path, md_out: Path
+) -> None:
+    """Write the summary report (HTML, self-contained, and Markdown): every number a provenance link."""
+    from figtrace.report import load_corpus, write_report
+
+    corpus = load_corpus(processed_dir, raw_dir, charts_index)
+    write_report(corpus, html_out, md_out)
+    click.echo(
+        f"report: {len(corpus.ledger.figures)} figures, {len(corpus.ledger.derived)} derived, "
+        f"{len(corpus.checks)} checks, {len(corpus.charts)} charts -> {html_out}, {md_out}"
+    )
+
+
+@main.command()
+@click.option(
+    "--processed",
+    "processed_dir",
+    type=click.Path(path_type=Path),
+    default=PROCESSED,
+    show_default=True,
+)
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("results/sources"),
+    show_default=True,
+)
+def sources(processed_dir: Path, raw_dir: Path, out_dir: Path) -> None:
+    """Write one source viewer per document: the full text with every number marked by role."""
+    from figtrace.report import load_corpus, write_sources
+
+    written = write_sources(load_corpus(processed_dir, raw_dir), out_dir)
+    click.echo(f"sources: {len(written)} viewers -> {out_dir}")
+
+
+@main.command()
+@click.option(
+    "--report",
+    "report_html",
+    type=click.Path(path_type=Path),
+    default=Path("results/report.html"),
+    show_default=True,
+)
+@click.option(
+    "--processed",
+    "processed_dir",
+    type=click.Path(path_type=Path),
+    default=PROCESSED,
+    show_default=True,
+)
+@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@click.option(
+    "--out", type=click.Path(path_type=Path), default=Path("results/audit.json"), show_default=True
+)
+def audit(report_html: Path, processed_dir: Path, raw_dir: Path, out: Path) -> None:
+    """Read the rendered report back; fail if any number is not a provenance link or shows another value."""
+    from figtrace.audit import audit_report, write_audit
+    from figtrace.provenance import load_ledger
+
+    result = audit_report(
+        report_html.read_text(encoding="utf-8"), load_ledger(processed_dir, raw_dir)
+    )
+    write_audit(out, result)
+    click.echo(result.summary())
+    for item in result.unlinked:
+        click.echo(f"  unlinked {item['text']!r} in: …{item['context']}…", err=True)
+    for item in result.mismatches:
+        click.echo(
+            f"  mismatch {item['ref']}: shows {item['shown']!r}, ledger {item['expected']!r}",
+            err=True,
+        )
+    if not result.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--results",
+    "results_dir",
+    type=click.Path(path_type=Path),
+    default=Path("results"),
+    show_default=True,
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Default: RESULTS/screenshots.",
+)
+@click.option(
+    "--chromium",
+    type=click.Path(path_type=Path),
+    default=Path("/usr/bin/chromium"),
+    show_default=True,
+)
+def screenshots(results_dir: Path, out_dir: Path | None, chromium: Path) -> None:
+    """Screenshot the report and a source viewer (headless Chromium) into results/screenshots/."""
+    from figtrace.screenshots import take_screenshots
+
+    for path in take_screenshots(results_dir, out_dir or results_dir / "screenshots", chromium):
+        click.echo(f"screenshot -> {path}")

@@ -22,7 +22,15 @@ rule charts:
         template="src/figtrace/templates/charts_gallery.html.j2",
     output:
         files=expand(
-            f"{RESULTS}/charts/{{chart}}.{{ext}}", chart=CHARTS, ext=CHART_FORMATS
+            f"{RESULTS}/charts/{{chart}}.{{ext}}",
+            chart=CHARTS,
+            ext=[ext for ext in CHART_FORMATS if ext != "png"],
+        ),
+        # the PNGs go into Snakemake's own report (`snakemake --report`) with a caption
+        pngs=report(
+            expand(f"{RESULTS}/charts/{{chart}}.png", chart=CHARTS),
+            caption="../report/charts.rst",
+            category="Charts",
         ),
         index=f"{RESULTS}/charts/index.json",
         gallery=f"{RESULTS}/charts/index.html",

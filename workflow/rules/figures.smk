@@ -74,7 +74,9 @@ rule checks:
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
-        summary=f"{RESULTS}/checks.md",
+        summary=report(
+            f"{RESULTS}/checks.md", caption="../report/checks.rst", category="Summary"
+        ),
     log:
         "logs/checks.log",
     conda:

@@ -1,0 +1,200 @@
+"""The report audit: read the rendered report.html back and prove every number is a provenance link.
+
+Every number in the visible text is found with the project's own extractor
+(`figtrace.mentions.extract`: digits, thousands separators, percentages, number words, fractions
+such as "one in six" and hedges such as "more than a quarter"). A number passes when it lies
+wholly inside a provenance link (`<a data-ref=ID href="#ID">` to an element with that id) whose
+text states the ledger's value of ID, or when an exemption rule below covers it:
+
+- `year`: inside an element with class "year" or a `<time>` element (dates and years);
+- `identifier`: inside `<code class="id">` (figure and derived ids, formulas written in ids);
+- `hash`: inside `<code class="sha256">` (document hashes);
+- `position`: inside `<code class="pos">` (character offsets of a passage);
+- `constant`: inside `<code class="formula">`, a number that is not a link is an arithmetic
+  constant of a derived figure's formula (the 100 of a percentage, the 1 of a change); the
+  formula's inputs inside it are links and are checked like any other;
+- `nonfigure`: inside `<span class="nonfigure">`: a number in curated prose or quoted context that
+  states no ledger value (thresholds such as "under 18", "at least once"); each one is listed in
+  audit.json so a reviewer sees them all;
+- `title`: inside `<cite>` (titles of works are names: "Fifteen years of ..." is not a claim);
+- `name`: inside `<span class="name">`: publishers and producers ("Channel 4") are names;
+- `url`: inside an element with class "url": a web address ("/2016/11/") is an address.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import Comment, Doctype
+
+from figtrace import outputs
+from figtrace.mentions import extract
+from figtrace.provenance import Ledger, format_ref
+from figtrace.report import comparable, ref_value, same_value
+
+EXEMPTIONS: dict[str, tuple[str, set[str] | None]] = {
+    # rule: (element name or "*", required classes)
+    "year": ("*", {"year"}),
+    "date": ("time", None),
+    "identifier": ("code", {"id"}),
+    "hash": ("code", {"sha256"}),
+    "position": ("code", {"pos"}),
+    "constant": ("code", {"formula"}),
+    "nonfigure": ("span", {"nonfigure"}),
+    "title": ("cite", None),
+    "name": ("span", {"name"}),
+    "url": ("*", {"url"}),
+}
+BLOCKS = {
+    "p", "div", "li", "td", "th", "tr", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "figcaption", "figure", "section", "article", "header", "main", "nav",
+    "ul", "ol", "dl", "table", "body", "title",
+}  # fmt: skip
+INVISIBLE = {"script", "style", "head", "template", "noscript"}
+
+
+@dataclass
+class AuditResult:
+    """What the audit found: every number, the linked ones, the exempt ones, and the faults."""
+
+    numbers_found: int = 0
+    numbers_linked: int = 0
+    links: int = 0
+    exempt: dict[str, int] = field(default_factory=dict)
+    nonfigures: list[str] = field(default_factory=list)
+    unlinked: list[dict[str, Any]] = field(default_factory=list)
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unlinked and not self.mismatches
+
+    def summary(self) -> str:
+        exempt = ", ".join(f"{k} {v}" for k, v in sorted(self.exempt.items())) or "none"
+        verdict = "PASS" if self.ok else "FAIL"
+        return (
+            f"audit {verdict}: {self.numbers_found} numbers, {self.numbers_linked} inside a "
+            f"provenance link, exempt: {exempt}; {len(self.unlinked)} unlinked, "
+            f"{len(self.mismatches)} links that show another value ({self.links} links checked)"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "numbers_found": self.numbers_found,
+            "numbers_linked": self.numbers_linked,
+            "links_checked": self.links,
+            "exempt": dict(sorted(self.exempt.items())),
+            "nonfigures": self.nonfigures,
+            "unlinked": self.unlinked,
+            "mismatches": self.mismatches,
+        }
+
+
+def exemption(node: NavigableString) -> str | None:
+    """The exemption rule that covers a text node, if any (the nearest ancestor decides)."""
+    for parent in node.parents:
+        if not isinstance(parent, Tag):
+            continue
+        for rule, (name, classes) in EXEMPTIONS.items():
+            if name not in ("*", parent.name):
+                continue
+            if classes is None or classes <= set(parent.get("class") or []):
+                return rule
+    return None
+
+
+def provenance_link(node: NavigableString) -> Tag | None:
+    """The nearest `<a data-ref>` around a text node."""
+    for parent in node.parents:
+        if isinstance(parent, Tag) and parent.name == "a" and parent.get("data-ref"):
+            return parent
+    return None
+
+
+def visible_text(soup: BeautifulSoup) -> tuple[str, list[tuple[int, int, NavigableString]]]:
+    """The page's visible text, block elements on their own lines, with each text node's range."""
+    parts: list[str] = []
+    nodes: list[tuple[int, int, NavigableString]] = []
+    pos, last_block = 0, None
+    body = soup.body or soup
+    for node in body.find_all(string=True):
+        if isinstance(node, Comment | Doctype) or any(
+            isinstance(p, Tag) and p.name in INVISIBLE for p in node.parents
+        ):
+            continue
+        block = next((p for p in node.parents if isinstance(p, Tag) and p.name in BLOCKS), None)
+        if block is not last_block:
+            parts.append("\n")
+            pos += 1
+            last_block = block
+        text = str(node)
+        nodes.append((pos, pos + len(text), node))
+        parts.append(text)
+        pos += len(text)
+    return "".join(parts), nodes
+
+
+def check_link(a: Tag, ledger: Ledger, ids: set[str]) -> dict[str, Any] | None:
+    """A fault in one provenance link, or None: its target must exist and its text must state
+    the ledger value (format_ref for values, the quote for source words, the value for prose)."""
+    ref, shown = a["data-ref"], " ".join(a.get_text().split())
+    fault = {"ref": ref, "shown": shown}
+    if a.get("href") != f"#{ref}" or ref not in ids:
+        return {**fault, "expected": f"a link to #{ref}", "reason": "no such entry"}
+    try:
+        value, unit, _ = ref_value(ledger, ref)
+    except Exception:  # noqa: BLE001 - an unknown id is a fault of the report, reported as one
+        return {**fault, "expected": "a ledger id", "reason": "not in the ledger"}
+    shows = a.get("data-shows", "value")
+    if shows == "value":
+        expected = format_ref(ledger, ref, a.get("data-format"))
+        return None if shown == expected else {**fault, "expected": expected, "reason": "value"}
+    if shows == "quote":
+        expected = " ".join(str(ledger.figures.loc[ref, "quote"]).split())
+        return None if shown == expected else {**fault, "expected": expected, "reason": "quote"}
+    numbers = [m for m in extract(shown) if m.value is not None]
+    if any(same_value(comparable(m.value, m.kind, unit), value) for m in numbers):
+        return None
+    return {**fault, "expected": format_ref(ledger, ref), "reason": "prose"}
+
+
+def audit_report(html: str, ledger: Ledger) -> AuditResult:
+    """Audit a rendered report: every number linked or exempt, every link true to the ledger."""
+    soup = BeautifulSoup(html, "lxml")
+    result = AuditResult()
+    ids = {t["id"] for t in soup.find_all(id=True)}
+    links = soup.find_all("a", attrs={"data-ref": True})
+    result.links = len(links)
+    for a in links:
+        fault = check_link(a, ledger, ids)
+        if fault:
+            result.mismatches.append(fault)
+    text, nodes = visible_text(soup)
+    for m in extract(text):
+        start = m.qualifier_start if m.qualifier_start is not None else m.start
+        covering = [n for a, b, n in nodes if a < m.end and b > m.start]
+        result.numbers_found += 1
+        anchors = {id(provenance_link(n)) if provenance_link(n) else None for n in covering}
+        if None not in anchors and len(anchors) == 1:
+            result.numbers_linked += 1
+            continue
+        rules = {exemption(n) for n in covering}
+        if None not in rules and len(rules) == 1:
+            rule = rules.pop()
+            result.exempt[rule] = result.exempt.get(rule, 0) + 1
+            if rule == "nonfigure":
+                result.nonfigures.append(text[start : m.end])
+            continue
+        context = " ".join(text[max(0, m.start - 40) : m.end + 40].split())
+        result.unlinked.append({"text": text[start : m.end], "context": context})
+    return result
+
+
+def write_audit(path: Path, result: AuditResult) -> None:
+    """Write the audit result as JSON (sorted keys, stable order)."""
+    outputs.write_text(path, json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,734 @@
+"""The summary report and the source viewers: every number rendered as a link to its provenance.
+
+`report.html` (self-contained), `report.md` and one viewer per document, `sources/<doc_id>.html`,
+are written from Jinja2 templates (autoescape on) over the ledger. No number is typed here or in
+a template: values come from the ledger through `figtrace.provenance`, and numbers inside curated
+prose (labels, definitions, caveats, descriptions) are linked to the ledger entry they state.
+Document text is untrusted web text: it is escaped, and a URL becomes a link only if http(s).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from figtrace import outputs
+from figtrace.errors import FigtraceError
+from figtrace.mentions import Mention, extract
+from figtrace.provenance import (
+    PLACEHOLDER,
+    Ledger,
+    chain,
+    format_ref,
+    load_ledger,
+    render_template,
+    value_of,
+)
+
+# Invisible direction controls in web text could reorder what a reader sees (a U+202E right-to-left
+# override makes "txt.exe" read "exe.txt"); they are shown as visible tags instead.
+BIDI_CONTROLS = {
+    "\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO",
+    "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI",
+    "\u200e": "LRM", "\u200f": "RLM", "\u061c": "ALM",
+}  # fmt: skip
+_BIDI = re.compile("[" + "".join(BIDI_CONTROLS) + "]")
+# A bare four-digit number from 1900 to 2099 with no thousands separator is read as a year.
+YEAR = re.compile(r"(?:19|20)[0-9]{2}")
+ROLES = ("figure", "exclusion", "boilerplate", "date", "other")
+ROLE_NAMES = {
+    "figure": "figure in the ledger",
+    "exclusion": "reviewed exclusion (not a statistic)",
+    "boilerplate": "page furniture (boilerplate)",
+    "date": "date",
+    "other": "other number",
+}
+
+
+def safe_text(text: str | None) -> Markup:
+    """Escape untrusted text for HTML and show invisible direction controls as visible tags."""
+    if text is None:
+        return Markup("")
+    escaped = str(escape(text))
+    return Markup(
+        _BIDI.sub(
+            lambda m: (
+                f'<span class="ctl" title="invisible direction control">⟨{BIDI_CONTROLS[m.group(0)]}⟩</span>'
+            ),
+            escaped,
+        )
+    )
+
+
+def plain_text(text: str | None) -> str:
+    """Untrusted text for places that hold no markup (a page title): direction controls shown as
+    visible tags; escaping is left to autoescape."""
+    return _BIDI.sub(lambda m: f"⟨{BIDI_CONTROLS[m.group(0)]}⟩", text or "")
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is http or https (a link may be rendered), else None (show it as text)."""
+    if not url or not isinstance(url, str):
+        return None
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
+
+
+def link(ref: str, text: str | Markup, shows: str, fmt: str | None = None) -> Markup:
+    """A provenance link: `shows` is value (text is format_ref(ref, fmt)), quote (the source's
+    own words for the figure) or prose (curated text that states the figure's value)."""
+    attrs = Markup(' data-format="{}"').format(fmt) if fmt else Markup("")
+    return Markup('<a class="ref" href="#{0}" data-ref="{0}" data-shows="{1}"{2}>{3}</a>').format(
+        ref, shows, attrs, safe_text(text) if not isinstance(text, Markup) else text
+    )
+
+
+def value_link(ledger: Ledger, ref: str, fmt: str | None = None) -> Markup:
+    """The ledger value of `ref`, formatted, as a link to its provenance entry."""
+    return link(ref, format_ref(ledger, ref, fmt), "value", fmt)
+
+
+LEDGER_COUNT = "ledger_count"
+LEDGER_TOTAL = "ledger_count:figure_id:*"
+
+
+def counted_figures(ledger: Ledger, ref: str) -> list[str]:
+    """The figure ids a ledger count counts: `ledger_count:FIELD:KEY` (KEY `none` = null,
+    `*` = every figure), as the charts stage writes them in a chart's values."""
+    _, column, key = ref.split(":", 2)
+    figures = ledger.figures
+    if column not in figures.columns:
+        raise FigtraceError(f"{ref!r}: the ledger has no column {column!r} to count by.")
+    if key == "*":
+        return list(figures.index)
+    if key == "none":
+        return list(figures.index[figures[column].isna()])
+    return list(figures.index[figures[column] == key])
+
+
+def is_ledger_count(ref: str) -> bool:
+    """Whether `ref` names a count of ledger figures rather than a figure or derived id."""
+    return ref.startswith(LEDGER_COUNT + ":")
+
+
+def ref_value(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
+    """(value, unit, qualifier) of a figure, a derived figure or a ledger count."""
+    if is_ledger_count(ref):
+        return float(len(counted_figures(ledger, ref))), "count", None
+    return value_of(ledger, ref)
+
+
+def render_linked(template: str, ledger: Ledger, scope: Sequence[str] | None = None) -> Markup:
+    """Render a `{id}` template (figtrace.provenance) as HTML: values linked; the text between
+    placeholders is escaped, and with a `scope` any number typed in it is linked to what it
+    states there (prose), else left as it is (a formula's constants)."""
+
+    def text(piece: str) -> Markup:
+        return safe_text(piece) if scope is None else linkify(piece, ledger, scope)
+
+    out, pos = [], 0
+    for m in PLACEHOLDER.finditer(template):
+        out.append(text(template[pos : m.start()]))
+        out.append(link(m.group(1), render_template(m.group(0), ledger), "value", m.group(2)))
+        pos = m.end()
+    out.append(text(template[pos:]))
+    return Markup("").join(out)
+
+
+def comparable(mention_value: float, mention_kind: str, unit: str) -> float:
+    """A mention's value in the ledger unit `unit` (a percentage read against a proportion)."""
+    if mention_kind == "percent" and unit == "proportion":
+        return mention_value / 100
+    if mention_kind in ("fraction", "ratio") and unit == "percent":
+        return mention_value * 100
+    return mention_value
+
+
+def same_value(a: float, b: float) -> bool:
+    """Equal: exactly for a whole ledger value, else up to the four significant figures the
+    ledger shows (0.1667 is one in six)."""
+    if float(b).is_integer():
+        return a == b
+    return abs(a - b) <= max(5e-4 * abs(b), 5e-5)
+
+
+# The ledger units a mention's kind can state: a rank is never a factor, a count never a share.
+KIND_UNITS = {
+    "count": ("count",),
+    "rank": ("rank",),
+    "multiplier": ("factor",),
+    "percent": ("percent", "proportion"),
+    "fraction": ("proportion", "percent"),
+    "ratio": ("proportion", "percent"),
+}
+
+
+def mention_states(ledger: Ledger, m: Mention, ref: str) -> bool:
+    """Whether the number `m` (read from some text) states the ledger value of `ref`."""
+    if m.value is None:
+        return False
+    value, unit, _ = ref_value(ledger, ref)
+    if unit not in KIND_UNITS.get(m.kind, (unit,)):
+        return False
+    return same_value(comparable(m.value, m.kind, unit), value)
+
+
+def is_year(m: Mention) -> bool:
+    """A date, period or bare four-digit year (1900-2099, no thousands separator)."""
+    return m.role == "date" or m.kind in ("year", "date", "period") or bool(YEAR.fullmatch(m.text))
+
+
+def is_claim(m: Mention) -> bool:
+    """Whether a number in prose may be linked by its value: the extractor reads it as a
+    statistic, and it is not a bare small count in words ("one county", "the two meet"), which
+    would match any figure of that value by coincidence."""
+    if m.role != "statistic":
+        return False
+    return not (m.kind == "count" and m.qualifier is None and not any(c.isdigit() for c in m.text))
+
+
+def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
+    """Curated prose with each number linked to the ledger entry in `scope` that it states.
+
+    Years are marked class="year"; a number that states no value in scope (a threshold such as
+    "under 18", "two figures") is marked class="nonfigure" and listed by the audit.
+    """
+    if not isinstance(text, str) or not text:
+        return Markup("")
+    out, pos = [], 0
+    for m in extract(text):
+        start = m.qualifier_start if m.qualifier_start is not None else m.start
+        start = max(start, pos)
+        out.append(safe_text(text[pos:start]))
+        shown = text[start : m.end]
+        ref = None
+        if not is_year(m) and is_claim(m):
+            matches = [r for r in scope if mention_states(ledger, m, r)]
+            same_hedge = [r for r in matches if ref_value(ledger, r)[2] == m.qualifier]
+            ref = (same_hedge or matches or [None])[0]
+        if ref is not None:
+            out.append(link(ref, shown, "prose"))
+        elif is_year(m):
+            out.append(Markup('<span class="year">{}</span>').format(safe_text(shown)))
+        else:
+            out.append(
+                Markup(
+                    '<span class="nonfigure" title="not a figure in the ledger">{}</span>'
+                ).format(safe_text(shown))
+            )
+        pos = m.end
+    out.append(safe_text(text[pos:]))
+    return Markup("").join(out)
+
+
+# --- spans: every number in a document, with its role ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Span:
+    """A highlighted range of a document's text: a figure, an exclusion or another mention."""
+
+    start: int
+    end: int
+    role: str
+    ref: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Corpus:
+    """Everything the report and the viewers render, grouped by document once."""
+
+    ledger: Ledger
+    checks: pd.DataFrame
+    texts: dict[str, str]
+    spans: dict[str, list[Span]]
+    charts: list[dict[str, Any]] = field(default_factory=list)
+    charts_note: str | None = None
+
+
+def document_spans(
+    figures: pd.DataFrame, exclusions: pd.DataFrame, mentions: pd.DataFrame
+) -> dict[str, list[Span]]:
+    """Non-overlapping highlight spans per document: figures first, then reviewed exclusions,
+    then the extractor's other mentions (grouped once, not filtered per document)."""
+    candidates: dict[str, list[tuple[int, Span]]] = {}
+    extents: dict[str, list[tuple[int, int]]] = {}
+    for r in mentions.itertuples(index=False):
+        hedge = (
+            r.qualifier_start
+            if r.qualifier_start is not None and not pd.isna(r.qualifier_start)
+            else r.start
+        )
+        extents.setdefault(r.doc_id, []).append((int(hedge), int(r.end)))
+        role = r.role if r.role in ("boilerplate", "date") else "other"
+        candidates.setdefault(r.doc_id, []).append((2, Span(int(hedge), int(r.end), role)))
+    for r in figures.itertuples(index=False):
+        candidates.setdefault(r.doc_id, []).append(
+            (0, Span(int(r.start), int(r.end), "figure", r.figure_id, r.label))
+        )
+    for r in exclusions.itertuples(index=False):
+        # widen a reviewed span ("16") to the whole expression the extractor reads ("age of 16")
+        start, end = int(r.start), int(r.end)
+        for a, b in extents.get(r.doc_id, []):
+            if a < end and b > start:
+                start, end = min(start, a), max(end, b)
+        candidates.setdefault(r.doc_id, []).append(
+            (1, Span(start, end, "exclusion", None, r.reason))
+        )
+    result: dict[str, list[Span]] = {}
+    for doc_id, items in candidates.items():
+        kept: list[Span] = []
+        for _, span in sorted(items, key=lambda x: (x[0], x[1].start)):
+            if all(span.end <= k.start or span.start >= k.end for k in kept):
+                kept.append(span)
+        result[doc_id] = sorted(kept, key=lambda s: s.start)
+    return result
+
+
+def _segments(text: str, spans: Iterable[Span], start: int, end: int):
+    """(text, span-or-None) pieces of text[start:end]."""
+    pos = start
+    for s in spans:
+        if s.end <= start or s.start >= end:
+            continue
+        if s.start > pos:
+            yield text[pos : s.start], None
+        yield text[s.start : s.end], s
+        pos = s.end
+    if pos < end:
+        yield text[pos:end], None
+
+
+def passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
+    """The figure's quote in its prefix and suffix, the quote marked; a number cut by the
+    context's edge is shown whole, and numbers in the context are linked or marked."""
+    doc_id, spans = figure["doc_id"], corpus.spans.get(figure["doc_id"], [])
+    text = corpus.texts[doc_id]
+    a = figure["start"] - len(figure["prefix"] or "")
+    b = figure["end"] + len(figure["suffix"] or "")
+    for s in spans:
+        if s.start < a < s.end:
+            a = s.start
+        if s.start < b < s.end:
+            b = s.end
+    out = []
+    for piece, s in _segments(text, spans, a, b):
+        if s is None:
+            out.append(safe_text(piece))
+        elif s.ref == figure["figure_id"]:
+            out.append(Markup("<mark>{}</mark>").format(link(s.ref, piece, "quote")))
+        elif s.role == "figure":
+            out.append(link(s.ref, piece, "quote"))
+        elif s.role == "date":
+            out.append(Markup('<span class="year">{}</span>').format(safe_text(piece)))
+        else:
+            out.append(
+                Markup('<span class="nonfigure" title="{}">{}</span>').format(
+                    s.note or ROLE_NAMES[s.role], safe_text(piece)
+                )
+            )
+    return Markup("").join(out)
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def load_corpus(processed_dir: Path, raw_dir: Path, charts_index: Path | None = None) -> Corpus:
+    """Read the ledger, checks, texts and mentions once, and the chart index if there is one."""
+    processed_dir = Path(processed_dir)
+    ledger = load_ledger(processed_dir, raw_dir)
+    texts = dict(
+        pd.read_parquet(processed_dir / "text.parquet", columns=["doc_id", "text"]).itertuples(
+            index=False
+        )
+    )
+    spans = document_spans(
+        ledger.figures,
+        pd.read_parquet(processed_dir / "exclusions.parquet"),
+        pd.read_parquet(
+            processed_dir / "mentions.parquet",
+            columns=["doc_id", "start", "end", "qualifier_start", "role"],
+        ),
+    )
+    corpus = Corpus(ledger, pd.read_parquet(processed_dir / "checks.parquet"), texts, spans)
+    corpus.charts, corpus.charts_note = load_charts(charts_index)
+    return corpus
+
+
+def load_charts(index: Path | None) -> tuple[list[dict[str, Any]], str | None]:
+    """The charts listed in results/charts/index.json (display order), or a note why none."""
+    if index is None or not Path(index).is_file():
+        return [], "No charts have been built: results/charts/index.json is not there."
+    index = Path(index)
+    try:
+        charts = json.loads(index.read_text(encoding="utf-8"))["charts"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FigtraceError(
+            f'{index}: not a chart index ({exc}); expected {{"charts": [...]}}.'
+        ) from None
+    for chart in charts:
+        png = (chart.get("files") or {}).get("png")
+        if not png:
+            raise FigtraceError(f"{index}: chart {chart.get('chart_id')!r} lists no png file.")
+        path = next((p for p in (index.parent / Path(png).name, Path(png)) if p.is_file()), None)
+        if path is None:
+            raise FigtraceError(
+                f"{index}: chart {chart['chart_id']!r}: {png} is missing; rebuild the charts."
+            )
+        chart["_png"] = path
+    return charts, None
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+@cache
+def environment() -> Environment:
+    """The one Jinja2 environment (autoescape on for every template)."""
+    env = Environment(
+        loader=PackageLoader("figtrace", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["t"] = safe_text
+    env.filters["md"] = md_text
+    env.filters["plain"] = plain_text
+    env.globals["safe_url"] = safe_url
+    return env
+
+
+def md_text(text: Any) -> Markup:
+    """Untrusted text for Markdown: HTML-escaped and Markdown punctuation backslash-escaped."""
+    if text is None:
+        return Markup("")
+    text = _BIDI.sub(lambda m: f"⟨{BIDI_CONTROLS[m.group(0)]}⟩", str(text))
+    text = re.sub(r"([\\`*_\[\]{}()#+!|<>-])", r"\\\1", text.replace("\n", " "))
+    return Markup(str(escape(Markup(text))).replace("&amp;", "&amp;"))
+
+
+def chain_document(ledger: Ledger, doc_id: str) -> dict[str, Any]:
+    """A document's sidecar fields with missing values as None."""
+    row = ledger.documents.loc[doc_id].to_dict()
+    return {
+        k: (None if not isinstance(v, str | list) and pd.isna(v) else v) for k, v in row.items()
+    }
+
+
+def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
+    """What a figure's provenance entry shows: value, meaning, passage, document, report."""
+    ledger = corpus.ledger
+    c = chain(ledger, fid)
+    f = c["figure"]
+    scope = [fid]
+    return {
+        "id": fid,
+        "type": "figure",
+        "value": value_link(ledger, fid),
+        "label": linkify(f["label"], ledger, scope),
+        "indicator": c["indicator"],
+        "definition": linkify(c["indicator"]["definition"], ledger, scope)
+        if c["indicator"]
+        else None,
+        "population": linkify(f["population"], ledger, scope),
+        "geography": linkify(f["geography"], ledger, scope),
+        "period": linkify(f["period"], ledger, scope) if f["period"] else None,
+        "period_note": linkify(f["period_note"], ledger, scope),
+        "note": linkify(f["note"], ledger, scope),
+        "passage": passage(corpus, f),
+        "start": f["start"],
+        "end": f["end"],
+        "document": c["document"],
+        "report": c["report"],
+        "doc_id": f["doc_id"],
+        "viewer": f"sources/{f['doc_id']}.html#{fid}",
+    }
+
+
+def derived_entry(corpus: Corpus, did: str) -> dict[str, Any]:
+    """A derived figure's entry: value, formula with each input linked, description."""
+    ledger = corpus.ledger
+    c = chain(ledger, did)
+    d = c["derived"]
+    scope = widen(ledger, [did, *d["inputs"].split(";")])
+    return {
+        "id": did,
+        "type": "derived",
+        "value": value_link(ledger, did),
+        "label": linkify(d["label"], ledger, scope),
+        "indicator": c["indicator"],
+        "formula": Markup("{}").format(d["formula"]),
+        "computed": Markup('<code class="formula">{}</code>').format(
+            render_linked(d["formula"], ledger)
+        ),
+        "description": linkify(d["description"], ledger, scope),
+        "inputs": [
+            {"id": i, "value": value_link(ledger, i), "label": _label(ledger, i, scope)}
+            for i in d["inputs"].split(";")
+        ],
+    }
+
+
+def widen(ledger: Ledger, refs: Sequence[str]) -> list[str]:
+    """`refs`, then the source figures of derived ones, then every figure of the same documents:
+    the figures a sentence about `refs` may state, nearest first."""
+    out = list(refs)
+    for ref in refs:
+        if ref in ledger.derived.index:
+            out += ledger.derived.loc[ref, "source_figures"].split(";")
+    figures = ledger.figures
+    docs = set(figures.loc[[r for r in out if r in figures.index], "doc_id"])
+    out += list(figures.index[figures["doc_id"].isin(docs)])
+    return list(dict.fromkeys(out))
+
+
+def _label(ledger: Ledger, ref: str, scope: Sequence[str]) -> Markup:
+    table = ledger.figures if ref in ledger.figures.index else ledger.derived
+    return linkify(table.loc[ref, "label"], ledger, [ref, *scope])
+
+
+def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
+    """The consistency checks: status, what is compared, stated against computed, linked."""
+    ledger, rows = corpus.ledger, []
+    for r in corpus.checks.itertuples(index=False):
+        inputs = r.inputs.split(";")
+        scope = widen(ledger, inputs)
+
+        def shown(ref: str, unit: str = r.unit) -> Markup:
+            own = value_of(ledger, ref)[1]
+            fmt = "percent" if unit == "percent" and own == "proportion" else None
+            return value_link(ledger, ref, fmt)
+
+        rows.append(
+            {
+                "id": r.check_id,
+                "kind": r.kind,
+                "status": r.status,
+                "description": linkify(r.description, ledger, scope),
+                "inputs": [
+                    {"id": i, "value": shown(i), "label": _label(ledger, i, scope)} for i in inputs
+                ],
+                "stated": shown(inputs[0]) if r.kind != "agreement" else None,
+                "computed": shown(inputs[1]) if r.kind != "agreement" else None,
+            }
+        )
+    return rows
+
+
+def chart_refs(ledger: Ledger, chart: dict[str, Any], checks: pd.DataFrame) -> list[str]:
+    """What a chart's prose may state: the ids it plots (a check's inputs for a check), their
+    source figures and documents' figures, and its ledger counts with the ledger's total."""
+    refs, counts = [], []
+    for v in chart.get("values", []):
+        ref = v.get("ref") or ""
+        if is_ledger_count(ref):
+            counts.append(ref)
+        elif v.get("ref_type") == "check" and ref in set(checks["check_id"]):
+            refs += checks.loc[checks["check_id"] == ref, "inputs"].iloc[0].split(";")
+        else:
+            refs.append(ref)
+        refs += [s.get("figure_id") for s in v.get("sources") or [] if isinstance(s, dict)]
+    known = [r for r in refs if r in ledger.figures.index or r in ledger.derived.index]
+    counts = list(dict.fromkeys(counts + ([LEDGER_TOTAL] if counts else [])))
+    return widen(ledger, list(dict.fromkeys(known))) + counts
+
+
+def count_entries(ledger: Ledger, html: Iterable[Markup]) -> list[dict[str, Any]]:
+    """A provenance entry for every ledger count linked in `html`: the figures it counts."""
+    refs = sorted(
+        {m.group(1) for h in html for m in re.finditer(r'data-ref="(ledger_count:[^"]+)"', str(h))}
+    )
+    return [
+        {
+            "id": ref,
+            "field": ref.split(":", 2)[1],
+            "key": ref.split(":", 2)[2],
+            "value": link(ref, f"{len(counted_figures(ledger, ref)):,}", "prose"),
+            "figures": [value_link(ledger, f) for f in counted_figures(ledger, ref)],
+            "ids": counted_figures(ledger, ref),
+        }
+        for ref in refs
+    ]
+
+
+def report_context(corpus: Corpus) -> dict[str, Any]:
+    """Everything the report templates render, in a fixed order."""
+    ledger = corpus.ledger
+    figures = ledger.figures
+    groups = []
+    by_report = {rid: g for rid, g in figures.groupby(figures["report_id"].fillna(""), sort=False)}
+    for rid in [*ledger.reports, ""]:
+        if rid not in by_report:
+            continue
+        rows = [
+            {
+                "id": fid,
+                "value": value_link(ledger, fid),
+                "label": linkify(label, ledger, [fid]),
+                "document": chain_document(ledger, doc_id),
+                "doc_id": doc_id,
+            }
+            for fid, label, doc_id in by_report[rid][["figure_id", "label", "doc_id"]].itertuples(
+                index=False
+            )
+        ]
+        groups.append({"report": ledger.reports.get(rid), "figures": rows})
+    indicators = []
+    for iid, g in figures.groupby("indicator", sort=False):
+        ind = ledger.indicators[iid]
+        scope = widen(ledger, list(g["figure_id"]))
+        indicators.append(
+            {
+                "id": iid,
+                "name": ind.name,
+                "caveats": [linkify(c, ledger, scope) for c in ind.caveats],
+                "figures": [
+                    {
+                        "id": r.figure_id,
+                        "value": value_link(ledger, r.figure_id),
+                        "population": linkify(r.population, ledger, [r.figure_id]),
+                        "geography": linkify(r.geography, ledger, [r.figure_id]),
+                        "period": linkify(r.period, ledger, [r.figure_id])
+                        if isinstance(r.period, str)
+                        else None,
+                        "period_note": linkify(r.period_note, ledger, [r.figure_id])
+                        if isinstance(r.period_note, str)
+                        else None,
+                    }
+                    for r in g.itertuples(index=False)
+                ],
+            }
+        )
+    charts = []
+    for chart in corpus.charts:
+        data = base64.b64encode(chart["_png"].read_bytes()).decode("ascii")
+        scope = chart_refs(ledger, chart, corpus.checks)
+        charts.append(
+            {
+                "id": chart["chart_id"],
+                "title": render_linked(chart.get("title_template") or "", ledger, scope),
+                "caption": render_linked(chart.get("caption_template") or "", ledger, scope),
+                "alt": chart.get("alt") or "",
+                "src": f"data:image/png;base64,{data}",
+                "source_line": linkify(chart.get("source_line"), ledger, scope),
+                "title_md": render_template(chart.get("title_template") or "", ledger),
+                "png_name": chart["_png"].name,
+            }
+        )
+    return {
+        "groups": groups,
+        "charts": charts,
+        "count_entries": count_entries(
+            ledger, [c[k] for c in charts for k in ("title", "caption", "source_line")]
+        ),
+        "charts_note": corpus.charts_note,
+        "derived": [derived_entry(corpus, d) for d in ledger.derived.index],
+        "checks": check_rows(corpus),
+        "status_counts": corpus.checks["status"].value_counts().to_dict(),
+        "indicators": indicators,
+        "documents": [chain_document(ledger, d) for d in ledger.documents.index],
+        "reports": ledger.reports,
+        "figure_entries": [figure_entry(corpus, f) for f in figures.index],
+        "unstated_periods": [
+            {
+                "id": r.figure_id,
+                "value": value_link(ledger, r.figure_id),
+                "note": linkify(r.period_note, ledger, [r.figure_id]),
+            }
+            for r in figures.itertuples(index=False)
+            if not isinstance(r.period, str)
+        ],
+        "css": environment().get_template("report.css").render(),
+    }
+
+
+def md_context(corpus: Corpus, context: dict[str, Any]) -> dict[str, Any]:
+    """Markdown links: a figure's number to its passage in the viewer, a derived one to its entry."""
+    ledger = corpus.ledger
+
+    def md_link(ref: str, fmt: str | None = None) -> Markup:
+        text = md_text(format_ref(ledger, ref, fmt))
+        if ref in ledger.figures.index:
+            target = f"sources/{ledger.figures.loc[ref, 'doc_id']}.html#{ref}"
+        else:
+            target = f"report.html#{ref}"
+        return Markup("[{}]({})").format(text, target)
+
+    return {**context, "md_link": md_link, "ledger": ledger}
+
+
+def write_report(corpus: Corpus, html_out: Path, md_out: Path) -> None:
+    """Render report.html and report.md atomically."""
+    env = environment()
+    context = report_context(corpus)
+    outputs.write_text(html_out, env.get_template("report.html.j2").render(**context))
+    outputs.write_text(
+        md_out, env.get_template("report.md.j2").render(**md_context(corpus, context))
+    )
+
+
+# --- source viewers --------------------------------------------------------------------------
+
+
+def viewer_body(text: str, spans: Sequence[Span]) -> Markup:
+    """The document's canonical text with every mention marked by role; a figure's mark has the
+    figure_id as its id and links back to the report entry."""
+    out = []
+    for piece, s in _segments(text, spans, 0, len(text)):
+        if s is None:
+            out.append(safe_text(piece))
+        elif s.role == "figure":
+            out.append(
+                Markup(
+                    '<mark class="m-figure" id="{0}" title="{1}"><a href="../report.html#{0}">{2}</a></mark>'
+                ).format(s.ref, s.note or "", safe_text(piece))
+            )
+        else:
+            out.append(
+                Markup('<mark class="m-{}" title="{}">{}</mark>').format(
+                    s.role, s.note or ROLE_NAMES[s.role], safe_text(piece)
+                )
+            )
+    return Markup("").join(out)
+
+
+def write_sources(
+    corpus: Corpus, out_dir: Path, doc_ids: Sequence[str] | None = None
+) -> list[Path]:
+    """Render one viewer per document with one compiled template; return the paths written."""
+    template = environment().get_template("source.html.j2")
+    css = environment().get_template("report.css").render()
+    ledger, written = corpus.ledger, []
+    for doc_id in doc_ids if doc_ids is not None else list(ledger.documents.index):
+        if doc_id not in corpus.texts:
+            raise FigtraceError(
+                f"{doc_id}: no canonical text in text.parquet; re-run the text stage."
+            )
+        spans = corpus.spans.get(doc_id, [])
+        counts = {role: sum(s.role == role for s in spans) for role in ROLES}
+        html = template.render(
+            doc=chain_document(ledger, doc_id),
+            body=viewer_body(corpus.texts[doc_id], spans),
+            roles=[(r, ROLE_NAMES[r], counts[r]) for r in ROLES],
+            reports=[
+                ledger.reports[r]
+                for r in (chain_document(ledger, doc_id)["reports_cited"] or "").split(";")
+                if r in ledger.reports
+            ],
+            css=css,
+        )
+        written.append(outputs.write_text(Path(out_dir) / f"{doc_id}.html", html))
+    return written
