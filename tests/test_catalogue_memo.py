@@ -17,7 +17,6 @@ from figtrace.errors import FigtraceError
 from figtrace.outputs import write_text_if_changed
 from figtrace.synth import synthesize
 
-
 REAL = len(load_catalogue(ROOT / "data/raw"))  # a synthetic corpus carries the real documents
 SIZE = 20 + REAL
 

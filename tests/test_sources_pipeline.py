@@ -89,6 +89,17 @@ def test_pdf_report_statistic_is_traced_to_its_page(built_project, project, tmp_
     traced = run_cli(project, "trace", "interim-missing-2015")
     assert traced.returncode == 0, traced.stderr
     assert "position   page 3, characters" in traced.stdout
+    # the report's provenance entry says the page; the source viewer shows the PDF page by page
+    report = (project / "results/report.html").read_text("utf-8")
+    entry = report[report.index('id="interim-missing-2015"') :]
+    assert (
+        'page <code class="pos">3</code>, characters'
+        in entry[: entry.index("</dd>", entry.index("Show this passage"))]
+    )
+    viewer = (project / "results/sources/interim-report.html").read_text("utf-8")
+    pages = [viewer.index(f'id="page-{n}"') for n in (1, 2, 3, 4)]
+    assert pages == sorted(pages)
+    assert pages[2] < viewer.index('id="interim-missing-2015"') < pages[3]
     pd.testing.assert_frame_equal(
         original_figures(project, "interim-report"),
         original_figures(built_project, "interim-report"),

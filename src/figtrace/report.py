@@ -451,6 +451,8 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
         "passage": passage(corpus, f),
         "start": f["start"],
         "end": f["end"],
+        "page": f.get("page"),
+        "element_path": f.get("element_path"),
         "document": c["document"],
         "report": c["report"],
         "doc_id": f["doc_id"],
@@ -683,12 +685,26 @@ def write_report(corpus: Corpus, html_out: Path, md_out: Path) -> None:
 # --- source viewers --------------------------------------------------------------------------
 
 
+PAGE_MARK = Markup('<span class="page-mark" id="page-{0}">page <code class="pos">{0}</code></span>')
+
+
 def viewer_body(text: str, spans: Sequence[Span]) -> Markup:
     """The document's canonical text with every mention marked by role; a figure's mark has the
     figure_id as its id and links back to the report entry."""
     out = []
+    paged = "\f" in text  # PDF sources: pages are separated by form feeds (figtrace.text)
+    page = 1
+    if paged:
+        out.append(PAGE_MARK.format(page))
     for piece, s in _segments(text, spans, 0, len(text)):
-        if s is None:
+        if s is None and paged and "\f" in piece:
+            parts = piece.split("\f")
+            out.append(safe_text(parts[0]))
+            for part in parts[1:]:
+                page += 1
+                out.append(PAGE_MARK.format(page))
+                out.append(safe_text(part))
+        elif s is None:
             out.append(safe_text(piece))
         elif s.role == "figure":
             out.append(
