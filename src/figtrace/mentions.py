@@ -22,6 +22,7 @@ from figtrace.errors import FigtraceError
 
 if TYPE_CHECKING:
     from figtrace.documents import Document
+    from figtrace.text import CanonicalText
 
 KINDS: tuple[str, ...] = (
     "count", "percent", "fraction", "ratio", "multiplier", "rank", "money", "year", "date",
@@ -689,14 +690,15 @@ def mentions_frame(doc_id: str, text: str) -> pd.DataFrame:
     )
 
 
-def document_mentions(doc: Document) -> pd.DataFrame:
+def located_mentions(doc_id: str, canonical: CanonicalText) -> pd.DataFrame:
     """A document's mentions with where each sits in the source (PDF page, HTML element).
 
     A number inside what the text stage recognised as page furniture (a running header, a page
     number, a share count, a footnote marker ...) is `boilerplate`, whatever the words say.
+    The one implementation for both paths: from the raw file (`document_mentions`) and from
+    the text stage's tables (`mentions_from_text_tables`).
     """
-    canonical = doc.canonical()
-    frame = mentions_frame(doc.doc_id, canonical.text)
+    frame = mentions_frame(doc_id, canonical.text)
     if frame.empty or not (canonical.spans or canonical.furniture):
         return frame
     pages, paths, furniture = [], [], []
@@ -713,12 +715,30 @@ def document_mentions(doc: Document) -> pd.DataFrame:
     return frame
 
 
-def mentions_table(docs: Iterable[Document]) -> pd.DataFrame:
-    """Every document's mentions in one table, sorted by doc_id then start."""
-    frames = [document_mentions(doc) for doc in sorted(docs, key=lambda d: d.doc_id)]
+def document_mentions(doc: Document) -> pd.DataFrame:
+    """A document's mentions, read from its raw file (see `located_mentions`)."""
+    return located_mentions(doc.doc_id, doc.canonical())
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return mentions_frame("", "")
     return pd.concat(frames, ignore_index=True)
+
+
+def mentions_table(docs: Iterable[Document]) -> pd.DataFrame:
+    """Every document's mentions in one table, sorted by doc_id then start."""
+    return _concat([document_mentions(doc) for doc in sorted(docs, key=lambda d: d.doc_id)])
+
+
+def mentions_from_text_tables(
+    text: pd.DataFrame, textmap: pd.DataFrame, furniture: pd.DataFrame
+) -> pd.DataFrame:
+    """The same table as `mentions_table`, from the text stage's tables (no raw file re-read)."""
+    from figtrace.text import canonical_texts
+
+    canon = canonical_texts(text, textmap, furniture)
+    return _concat([located_mentions(doc_id, canon[doc_id]) for doc_id in sorted(canon)])
 
 
 # --- scoring against hand annotations (the dev set) ----------------------------------------
