@@ -253,6 +253,26 @@ def read_fingerprint(path: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def load_documents(raw_dir: Path, doc_ids: list[str], check_bytes: bool = True) -> list[Document]:
+    """The documents with these ids that exist in the catalogue (their sidecars, nothing else).
+
+    For stages that need a few documents out of thousands (the annotated ones): reading every
+    sidecar would make them grow with the corpus. Snakemake verified the whole catalogue first.
+    """
+    docs = []
+    for doc_id in doc_ids:
+        sidecar = documents_dir(raw_dir) / f"{doc_id}{SIDECAR_SUFFIX}"
+        if sidecar.is_file():
+            doc = _load_document(sidecar, check_bytes)
+            if doc.doc_id != doc_id:
+                raise FigtraceError(
+                    f"{sidecar}: doc_id {doc.doc_id!r} does not match the file name; "
+                    f"rename the sidecar to {doc.doc_id}{SIDECAR_SUFFIX} or fix the doc_id."
+                )
+            docs.append(doc)
+    return docs
+
+
 def load_listed(raw_dir: Path, catalogue: Path, memo: Path | None = None) -> list[Document]:
     """Load and verify only the documents a catalogue file lists (one shard), in its order.
 
