@@ -98,7 +98,9 @@ def gather(stage: str, tables: tuple[Path, ...], shards: int) -> None:
     from figtrace.shards import gather as gather_table
 
     counts = [gather_table(table, shards) for table in tables]
-    click.echo(f"{stage}: {counts[0]} documents from {shards} shards -> {', '.join(map(str, tables))}")
+    click.echo(
+        f"{stage}: {counts[0]} documents from {shards} shards -> {', '.join(map(str, tables))}"
+    )
 
 
 @main.command()
