@@ -926,12 +926,11 @@ def canonical_texts(
     """
     spans = {doc_id: rows for doc_id, rows in textmap.groupby("doc_id", sort=False)}
     furn = {doc_id: rows for doc_id, rows in furniture.groupby("doc_id", sort=False)}
-    empty_map, empty_furniture = textmap.iloc[:0], furniture.iloc[:0]
     return {
         doc_id: CanonicalText(
             str(body),
-            _spans_of(spans.get(doc_id, empty_map)),
-            _furniture_of(furn.get(doc_id, empty_furniture)),
+            _spans_of(spans[doc_id]) if doc_id in spans else (),
+            _furniture_of(furn[doc_id]) if doc_id in furn else (),
         )
         for doc_id, body in zip(text["doc_id"], text["text"], strict=True)
     }
