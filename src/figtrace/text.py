@@ -18,12 +18,13 @@ import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from figtrace import outputs
 from figtrace.errors import FigtraceError
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: Snakemake imports this module
+    import pandas as pd  # (through figtrace.documents) at every start, and pandas costs ~0.3 s.
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -837,6 +838,8 @@ FURNITURE_COLUMNS = ["doc_id", "start", "end", "reason"]
 
 def text_tables(docs: list) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The text, textmap and furniture tables for verified documents, in doc_id/offset order."""
+    import pandas as pd
+
     texts, spans, furniture = [], [], []
     for doc in sorted(docs, key=lambda d: d.doc_id):
         canon = doc.canonical()
@@ -887,6 +890,8 @@ def write_text_tables(
 
 
 def _spans_of(rows: pd.DataFrame) -> tuple[SourceSpan, ...]:
+    import pandas as pd
+
     return tuple(
         SourceSpan(
             int(r.start),
