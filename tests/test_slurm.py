@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.slurm, pytest.mark.xdist_group("slurm")]
 
 SCRIPTS = ROOT / "workflow" / "scripts" / "slurm"
 DAEMONS = ("munged", "slurmctld", "slurmd")
-TIMEOUT = 150  # seconds for one cluster run of the pipeline; SIGINT after that
+TIMEOUT = 420  # seconds for one cluster run of the pipeline; SIGINT after that
 SUBMITTED = re.compile(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.")
 PROBE = """
 
@@ -166,6 +166,13 @@ def cluster_rules(proc: subprocess.CompletedProcess) -> set[str]:
     return set(re.findall(r"^rule (\w+):$", proc.stdout + proc.stderr, re.M))
 
 
+def log_rule(log: Path, logs: Path) -> str:
+    """The rule of a plugin log: .snakemake/slurm_logs/rule_NAME[/WILDCARDS]/JOBID.log."""
+    return next(p for p in log.relative_to(logs).parts if p.startswith("rule_")).removeprefix(
+        "rule_"
+    )
+
+
 def output_hashes(project: Path) -> dict[str, str]:
     """sha256 of every file the pipeline wrote under data/processed and results."""
     hashes = {}
@@ -189,10 +196,11 @@ def test_pipeline_runs_on_slurm_with_the_same_bytes_as_locally(cluster, tmp_path
     assert "verify_documents" in rules
     # every rule that ran as a job went through sbatch and left its SLURM log in the plugin's
     # per-rule folder; SLURM itself (squeue, finished jobs kept by MinJobAge) saw it finish
-    logged_rules = {log.parent.name.removeprefix("rule_") for log in jobs.values()}
+    logs = project / ".snakemake" / "slurm_logs"
+    logged_rules = {log_rule(log, logs) for log in jobs.values()}
     assert logged_rules == rules
     for jid, log in jobs.items():
-        assert log.parent.parent == project / ".snakemake" / "slurm_logs"
+        assert logs in log.parents
         assert log.name == f"{jid}.log" and log.is_file()
         assert cluster.squeue_state(jid) == "COMPLETED"
 
@@ -210,10 +218,12 @@ def test_failed_job_names_rule_job_and_log_and_rerun_keeps_finished_work(cluster
     with (project / "Snakefile").open("a", encoding="utf-8") as snakefile:
         snakefile.write(PROBE)
 
-    failed = run_on_cluster(cluster, project, "all", "slurm_probe")
+    # --keep-going: every other job finishes, so the re-run below has only the probe left to do
+    failed = run_on_cluster(cluster, project, "all", "slurm_probe", "--keep-going")
     assert failed.returncode != 0
     jobs = submissions(failed)
-    probe_job = next(jid for jid, log in jobs.items() if log.parent.name == "rule_slurm_probe")
+    logs = project / ".snakemake" / "slurm_logs"
+    probe_job = next(jid for jid, log in jobs.items() if log_rule(log, logs) == "slurm_probe")
     error = (failed.stdout + failed.stderr).split("Error in rule slurm_probe:", 1)
     assert len(error) == 2, failed.stderr
     report = error[1]
