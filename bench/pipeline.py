@@ -161,8 +161,9 @@ def chart(rows: list[dict[str, float]], out: Path) -> None:
         ax.plot(sizes, [row[column] for row in rows], marker="o", label=column.replace(" s", ""))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    from matplotlib.ticker import FormatStrFormatter
+    from matplotlib.ticker import FormatStrFormatter, LogLocator
 
+    ax.yaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))  # labels 2, 5, 20, 50: none overlap
     ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
     ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
     ax.set_xlabel("documents (N)")

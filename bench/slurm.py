@@ -1,6 +1,8 @@
 """Time the whole pipeline locally and on a single-node SLURM cluster, on the same project copy.
 
-    python bench/slurm.py [--runs 3] [--cluster DIR]
+    python bench/slurm.py [--runs 3] [--n 5] [--cluster DIR]
+
+--n 5 (the default) runs on the five real documents; a larger N on a `figtrace synth` corpus.
 
 Without --cluster it starts a cluster with workflow/scripts/slurm/start.sh in a temporary
 directory (root; the Debian packages must be installed: install.sh) and stops it by PID at the
@@ -58,21 +60,27 @@ def timed_run(project: Path, env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - start
 
 
-def bench(cluster: Path, runs: int) -> None:
+def bench(cluster: Path, runs: int, n: int = 5) -> None:
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join(
         [str(cluster / "bin"), str(Path(sys.executable).parent), env.get("PATH", "")]
     )
     with tempfile.TemporaryDirectory() as tmp:
         project = copy_project(Path(tmp) / "project")
+        corpus: tuple[str, ...] = ()
+        if n != 5:
+            synth = [sys.executable, "-m", "figtrace", "synth", "--n", str(n), "--out", "corpus"]
+            subprocess.run(synth, cwd=project, env={**env, "PYTHONPATH": str(project / "src")},
+                           check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+            corpus = ("--config", "raw_dir=corpus")
         local, slurm = [], []
         for _ in range(runs):
-            local.append(timed_run(project, env, "--cores", "2"))
+            local.append(timed_run(project, env, "--cores", "2", *corpus))
             expected = outputs(project)
-            slurm.append(timed_run(project, env, "--profile", "workflow/profiles/slurm"))
+            slurm.append(timed_run(project, env, "--profile", "workflow/profiles/slurm", *corpus))
             assert outputs(project) == expected, "SLURM run wrote different bytes"
     loc, slu = statistics.median(local), statistics.median(slurm)
-    print(f"runs: {runs} (each --forceall, same project copy)")
+    print(f"N = {n:,} documents; runs: {runs} (each --forceall, same project copy)")
     print(f"local (--cores 2):       median {loc:6.1f} s  {[round(t, 1) for t in local]}")
     print(f"slurm (--profile slurm): median {slu:6.1f} s  {[round(t, 1) for t in slurm]}")
     print(f"SLURM overhead: +{slu - loc:.1f} s, ratio {slu / loc:.1f}x")
@@ -81,10 +89,11 @@ def bench(cluster: Path, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--n", type=int, default=5, help="documents (5: the real ones)")
     parser.add_argument("--cluster", type=Path, help="directory of a running start.sh cluster")
     args = parser.parse_args()
     if args.cluster:
-        bench(args.cluster.resolve(), args.runs)
+        bench(args.cluster.resolve(), args.runs, args.n)
         return
     directory = Path(tempfile.mkdtemp(prefix="figtrace-slurm-", dir="/tmp"))
     env = dict(os.environ)
@@ -92,7 +101,7 @@ def main() -> None:
     env["FIGTRACE_SLURM_SLURMD_PORT"] = str(free_port())
     try:
         subprocess.run([str(SCRIPTS / "start.sh"), str(directory)], env=env, check=True)
-        bench(directory, args.runs)
+        bench(directory, args.runs, args.n)
     finally:
         subprocess.run([str(SCRIPTS / "stop.sh"), str(directory)], check=False)
         shutil.rmtree(directory, ignore_errors=True)

@@ -44,7 +44,7 @@ import pandas as pd
 import yaml
 from IPython.display import HTML, display
 
-from figtrace.documents import load_catalogue
+from figtrace.documents import load_documents
 from figtrace.provenance import chain, format_chain, format_value, load_ledger
 
 pd.set_option("display.max_colwidth", 200)
@@ -52,7 +52,9 @@ pd.set_option("display.max_colwidth", 200)
 processed, raw = Path(processed_dir), Path(raw_dir)
 ledger = load_ledger(processed, raw)
 mentions = pd.read_parquet(processed / "mentions.parquet")
-documents = {doc.doc_id: doc for doc in load_catalogue(raw)}
+# only the documents the ledger quotes (re-hashed), however many the corpus holds
+quoted = sorted(ledger.figures["doc_id"].unique())
+documents = {doc.doc_id: doc for doc in load_documents(raw, quoted)}
 provenance = chain(ledger, figure_id)
 print(f"{figure_id}: a {provenance['type']} figure")
 

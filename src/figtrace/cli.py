@@ -59,17 +59,48 @@ def verify(raw_dir: Path, out: Path, memo: Path | None) -> None:
     default=Path("data/processed/mentions.parquet"),
     show_default=True,
 )
-def mentions(raw_dir: Path, out: Path) -> None:
+@click.option(
+    "--text",
+    "text_tables",
+    type=(click.Path(path_type=Path),) * 3,
+    default=None,
+    metavar="TEXT MAP FURNITURE",
+    help="Read the canonical text from these text-stage tables (e.g. one shard's) instead of "
+    "re-reading the raw files.",
+)
+def mentions(raw_dir: Path, out: Path, text_tables: tuple[Path, Path, Path] | None) -> None:
     """Find every numeric expression in every verified document; write mentions.parquet."""
-    from figtrace import outputs
-    from figtrace.documents import load_catalogue
-    from figtrace.mentions import mentions_table
+    import pandas as pd
 
-    docs = load_catalogue(raw_dir)
-    frame = mentions_table(docs)
+    from figtrace import outputs
+    from figtrace.mentions import mentions_from_text_tables, mentions_table
+
+    if text_tables:
+        frame = mentions_from_text_tables(*(pd.read_parquet(path) for path in text_tables))
+        n_docs = len(pd.read_parquet(text_tables[0], columns=["doc_id"]))
+    else:
+        from figtrace.documents import load_catalogue
+
+        docs = load_catalogue(raw_dir)
+        frame = mentions_table(docs)
+        n_docs = len(docs)
     outputs.write_parquet(out, frame)
     stats = int((frame["role"] == "statistic").sum())
-    click.echo(f"{len(docs)} documents, {len(frame)} mentions, {stats} statistics -> {out}")
+    click.echo(f"mentions: {n_docs} documents, {len(frame)} mentions, {stats} statistics -> {out}")
+
+
+@main.command()
+@click.argument("stage")
+@click.argument("tables", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--shards", type=click.IntRange(min=1), required=True, help="How many shards.")
+def gather(stage: str, tables: tuple[Path, ...], shards: int) -> None:
+    """Write each of TABLES from its shards (<dir>/<stem>/shard-<i>.parquet), by doc_id."""
+    from figtrace.shards import gather as gather_table
+
+    counts = [gather_table(table, shards) for table in tables]
+    click.echo(
+        f"{stage}: {counts[0]} documents from {shards} shards -> {', '.join(map(str, tables))}"
+    )
 
 
 @main.command()
@@ -131,14 +162,31 @@ def add(
 @click.option("--text", "text_out", type=click.Path(path_type=Path), required=True)
 @click.option("--map", "map_out", type=click.Path(path_type=Path), required=True)
 @click.option("--furniture", "furniture_out", type=click.Path(path_type=Path), required=True)
-def text(raw_dir: Path, text_out: Path, map_out: Path, furniture_out: Path) -> None:
+@click.option(
+    "--catalogue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Only the documents this catalogue file lists (one shard; see common.smk).",
+)
+@click.option(
+    "--memo",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Validated sidecars remembered by hash (read only with --catalogue).",
+)
+def text(
+    raw_dir: Path,
+    text_out: Path,
+    map_out: Path,
+    furniture_out: Path,
+    catalogue: Path | None,
+    memo: Path | None,
+) -> None:
     """Write each document's canonical text, its source map (page/box/element) and furniture."""
     from figtrace.text import write_text_tables
 
-    frame = write_text_tables(raw_dir, text_out, map_out, furniture_out)
-    click.echo(
-        f"canonical text of {len(frame)} documents -> {text_out}, {map_out}, {furniture_out}"
-    )
+    frame = write_text_tables(raw_dir, text_out, map_out, furniture_out, catalogue, memo)
+    click.echo(f"text: {len(frame)} documents -> {text_out}, {map_out}, {furniture_out}")
 
 
 @main.command()

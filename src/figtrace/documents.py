@@ -239,6 +239,66 @@ def fingerprint(docs: list[Document]) -> str:
     return "".join(f"{doc_id}  {raw}  {sidecar}\n" for doc_id, raw, sidecar in rows)
 
 
+def read_fingerprint(path: Path) -> list[tuple[str, str, str]]:
+    """The (doc_id, raw sha256, sidecar sha256) lines of a catalogue file written by `fingerprint`."""
+    rows = []
+    for number, line in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
+        parts = line.split("  ")
+        if len(parts) != 3:
+            raise FigtraceError(
+                f"{path}: line {number} is not `doc_id  sha256  sidecar sha256`; it is written "
+                "by the pipeline (common.smk): delete it and run Snakemake again."
+            )
+        rows.append((parts[0], parts[1], parts[2]))
+    return rows
+
+
+def load_documents(raw_dir: Path, doc_ids: list[str], check_bytes: bool = True) -> list[Document]:
+    """The documents with these ids that exist in the catalogue (their sidecars, nothing else).
+
+    For stages that need a few documents out of thousands (the annotated ones): reading every
+    sidecar would make them grow with the corpus. Snakemake verified the whole catalogue first.
+    """
+    docs = []
+    for doc_id in doc_ids:
+        sidecar = documents_dir(raw_dir) / f"{doc_id}{SIDECAR_SUFFIX}"
+        if sidecar.is_file():
+            doc = _load_document(sidecar, check_bytes)
+            if doc.doc_id != doc_id:
+                raise FigtraceError(
+                    f"{sidecar}: doc_id {doc.doc_id!r} does not match the file name; "
+                    f"rename the sidecar to {doc.doc_id}{SIDECAR_SUFFIX} or fix the doc_id."
+                )
+            docs.append(doc)
+    return docs
+
+
+def load_listed(raw_dir: Path, catalogue: Path, memo: Path | None = None) -> list[Document]:
+    """Load and verify only the documents a catalogue file lists (one shard), in its order.
+
+    Each raw file is re-hashed as in `load_catalogue`, and each document must still be the one
+    listed (same raw and sidecar hashes). `memo` is read, never written: shard jobs run at the
+    same time and must not rewrite the memo with their part of the catalogue.
+    """
+    sidecars = SidecarMemo(memo)
+    docs = []
+    for doc_id, raw_sha, sidecar_sha in read_fingerprint(catalogue):
+        sidecar = documents_dir(raw_dir) / f"{doc_id}{SIDECAR_SUFFIX}"
+        if not sidecar.is_file():
+            raise FigtraceError(
+                f"{catalogue}: lists {doc_id!r} but {sidecar} is missing; run Snakemake again "
+                "(it rewrites the catalogue from data/raw)."
+            )
+        doc = _load_document(sidecar, True, sidecars)
+        if (doc.doc_id, doc.sha256, doc.sidecar_sha256) != (doc_id, raw_sha, sidecar_sha):
+            raise FigtraceError(
+                f"{sidecar}: changed since {catalogue} was written (doc_id or hashes differ); "
+                "run Snakemake again so that it verifies and re-lists the documents."
+            )
+        docs.append(doc)
+    return docs
+
+
 DOCUMENT_COLUMNS = [
     "doc_id", "sha256", "title", "publisher", "date_published", "date_precision", "url",
     "date_accessed", "path", "media_type", "language", "reports_cited", "n_chars", "n_bytes",

@@ -424,12 +424,14 @@ def dump_annotations(data: dict[str, Any]) -> str:
 
 def build(raw_dir: Path, mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Load, check and tabulate every annotation: (figures, exclusions). Stops on any break."""
-    from figtrace.documents import load_catalogue
+    from figtrace.documents import load_documents
     from figtrace.registries import load_indicators, load_reports
 
     raw_dir = Path(raw_dir)
     annotations = load_annotations(raw_dir)
-    documents = {doc.doc_id: doc for doc in load_catalogue(raw_dir, check_bytes=False)}
+    # only the annotated documents: the ledger's cost must not grow with the corpus
+    annotated = load_documents(raw_dir, sorted(annotations.paths), check_bytes=False)
+    documents = {doc.doc_id: doc for doc in annotated}
     texts = {d: documents[d].text() for d in annotations.paths if d in documents}
     check_figures(
         annotations,

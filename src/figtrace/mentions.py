@@ -22,6 +22,7 @@ from figtrace.errors import FigtraceError
 
 if TYPE_CHECKING:
     from figtrace.documents import Document
+    from figtrace.text import CanonicalText
 
 KINDS: tuple[str, ...] = (
     "count", "percent", "fraction", "ratio", "multiplier", "rank", "money", "year", "date",
@@ -660,65 +661,78 @@ def extract(text: str) -> list[Mention]:
     return out
 
 
-def mentions_frame(doc_id: str, text: str) -> pd.DataFrame:
-    """One document's mentions as a table with MENTION_COLUMNS and fixed dtypes."""
-    rows = [
+MENTION_DTYPES: dict[str, str] = {
+    "doc_id": "string", "start": "int64", "end": "int64", "text": "string", "value": "float64",
+    "kind": "string", "qualifier": "string", "qualifier_start": "Int64", "role": "string",
+    "unit": "string", "sentence_start": "int64", "sentence_end": "int64", "page": "Int64",
+    "element_path": "string", "furniture": "string",
+}  # fmt: skip
+
+
+def _table(rows: list[tuple]) -> pd.DataFrame:
+    # One frame for many documents: building and typing a frame per document costs more than
+    # extracting its mentions.
+    return pd.DataFrame(rows, columns=MENTION_COLUMNS).astype(MENTION_DTYPES)
+
+
+def _rows(doc_id: str, text: str) -> list[tuple]:
+    return [
         (doc_id, m.start, m.end, m.text, m.value, m.kind, m.qualifier, m.qualifier_start,
          m.role, m.unit, m.sentence_start, m.sentence_end, None, None, None)
         for m in extract(text)
     ]  # fmt: skip
-    frame = pd.DataFrame(rows, columns=MENTION_COLUMNS)
-    return frame.astype(
-        {
-            "doc_id": "string",
-            "start": "int64",
-            "end": "int64",
-            "text": "string",
-            "value": "float64",
-            "kind": "string",
-            "qualifier": "string",
-            "qualifier_start": "Int64",
-            "role": "string",
-            "unit": "string",
-            "sentence_start": "int64",
-            "sentence_end": "int64",
-            "page": "Int64",
-            "element_path": "string",
-            "furniture": "string",
-        }  # fmt: skip
-    )
 
 
-def document_mentions(doc: Document) -> pd.DataFrame:
-    """A document's mentions with where each sits in the source (PDF page, HTML element).
+def mentions_frame(doc_id: str, text: str) -> pd.DataFrame:
+    """One document's mentions as a table with MENTION_COLUMNS and fixed dtypes."""
+    return _table(_rows(doc_id, text))
+
+
+def located_rows(doc_id: str, canonical: CanonicalText) -> list[tuple]:
+    """A document's mentions (rows of MENTION_COLUMNS) with where each sits in the source.
 
     A number inside what the text stage recognised as page furniture (a running header, a page
     number, a share count, a footnote marker ...) is `boilerplate`, whatever the words say.
+    The one implementation for both paths: from the raw file (`document_mentions`,
+    `mentions_table`) and from the text stage's tables (`mentions_from_text_tables`).
     """
-    canonical = doc.canonical()
-    frame = mentions_frame(doc.doc_id, canonical.text)
-    if frame.empty or not (canonical.spans or canonical.furniture):
-        return frame
-    pages, paths, furniture = [], [], []
-    for start, end in zip(frame["start"], frame["end"], strict=True):
-        where = canonical.locate(start, end)
-        pages.append(where.page)
-        paths.append(where.element_path)
-        found = canonical.furniture_at(start, end)
-        furniture.append(found[0].reason if found else None)
-    frame["page"] = pd.array(pages, dtype="Int64")
-    frame["element_path"] = pd.array(paths, dtype="string")
-    frame["furniture"] = pd.array(furniture, dtype="string")
-    frame.loc[frame["furniture"].notna(), "role"] = "boilerplate"
-    return frame
+    rows = _rows(doc_id, canonical.text)
+    if not (canonical.spans or canonical.furniture):
+        return rows
+    located = []
+    for row in rows:
+        where = canonical.locate(row[1], row[2])
+        found = canonical.furniture_at(row[1], row[2])
+        reason = found[0].reason if found else None
+        role = row[8] if reason is None else "boilerplate"
+        located.append((*row[:8], role, *row[9:12], where.page, where.element_path, reason))
+    return located
+
+
+def located_mentions(doc_id: str, canonical: CanonicalText) -> pd.DataFrame:
+    """A document's mentions with their page, element and furniture (see `located_rows`)."""
+    return _table(located_rows(doc_id, canonical))
+
+
+def document_mentions(doc: Document) -> pd.DataFrame:
+    """A document's mentions, read from its raw file (see `located_rows`)."""
+    return located_mentions(doc.doc_id, doc.canonical())
 
 
 def mentions_table(docs: Iterable[Document]) -> pd.DataFrame:
     """Every document's mentions in one table, sorted by doc_id then start."""
-    frames = [document_mentions(doc) for doc in sorted(docs, key=lambda d: d.doc_id)]
-    if not frames:
-        return mentions_frame("", "")
-    return pd.concat(frames, ignore_index=True)
+    ordered = sorted(docs, key=lambda d: d.doc_id)
+    return _table([row for doc in ordered for row in located_rows(doc.doc_id, doc.canonical())])
+
+
+def mentions_from_text_tables(
+    text: pd.DataFrame, textmap: pd.DataFrame, furniture: pd.DataFrame
+) -> pd.DataFrame:
+    """The same table as `mentions_table`, from the text stage's tables (no raw file re-read)."""
+    from figtrace.text import canonical_texts
+
+    canon = canonical_texts(text, textmap, furniture)
+    return _table([row for doc_id in sorted(canon) for row in located_rows(doc_id, canon[doc_id])])
 
 
 # --- scoring against hand annotations (the dev set) ----------------------------------------

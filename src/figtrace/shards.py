@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from pathlib import Path
 
 from figtrace.errors import FigtraceError
 
@@ -27,3 +28,25 @@ def assign(doc_ids: Iterable[str], shards: int) -> list[list[str]]:
     for doc_id in doc_ids:
         batches[shard_of(doc_id, shards)].append(doc_id)
     return [sorted(batch) for batch in batches]
+
+
+def shard_path(table: Path, shard: int) -> Path:
+    """Where one shard of a gathered table lives: `<dir>/<table stem>/shard-<shard>.parquet`."""
+    table = Path(table)
+    return table.parent / table.stem / f"shard-{shard}.parquet"
+
+
+def gather(table: Path, shards: int) -> int:
+    """Concatenate a table's shards into `table`, ordered by doc_id (stable: each shard keeps its
+    order within a document), so it is the same table one job over every document writes.
+    Returns the number of documents."""
+    import pandas as pd
+
+    from figtrace import outputs
+
+    parts = [pd.read_parquet(shard_path(table, shard)) for shard in range(shards)]
+    # An empty part adds no rows but may carry looser dtypes; it must not change the result's.
+    frame = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    frame = frame.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    outputs.write_parquet(table, frame)
+    return int(frame["doc_id"].nunique())

@@ -18,12 +18,13 @@ import re
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from figtrace import outputs
 from figtrace.errors import FigtraceError
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: Snakemake imports this module
+    import pandas as pd  # (through figtrace.documents) at every start, and pandas costs ~0.3 s.
 
 MEDIA_TYPES = {
     ".txt": "text/plain",
@@ -837,6 +838,8 @@ FURNITURE_COLUMNS = ["doc_id", "start", "end", "reason"]
 
 def text_tables(docs: list) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The text, textmap and furniture tables for verified documents, in doc_id/offset order."""
+    import pandas as pd
+
     texts, spans, furniture = [], [], []
     for doc in sorted(docs, key=lambda d: d.doc_id):
         canon = doc.canonical()
@@ -867,16 +870,42 @@ def text_tables(docs: list) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 
 def write_text_tables(
-    raw_dir: Path, text_out: Path, map_out: Path, furniture_out: Path
+    raw_dir: Path,
+    text_out: Path,
+    map_out: Path,
+    furniture_out: Path,
+    catalogue: Path | None = None,
+    memo: Path | None = None,
 ) -> pd.DataFrame:
-    """Verify the catalogue, then write text, textmap and furniture tables atomically."""
-    from figtrace.documents import load_catalogue
+    """Verify the documents (all, or only those a shard's `catalogue` lists), then write the
+    text, textmap and furniture tables atomically."""
+    from figtrace.documents import load_catalogue, load_listed
 
-    text, textmap, furniture = text_tables(load_catalogue(raw_dir))
+    docs = load_catalogue(raw_dir) if catalogue is None else load_listed(raw_dir, catalogue, memo)
+    text, textmap, furniture = text_tables(docs)
     outputs.write_parquet(text_out, text)
     outputs.write_parquet(map_out, textmap)
     outputs.write_parquet(furniture_out, furniture)
     return text
+
+
+def _spans_of(rows: pd.DataFrame) -> tuple[SourceSpan, ...]:
+    import pandas as pd
+
+    return tuple(
+        SourceSpan(
+            int(r.start),
+            int(r.end),
+            None if pd.isna(r.page) else int(r.page),
+            *(None if pd.isna(v) else float(v) for v in (r.x0, r.top, r.x1, r.bottom)),
+            None if pd.isna(r.element_path) else str(r.element_path),
+        )  # fmt: skip
+        for r in rows.itertuples()
+    )
+
+
+def _furniture_of(rows: pd.DataFrame) -> tuple[Furniture, ...]:
+    return tuple(Furniture(int(r.start), int(r.end), str(r.reason)) for r in rows.itertuples())
 
 
 def canonical_from_tables(doc_id: str, text: pd.DataFrame, textmap: pd.DataFrame,
@@ -885,18 +914,28 @@ def canonical_from_tables(doc_id: str, text: pd.DataFrame, textmap: pd.DataFrame
     rows = text[text.doc_id == doc_id]
     if rows.empty:
         raise FigtraceError(f"doc_id {doc_id!r} is not in the text table; run the text stage.")
-    spans = tuple(
-        SourceSpan(
-            int(r.start),
-            int(r.end),
-            None if pd.isna(r.page) else int(r.page),
-            *(None if pd.isna(v) else float(v) for v in (r.x0, r.top, r.x1, r.bottom)),
-            None if pd.isna(r.element_path) else str(r.element_path),
-        )  # fmt: skip
-        for r in textmap[textmap.doc_id == doc_id].itertuples()
+    return CanonicalText(
+        str(rows.iloc[0].text),
+        _spans_of(textmap[textmap.doc_id == doc_id]),
+        _furniture_of(furniture[furniture.doc_id == doc_id]),
     )
-    furn = tuple(
-        Furniture(int(r.start), int(r.end), str(r.reason))
-        for r in furniture[furniture.doc_id == doc_id].itertuples()
-    )
-    return CanonicalText(str(rows.iloc[0].text), spans, furn)
+
+
+def canonical_texts(
+    text: pd.DataFrame, textmap: pd.DataFrame, furniture: pd.DataFrame
+) -> dict[str, CanonicalText]:
+    """Every document's CanonicalText from the three tables, by doc_id in table order.
+
+    The same as `canonical_from_tables` for each doc_id, but in one pass over each table (a
+    shard holds thousands of documents; filtering the tables once per document would not scale).
+    """
+    spans = {doc_id: rows for doc_id, rows in textmap.groupby("doc_id", sort=False)}
+    furn = {doc_id: rows for doc_id, rows in furniture.groupby("doc_id", sort=False)}
+    return {
+        doc_id: CanonicalText(
+            str(body),
+            _spans_of(spans[doc_id]) if doc_id in spans else (),
+            _furniture_of(furn[doc_id]) if doc_id in furn else (),
+        )
+        for doc_id, body in zip(text["doc_id"], text["text"], strict=True)
+    }
