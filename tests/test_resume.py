@@ -36,7 +36,8 @@ def _leftovers(project: Path) -> list[Path]:
 
 
 def _interrupt(project: Path, sig: signal.Signals) -> int:
-    """Start the pipeline, wait until its first job is running, send `sig` to its process group."""
+    """Start the pipeline, wait until a long job (charts, several seconds) is running, then send
+    `sig` to the whole process group: earlier stages are done, later ones not started."""
     env = dict(os.environ)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     proc = subprocess.Popen(
@@ -47,13 +48,13 @@ def _interrupt(project: Path, sig: signal.Signals) -> int:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    job_log = project / "logs/verify_documents.log"
-    deadline = time.monotonic() + 300
+    job_log = project / "logs/charts.log"
+    deadline = time.monotonic() + 600
     while not job_log.exists():
-        assert proc.poll() is None, "the pipeline ended before its first job started"
+        assert proc.poll() is None, "the pipeline ended before the charts job started"
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    time.sleep(0.3)  # inside the job: imports done or under way, catalogue being verified
+    time.sleep(1.0)  # inside the job: matplotlib imported or importing, nothing written yet
     tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
     assert len(tree) > 1, "no job process was running when the signal was sent"
     os.killpg(proc.pid, sig)
