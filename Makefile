@@ -16,8 +16,8 @@ all: $(STAMP)  ## Set up, then run the whole pipeline (does nothing when up to d
 	python workflow/scripts/unlock_stale.py
 	snakemake --cores $(CORES) --rerun-incomplete
 
-test: $(STAMP)  ## Set up, then run the whole test suite
-	pytest
+test: $(STAMP)  ## Set up, then run the whole test suite (on CORES workers)
+	pytest -n $(CORES)
 
 setup: $(STAMP)  ## Build .venv from the lock file
 
