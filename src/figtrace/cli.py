@@ -12,6 +12,14 @@ from figtrace.errors import FigtraceError
 RAW = Path("data/raw")
 
 
+def path_option(flag: str, default: Path | None, dest: str | None = None, **kwargs):
+    """A `--flag PATH` option whose default is shown in --help (most commands take several)."""
+    names = [flag, dest] if dest else [flag]
+    return click.option(
+        *names, type=click.Path(path_type=Path), default=default, show_default=True, **kwargs
+    )
+
+
 class Group(click.Group):
     """A click group that prints a FigtraceError as one clear line and exits 2, without a traceback."""
 
@@ -30,13 +38,8 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("data/processed/documents.parquet"),
-    show_default=True,
-)
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--out", Path("data/processed/documents.parquet"))
 @click.option(
     "--memo",
     type=click.Path(path_type=Path),
@@ -52,13 +55,8 @@ def verify(raw_dir: Path, out: Path, memo: Path | None) -> None:
 
 
 @main.command()
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=Path("data/processed/mentions.parquet"),
-    show_default=True,
-)
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--out", Path("data/processed/mentions.parquet"))
 @click.option(
     "--text",
     "text_tables",
@@ -125,7 +123,7 @@ def gather(stage: str, tables: tuple[Path, ...], shards: int) -> None:
     "--report", "reports", multiple=True, help="A report_id the document cites (repeatable)."
 )
 @click.option("--language", default="en", show_default=True)
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@path_option("--raw", RAW, "raw_dir")
 def add(
     path: Path,
     title: str | None,
@@ -158,7 +156,7 @@ def add(
 
 
 @main.command()
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@path_option("--raw", RAW, "raw_dir")
 @click.option("--text", "text_out", type=click.Path(path_type=Path), required=True)
 @click.option("--map", "map_out", type=click.Path(path_type=Path), required=True)
 @click.option("--furniture", "furniture_out", type=click.Path(path_type=Path), required=True)
@@ -241,32 +239,11 @@ PROCESSED = Path("data/processed")
 
 
 @main.command()
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
-@click.option(
-    "--mentions",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "mentions.parquet",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "figures.parquet",
-    show_default=True,
-)
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "figures.csv",
-    show_default=True,
-)
-@click.option(
-    "--exclusions",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "exclusions.parquet",
-    show_default=True,
-)
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--mentions", PROCESSED / "mentions.parquet")
+@path_option("--out", PROCESSED / "figures.parquet")
+@path_option("--csv", PROCESSED / "figures.csv", "csv_path")
+@path_option("--exclusions", PROCESSED / "exclusions.parquet")
 def figures(raw_dir: Path, mentions: Path, out: Path, csv_path: Path, exclusions: Path) -> None:
     """Check every annotation (bytes, anchor, value, ids) and write the figure ledger."""
     import pandas as pd
@@ -285,27 +262,10 @@ def figures(raw_dir: Path, mentions: Path, out: Path, csv_path: Path, exclusions
 
 
 @main.command()
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
-@click.option(
-    "--figures",
-    "figures_path",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "figures.parquet",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "derived.parquet",
-    show_default=True,
-)
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "derived.csv",
-    show_default=True,
-)
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--figures", PROCESSED / "figures.parquet", "figures_path")
+@path_option("--out", PROCESSED / "derived.parquet")
+@path_option("--csv", PROCESSED / "derived.csv", "csv_path")
 def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> None:
     """Compute the derived figures (data/raw/derived.yaml) from the ledger."""
     import pandas as pd
@@ -327,40 +287,12 @@ def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> Non
 
 
 @main.command()
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
-@click.option(
-    "--figures",
-    "figures_path",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "figures.parquet",
-    show_default=True,
-)
-@click.option(
-    "--derived",
-    "derived_path",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "derived.parquet",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "checks.parquet",
-    show_default=True,
-)
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "checks.csv",
-    show_default=True,
-)
-@click.option(
-    "--summary",
-    type=click.Path(path_type=Path),
-    default=Path("results/checks.md"),
-    show_default=True,
-)
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--figures", PROCESSED / "figures.parquet", "figures_path")
+@path_option("--derived", PROCESSED / "derived.parquet", "derived_path")
+@path_option("--out", PROCESSED / "checks.parquet")
+@path_option("--csv", PROCESSED / "checks.csv", "csv_path")
+@path_option("--summary", Path("results/checks.md"))
 def checks(
     raw_dir: Path, figures_path: Path, derived_path: Path, out: Path, csv_path: Path, summary: Path
 ) -> None:
@@ -381,37 +313,11 @@ def checks(
 
 
 @main.command()
-@click.option(
-    "--mentions",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "mentions.parquet",
-    show_default=True,
-)
-@click.option(
-    "--figures",
-    "figures_path",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "figures.parquet",
-    show_default=True,
-)
-@click.option(
-    "--exclusions",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "exclusions.parquet",
-    show_default=True,
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "coverage.parquet",
-    show_default=True,
-)
-@click.option(
-    "--uncovered",
-    type=click.Path(path_type=Path),
-    default=Path("results/uncovered_statistics.csv"),
-    show_default=True,
-)
+@path_option("--mentions", PROCESSED / "mentions.parquet")
+@path_option("--figures", PROCESSED / "figures.parquet", "figures_path")
+@path_option("--exclusions", PROCESSED / "exclusions.parquet")
+@path_option("--out", PROCESSED / "coverage.parquet")
+@path_option("--uncovered", Path("results/uncovered_statistics.csv"))
 def coverage(
     mentions: Path, figures_path: Path, exclusions: Path, out: Path, uncovered: Path
 ) -> None:
@@ -440,12 +346,7 @@ def coverage(
 
 
 @main.command()
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path),
-    default=PROCESSED / "datapackage.json",
-    show_default=True,
-)
+@path_option("--out", PROCESSED / "datapackage.json")
 def datapackage(out: Path) -> None:
     """Describe the ledger's CSV tables in a Frictionless datapackage.json."""
     from figtrace.datapackage import write_descriptor
@@ -456,7 +357,7 @@ def datapackage(out: Path) -> None:
 
 @main.command()
 @click.argument("doc_id")
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@path_option("--raw", RAW, "raw_dir")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Where to write the stub (default: data/raw/annotations/DOC_ID.yaml if it does not exist, else stdout).")  # fmt: skip
 def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
@@ -501,14 +402,8 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
 
 @main.command()
 @click.argument("ref")
-@click.option(
-    "--processed",
-    "processed_dir",
-    type=click.Path(path_type=Path),
-    default=PROCESSED,
-    show_default=True,
-)
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@path_option("--processed", PROCESSED, "processed_dir")
+@path_option("--raw", RAW, "raw_dir")
 def trace(ref: str, processed_dir: Path, raw_dir: Path) -> None:
     """Print the whole provenance chain of a figure_id or derived_id."""
     from figtrace.provenance import chain, format_chain, load_ledger
@@ -525,7 +420,7 @@ def trace(ref: str, processed_dir: Path, raw_dir: Path) -> None:
     "--out", type=click.Path(path_type=Path), required=True, help="Raw directory to create."
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@path_option("--raw", RAW, "raw_dir")
 @click.option(
     "--force", is_flag=True, help="Write into a non-empty --out (replaces its documents/)."
 )
@@ -549,33 +444,11 @@ def manifest(folders: tuple[Path, ...], out: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--definitions",
-    type=click.Path(path_type=Path),
-    default=Path("workflow/charts.yaml"),
-    show_default=True,
-)
-@click.option(
-    "--style",
-    type=click.Path(path_type=Path),
-    default=Path("workflow/figtrace.mplstyle"),
-    show_default=True,
-)
-@click.option(
-    "--processed",
-    "processed_dir",
-    type=click.Path(path_type=Path),
-    default=PROCESSED,
-    show_default=True,
-)
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("results/charts"),
-    show_default=True,
-)
+@path_option("--definitions", Path("workflow/charts.yaml"))
+@path_option("--style", Path("workflow/figtrace.mplstyle"))
+@path_option("--processed", PROCESSED, "processed_dir")
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--out", Path("results/charts"), "out_dir")
 def charts(
     definitions: Path, style: Path, processed_dir: Path, raw_dir: Path, out_dir: Path
 ) -> None:
@@ -591,14 +464,8 @@ def charts(
 
 
 @main.command()
-@click.option(
-    "--processed",
-    "processed_dir",
-    type=click.Path(path_type=Path),
-    default=PROCESSED,
-    show_default=True,
-)
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@path_option("--processed", PROCESSED, "processed_dir")
+@path_option("--raw", RAW, "raw_dir")
 @click.option(
     "--charts",
     "charts_index",
@@ -607,20 +474,8 @@ def charts(
     show_default=True,
     help="The chart index; if it is not there the report says no charts were built.",
 )
-@click.option(
-    "--html",
-    "html_out",
-    type=click.Path(path_type=Path),
-    default=Path("results/report.html"),
-    show_default=True,
-)
-@click.option(
-    "--md",
-    "md_out",
-    type=click.Path(path_type=Path),
-    default=Path("results/report.md"),
-    show_default=True,
-)
+@path_option("--html", Path("results/report.html"), "html_out")
+@path_option("--md", Path("results/report.md"), "md_out")
 def report(
     processed_dir: Path, raw_dir: Path, charts_index: Path, html_out: Path, md_out: Path
 ) -> None:
@@ -636,21 +491,9 @@ def report(
 
 
 @main.command()
-@click.option(
-    "--processed",
-    "processed_dir",
-    type=click.Path(path_type=Path),
-    default=PROCESSED,
-    show_default=True,
-)
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("results/sources"),
-    show_default=True,
-)
+@path_option("--processed", PROCESSED, "processed_dir")
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--out", Path("results/sources"), "out_dir")
 def sources(processed_dir: Path, raw_dir: Path, out_dir: Path) -> None:
     """Write one source viewer per document: the full text with every number marked by role."""
     from figtrace.report import load_corpus, write_sources
@@ -660,21 +503,9 @@ def sources(processed_dir: Path, raw_dir: Path, out_dir: Path) -> None:
 
 
 @main.command()
-@click.option(
-    "--report",
-    "report_html",
-    type=click.Path(path_type=Path),
-    default=Path("results/report.html"),
-    show_default=True,
-)
-@click.option(
-    "--processed",
-    "processed_dir",
-    type=click.Path(path_type=Path),
-    default=PROCESSED,
-    show_default=True,
-)
-@click.option("--raw", "raw_dir", type=click.Path(path_type=Path), default=RAW, show_default=True)
+@path_option("--report", Path("results/report.html"), "report_html")
+@path_option("--processed", PROCESSED, "processed_dir")
+@path_option("--raw", RAW, "raw_dir")
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/audit.json"), show_default=True
 )
@@ -700,13 +531,7 @@ def audit(report_html: Path, processed_dir: Path, raw_dir: Path, out: Path) -> N
 
 
 @main.command()
-@click.option(
-    "--results",
-    "results_dir",
-    type=click.Path(path_type=Path),
-    default=Path("results"),
-    show_default=True,
-)
+@path_option("--results", Path("results"), "results_dir")
 @click.option(
     "--out",
     "out_dir",
@@ -714,12 +539,7 @@ def audit(report_html: Path, processed_dir: Path, raw_dir: Path, out: Path) -> N
     default=None,
     help="Default: RESULTS/screenshots.",
 )
-@click.option(
-    "--chromium",
-    type=click.Path(path_type=Path),
-    default=Path("/usr/bin/chromium"),
-    show_default=True,
-)
+@path_option("--chromium", Path("/usr/bin/chromium"))
 def screenshots(results_dir: Path, out_dir: Path | None, chromium: Path) -> None:
     """Screenshot the report and a source viewer (headless Chromium) into results/screenshots/."""
     from figtrace.screenshots import take_screenshots
