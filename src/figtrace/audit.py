@@ -23,6 +23,8 @@ text states the ledger's value of ID, or when an exemption rule below covers it:
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,9 +177,16 @@ def audit_report(html: str, ledger: Ledger) -> AuditResult:
         if fault:
             result.mismatches.append(fault)
     text, nodes = visible_text(soup)
+    starts = [a for a, _, _ in nodes]  # text nodes are in text order and do not overlap
     for m in extract(text):
         start = m.qualifier_start if m.qualifier_start is not None else m.start
-        covering = [n for a, b, n in nodes if a < m.end and b > m.start]
+        first = max(0, bisect.bisect_right(starts, m.start) - 1)
+        covering = []
+        for a, b, n in itertools.islice(nodes, first, None):
+            if a >= m.end:
+                break
+            if b > m.start:
+                covering.append(n)
         result.numbers_found += 1
         anchors = {id(provenance_link(n)) if provenance_link(n) else None for n in covering}
         if None not in anchors and len(anchors) == 1:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -641,7 +641,13 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
         "checks": check_rows(corpus),
         "status_counts": corpus.checks["status"].value_counts().to_dict(),
         "indicators": indicators,
-        "documents": [chain_document(ledger, d) for d in ledger.documents.index],
+        # Documents that give the ledger a figure; a corpus of thousands lists only those.
+        "documents": [
+            chain_document(ledger, d)
+            for d in ledger.documents.index
+            if d in set(ledger.figures["doc_id"])
+        ],
+        "unlisted_documents": len(ledger.documents) > ledger.figures["doc_id"].nunique(),
         "reports": ledger.reports,
         "figure_entries": [figure_entry(corpus, f) for f in figures.index],
         "unstated_periods": [
@@ -727,8 +733,17 @@ def write_sources(
     """Render one viewer per document with one compiled template; return the paths written."""
     template = environment().get_template("source.html.j2")
     css = environment().get_template("report.css").render()
-    ledger, written = corpus.ledger, []
-    for doc_id in doc_ids if doc_ids is not None else list(ledger.documents.index):
+    ledger = corpus.ledger
+    ids = doc_ids if doc_ids is not None else list(ledger.documents.index)
+    return outputs.write_texts(_viewer_pages(corpus, template, css, ids, Path(out_dir)))
+
+
+def _viewer_pages(
+    corpus: Corpus, template: Any, css: str, doc_ids: Sequence[str], out_dir: Path
+) -> Iterator[tuple[Path, str]]:
+    """(path, html) of each document's viewer, rendered one at a time."""
+    ledger = corpus.ledger
+    for doc_id in doc_ids:
         if doc_id not in corpus.texts:
             raise FigtraceError(
                 f"{doc_id}: no canonical text in text.parquet; re-run the text stage."
@@ -746,5 +761,4 @@ def write_sources(
             ],
             css=css,
         )
-        written.append(outputs.write_text(Path(out_dir) / f"{doc_id}.html", html))
-    return written
+        yield out_dir / f"{doc_id}.html", html
