@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import copy_project, run_cli, run_snakemake
 from figtrace.screenshots import CHROMIUM_ARGS
@@ -134,6 +135,29 @@ def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert (
         refused.returncode != 0
     )  # the sidecar refuses a non-http url; the renderer is tested directly
+    # Curate its one statistic through `annotate`, so the report lists the hostile document
+    # (title, publisher, url, passage) like any document that gives the ledger a figure.
+    assert run_cli(project, "annotate", "hostile-page").returncode == 0
+    path = project / "data/raw/annotations/hostile-page.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    candidate = next(c for c in data["candidates"] if c["anchor"]["exact"] == "41")
+    data["candidates"].remove(candidate)
+    data["figures"].append(
+        {
+            "figure_id": "hostile-children-missing",
+            "anchor": candidate["anchor"],
+            "label": "<script>window.__pwned=true</script>Children missing",
+            "indicator": "unaccompanied-children-missing",
+            "value": 41,
+            "unit": "count",
+            "qualifier": None,
+            "population": "children",
+            "geography": "UK",
+            "period": "2019",
+            "report_id": None,
+        }
+    )
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
     run_snakemake(project, check=True)
     return project
 
