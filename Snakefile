@@ -21,7 +21,6 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/documents.smk"
 include: "workflow/rules/text.smk"
 include: "workflow/rules/mentions.smk"
 include: "workflow/rules/figures.smk"
@@ -29,6 +28,15 @@ include: "workflow/rules/charts.smk"
 include: "workflow/rules/notebooks.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/manifest.smk"
+
+
+# A run's end is not a second late (see cancel_rescheduling_timers in common.smk).
+onsuccess:
+    cancel_rescheduling_timers()
+
+
+onerror:
+    cancel_rescheduling_timers()
 
 
 # Targets that only collect other outputs run where Snakemake runs, never as cluster jobs.
@@ -58,4 +66,5 @@ rule all:
         f"{RESULTS}/report.html",
         f"{RESULTS}/report.md",
         f"{RESULTS}/audit.json",
+        VIEWER_INDEXES,
         MANIFEST,

@@ -15,14 +15,17 @@
 # # Exploring the figure ledger
 #
 # This notebook re-checks the pipeline's tables from the outside. It reads what the pipeline
-# wrote to `data/processed/` and:
+# wrote to `data/processed/` about the ledger and the documents it annotates (the ledger shard,
+# `data/processed/shards/ledger/`), and:
 #
 # 1. re-derives every **derived figure** from the ledger with its own arithmetic, reading the
 #    formulas from `data/raw/derived.yaml`, and asserts the values agree with `derived.parquet`;
 # 2. re-derives the **consistency checks'** stated and computed values and their differences
 #    from `data/raw/checks.yaml`, and asserts they agree with `checks.parquet`;
-# 3. looks at every number the extractor found that is **not in the ledger**: what role it has,
-#    which reviewed exclusion covers it and why, and whether anything is left uncovered;
+# 3. looks at every number the extractor found in the annotated documents that is **not in the
+#    ledger**: what role it has, which reviewed exclusion covers it and why, and whether anything
+#    is left uncovered (the whole corpus's uncovered statistics are in
+#    `results/uncovered_statistics.csv`);
 # 4. summarises the ledger **per document** and **per report**.
 #
 # A disagreement fails its cell, so when the pipeline runs this notebook a disagreement fails
@@ -30,14 +33,15 @@
 
 # %% tags=["parameters"]
 processed_dir = "data/processed"
+corpus_dir = "data/processed/shards/ledger"
 raw_dir = "data/raw"
 
 # %% [markdown]
 # ## The tables
 #
 # `figures` is the ledger: one row per statistic, anchored to its passage. `mentions` is every
-# number the extractor found in the documents; `coverage` says which figure or reviewed exclusion
-# covers each mention.
+# number the extractor found in the annotated documents; `coverage` says which figure or reviewed
+# exclusion covers each mention (computed here by `figtrace.coverage`, as the pipeline does).
 
 # %%
 import ast
@@ -49,20 +53,21 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from figtrace.coverage import coverage_frame
 from figtrace.provenance import format_value
 from figtrace.registries import load_reports
 
 pd.set_option("display.max_colwidth", 120)
 pd.set_option("display.max_rows", 500)
 
-processed, raw = Path(processed_dir), Path(raw_dir)
-documents = pd.read_parquet(processed / "documents.parquet")
+processed, corpus, raw = Path(processed_dir), Path(corpus_dir), Path(raw_dir)
+documents = pd.read_parquet(corpus / "documents.parquet")
 figures = pd.read_parquet(processed / "figures.parquet")
 derived = pd.read_parquet(processed / "derived.parquet")
 checks = pd.read_parquet(processed / "checks.parquet")
-mentions = pd.read_parquet(processed / "mentions.parquet")
+mentions = pd.read_parquet(corpus / "mentions.parquet")
 exclusions = pd.read_parquet(processed / "exclusions.parquet")
-coverage = pd.read_parquet(processed / "coverage.parquet")
+coverage = coverage_frame(mentions, figures, exclusions)
 reports = load_reports(raw / "reports.yaml")
 
 pd.DataFrame(
@@ -254,7 +259,7 @@ checks[["check_id", "status", "message"]]
 # names such as "Catch22" and idioms such as "one of the highest" are numbers too. Each one the
 # extractor finds is either inside a figure's anchored span, or covered by a **reviewed
 # exclusion** that gives a reason, or left **uncovered**. Here mentions are matched to figure
-# spans again with a plain interval test, and the result is compared with `coverage.parquet`.
+# spans again with a plain interval test, and the result is compared with `figtrace.coverage`.
 
 # %%
 spans = figures[["doc_id", "start", "end"]].rename(columns={"start": "s", "end": "e"})
@@ -264,7 +269,7 @@ outside = mentions.loc[~mentions.index.isin(in_figure)]
 not_figure = coverage[coverage["covered_by"] != "figure"]
 assert sorted(zip(outside["doc_id"], outside["start"], outside["end"], strict=True)) == sorted(
     zip(not_figure["doc_id"], not_figure["start"], not_figure["end"], strict=True)
-), "coverage.parquet and this notebook disagree on which mentions lie inside a figure"
+), "figtrace.coverage and this notebook disagree on which mentions lie inside a figure"
 print(
     f"{len(mentions)} mentions, {len(mentions) - len(outside)} inside a figure, {len(outside)} not"
 )

@@ -33,6 +33,7 @@
 # %% tags=["parameters"]
 figure_id = "bsw-trafficked-within-uk-share-computed"
 processed_dir = "data/processed"
+corpus_dir = "data/processed/shards/ledger"  # the annotated documents' tables
 raw_dir = "data/raw"
 
 # %%
@@ -49,9 +50,9 @@ from figtrace.provenance import chain, format_chain, format_value, load_ledger
 
 pd.set_option("display.max_colwidth", 200)
 
-processed, raw = Path(processed_dir), Path(raw_dir)
-ledger = load_ledger(processed, raw)
-mentions = pd.read_parquet(processed / "mentions.parquet")
+processed, corpus, raw = Path(processed_dir), Path(corpus_dir), Path(raw_dir)
+ledger = load_ledger(processed, raw, corpus)
+mentions = pd.read_parquet(corpus / "mentions.parquet")
 # only the documents the ledger quotes (re-hashed), however many the corpus holds
 quoted = sorted(ledger.figures["doc_id"].unique())
 documents = {doc.doc_id: doc for doc in load_documents(raw, quoted)}

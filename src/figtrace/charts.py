@@ -752,15 +752,21 @@ def gallery_html(charts: list[dict[str, Any]]) -> str:
 
 
 def render_charts(
-    definitions: Path, processed_dir: Path, raw_dir: Path, style: Path, out_dir: Path
+    definitions: Path,
+    processed_dir: Path,
+    raw_dir: Path,
+    style: Path,
+    out_dir: Path,
+    corpus_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Build every chart in the definition file from the ledger; write files, index.json, index.html."""
+    """Build every chart in the definition file from the ledger; write files, index.json, index.html.
+    `corpus_dir` holds the documents table (see `load_ledger`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.style
 
-    ledger = load_ledger(processed_dir, raw_dir)
+    ledger = load_ledger(processed_dir, raw_dir, corpus_dir)
     checks_path = Path(processed_dir) / "checks.parquet"
     if not checks_path.is_file():
         raise FigtraceError(f"{checks_path}: not built yet; run the pipeline first (`make all`).")

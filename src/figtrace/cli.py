@@ -20,6 +20,18 @@ def path_option(flag: str, default: Path | None, dest: str | None = None, **kwar
     )
 
 
+def corpus_option():
+    """`--corpus DIR`: where the document tables are read from, if not the processed folder."""
+    return click.option(
+        "--corpus",
+        "corpus_dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Folder of the documents, text and mentions tables (default: the --processed "
+        "folder). The pipeline passes data/processed/shards/ledger, the annotated documents.",
+    )
+
+
 class Group(click.Group):
     """A click group that prints a FigtraceError as one clear line and exits 2, without a traceback."""
 
@@ -92,10 +104,14 @@ def mentions(raw_dir: Path, out: Path, text_tables: tuple[Path, Path, Path] | No
 @click.argument("tables", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--shards", type=click.IntRange(min=1), required=True, help="How many shards.")
 def gather(stage: str, tables: tuple[Path, ...], shards: int) -> None:
-    """Write each of TABLES from its shards (<dir>/<stem>/shard-<i>.parquet), by doc_id."""
+    """Write each of TABLES from its shards (<dir>/shards/<id>/<name>), by doc_id; then delete
+    the folders of shards that no longer exist (the shard count changed)."""
     from figtrace.shards import gather as gather_table
+    from figtrace.shards import remove_stale
 
     counts = [gather_table(table, shards) for table in tables]
+    for table in tables:
+        remove_stale(table.parent / "shards", shards, "{shard}")
     click.echo(
         f"{stage}: {counts[0]} documents from {shards} shards -> {', '.join(map(str, tables))}"
     )
@@ -161,6 +177,20 @@ def add(
 @click.option("--map", "map_out", type=click.Path(path_type=Path), required=True)
 @click.option("--furniture", "furniture_out", type=click.Path(path_type=Path), required=True)
 @click.option(
+    "--documents",
+    "documents_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write the documents table (sidecar fields, sizes) for these documents.",
+)
+@click.option(
+    "--mentions",
+    "mentions_out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also find every number in these documents (figtrace.mentions) and write the table.",
+)
+@click.option(
     "--catalogue",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
@@ -179,12 +209,18 @@ def text(
     furniture_out: Path,
     catalogue: Path | None,
     memo: Path | None,
+    documents_out: Path | None,
+    mentions_out: Path | None,
 ) -> None:
     """Write each document's canonical text, its source map (page/box/element) and furniture."""
     from figtrace.text import write_text_tables
 
-    frame = write_text_tables(raw_dir, text_out, map_out, furniture_out, catalogue, memo)
-    click.echo(f"text: {len(frame)} documents -> {text_out}, {map_out}, {furniture_out}")
+    frame = write_text_tables(
+        raw_dir, text_out, map_out, furniture_out, catalogue, memo, documents_out, mentions_out
+    )
+    outs = (text_out, map_out, furniture_out, documents_out, mentions_out)
+    written = [p for p in outs if p is not None]
+    click.echo(f"text: {len(frame)} documents -> {', '.join(map(str, written))}")
 
 
 @main.command()
@@ -313,13 +349,18 @@ def checks(
 
 
 @main.command()
-@path_option("--mentions", PROCESSED / "mentions.parquet")
+@path_option(
+    "--mentions",
+    [PROCESSED / "mentions.parquet"],
+    multiple=True,
+    help="A mentions table; repeat it to read a table's shards without gathering them first.",
+)
 @path_option("--figures", PROCESSED / "figures.parquet", "figures_path")
 @path_option("--exclusions", PROCESSED / "exclusions.parquet")
 @path_option("--out", PROCESSED / "coverage.parquet")
 @path_option("--uncovered", Path("results/uncovered_statistics.csv"))
 def coverage(
-    mentions: Path, figures_path: Path, exclusions: Path, out: Path, uncovered: Path
+    mentions: tuple[Path, ...], figures_path: Path, exclusions: Path, out: Path, uncovered: Path
 ) -> None:
     """List every statistic the extractor finds that is neither a figure nor a reviewed exclusion."""
     import pandas as pd
@@ -328,7 +369,9 @@ def coverage(
     from figtrace.coverage import coverage_frame, uncovered_statistics
 
     table = coverage_frame(
-        pd.read_parquet(mentions), pd.read_parquet(figures_path), pd.read_parquet(exclusions)
+        pd.concat([pd.read_parquet(path) for path in mentions], ignore_index=True),
+        pd.read_parquet(figures_path),
+        pd.read_parquet(exclusions),
     )
     missing = uncovered_statistics(table)
     outputs.write_parquet(out, table)
@@ -403,12 +446,13 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
 @main.command()
 @click.argument("ref")
 @path_option("--processed", PROCESSED, "processed_dir")
+@corpus_option()
 @path_option("--raw", RAW, "raw_dir")
-def trace(ref: str, processed_dir: Path, raw_dir: Path) -> None:
+def trace(ref: str, processed_dir: Path, corpus_dir: Path | None, raw_dir: Path) -> None:
     """Print the whole provenance chain of a figure_id or derived_id."""
     from figtrace.provenance import chain, format_chain, load_ledger
 
-    ledger = load_ledger(processed_dir, raw_dir)
+    ledger = load_ledger(processed_dir, raw_dir, corpus_dir)
     color = sys.stdout.isatty()
     mark = (lambda s: click.style(s, bold=True, reverse=True)) if color else (lambda s: f"⟦{s}⟧")
     click.echo(format_chain(chain(ledger, ref), mark))
@@ -435,11 +479,18 @@ def synth(n: int, out: Path, seed: int, raw_dir: Path, force: bool) -> None:
 @main.command()
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Manifest to write.")
-def manifest(folders: tuple[Path, ...], out: Path) -> None:
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Remember digests here by file size, inode and times, so unchanged files are not "
+    "read again (see figtrace.manifest).",
+)
+def manifest(folders: tuple[Path, ...], out: Path, cache: Path | None) -> None:
     """Write a sha256sum manifest of every file under FOLDERS (paths relative to here)."""
     from figtrace.manifest import write_manifest
 
-    count = write_manifest(out, folders, Path.cwd())
+    count = write_manifest(out, folders, Path.cwd(), cache)
     click.echo(f"manifest: {count} files -> {out}")
 
 
@@ -447,15 +498,21 @@ def manifest(folders: tuple[Path, ...], out: Path) -> None:
 @path_option("--definitions", Path("workflow/charts.yaml"))
 @path_option("--style", Path("workflow/figtrace.mplstyle"))
 @path_option("--processed", PROCESSED, "processed_dir")
+@corpus_option()
 @path_option("--raw", RAW, "raw_dir")
 @path_option("--out", Path("results/charts"), "out_dir")
 def charts(
-    definitions: Path, style: Path, processed_dir: Path, raw_dir: Path, out_dir: Path
+    definitions: Path,
+    style: Path,
+    processed_dir: Path,
+    corpus_dir: Path | None,
+    raw_dir: Path,
+    out_dir: Path,
 ) -> None:
     """Draw the charts from the ledger: PNG/SVG/PDF, CSV, JSON sidecars and a gallery page."""
     from figtrace.charts import render_charts
 
-    drawn = render_charts(definitions, processed_dir, raw_dir, style, out_dir)
+    drawn = render_charts(definitions, processed_dir, raw_dir, style, out_dir, corpus_dir)
     n_values = sum(len(c["values"]) for c in drawn)
     click.echo(f"charts: {len(drawn)} charts, {n_values} plotted values -> {out_dir}/index.html")
 
@@ -465,6 +522,7 @@ def charts(
 
 @main.command()
 @path_option("--processed", PROCESSED, "processed_dir")
+@corpus_option()
 @path_option("--raw", RAW, "raw_dir")
 @click.option(
     "--charts",
@@ -477,12 +535,17 @@ def charts(
 @path_option("--html", Path("results/report.html"), "html_out")
 @path_option("--md", Path("results/report.md"), "md_out")
 def report(
-    processed_dir: Path, raw_dir: Path, charts_index: Path, html_out: Path, md_out: Path
+    processed_dir: Path,
+    corpus_dir: Path | None,
+    raw_dir: Path,
+    charts_index: Path,
+    html_out: Path,
+    md_out: Path,
 ) -> None:
     """Write the summary report (HTML, self-contained, and Markdown): every number a provenance link."""
     from figtrace.report import load_corpus, write_report
 
-    corpus = load_corpus(processed_dir, raw_dir, charts_index)
+    corpus = load_corpus(processed_dir, raw_dir, charts_index, corpus_dir)
     write_report(corpus, html_out, md_out)
     click.echo(
         f"report: {len(corpus.ledger.figures)} figures, {len(corpus.ledger.derived)} derived, "
@@ -492,30 +555,77 @@ def report(
 
 @main.command()
 @path_option("--processed", PROCESSED, "processed_dir")
+@corpus_option()
 @path_option("--raw", RAW, "raw_dir")
 @path_option("--out", Path("results/sources"), "out_dir")
-def sources(processed_dir: Path, raw_dir: Path, out_dir: Path) -> None:
+@click.option(
+    "--no-ledger",
+    is_flag=True,
+    help="Render without the ledger (no figures or exclusions to mark): for a folder of "
+    "documents none of which is annotated, such as one of the pipeline's numbered shards.",
+)
+@click.option(
+    "--index",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Also write this list of the viewers written (doc_id, file), after all of them.",
+)
+@click.option(
+    "--catalogue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Delete viewers in --out of documents this catalogue file does not list (documents "
+    "removed from the corpus).",
+)
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Delete the viewer lists (shard-<id>.tsv) in --out of shards beyond this count.",
+)
+def sources(
+    processed_dir: Path,
+    corpus_dir: Path | None,
+    raw_dir: Path,
+    out_dir: Path,
+    no_ledger: bool,
+    index: Path | None,
+    catalogue: Path | None,
+    shards: int | None,
+) -> None:
     """Write one source viewer per document: the full text with every number marked by role."""
-    from figtrace.report import load_corpus, write_sources
+    from figtrace.documents import read_fingerprint
+    from figtrace.report import load_corpus, load_unannotated, write_sources
+    from figtrace.shards import remove_stale
 
-    written = write_sources(load_corpus(processed_dir, raw_dir), out_dir)
+    if shards is not None:
+        remove_stale(out_dir, shards, "shard-{shard}.tsv")
+    if no_ledger:
+        corpus = load_unannotated(corpus_dir or processed_dir, raw_dir)
+    else:
+        corpus = load_corpus(processed_dir, raw_dir, corpus_dir=corpus_dir)
+    keep = [row[0] for row in read_fingerprint(catalogue)] if catalogue else None
+    written = write_sources(corpus, out_dir, index=index, keep=keep)
     click.echo(f"sources: {len(written)} viewers -> {out_dir}")
 
 
 @main.command()
 @path_option("--report", Path("results/report.html"), "report_html")
 @path_option("--processed", PROCESSED, "processed_dir")
+@corpus_option()
 @path_option("--raw", RAW, "raw_dir")
 @click.option(
     "--out", type=click.Path(path_type=Path), default=Path("results/audit.json"), show_default=True
 )
-def audit(report_html: Path, processed_dir: Path, raw_dir: Path, out: Path) -> None:
+def audit(
+    report_html: Path, processed_dir: Path, corpus_dir: Path | None, raw_dir: Path, out: Path
+) -> None:
     """Read the rendered report back; fail if any number is not a provenance link or shows another value."""
     from figtrace.audit import audit_report, write_audit
     from figtrace.provenance import load_ledger
 
     result = audit_report(
-        report_html.read_text(encoding="utf-8"), load_ledger(processed_dir, raw_dir)
+        report_html.read_text(encoding="utf-8"), load_ledger(processed_dir, raw_dir, corpus_dir)
     )
     write_audit(out, result)
     click.echo(result.summary())

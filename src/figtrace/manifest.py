@@ -3,12 +3,21 @@
 `results/MANIFEST.sha256` is in `sha256sum` format (`sha256sum -c` checks it), one line per file
 under the output folders, sorted by path relative to the project root. Hidden files (`.gitkeep`,
 leftovers of a killed writer) and the manifest itself are not listed.
+
+Hashing ten thousand source viewers after every run would cost most of a re-run that changed a
+few of them, so a digest may be reused from a cache file, as git's index does, but only for a
+file whose size, inode, modification and change times are all the same as when it was hashed.
+The change time (ctime) cannot be set back by a user: any write, rename or `touch` moves it. A
+file changed less than two seconds before it was hashed is not cached at all, so a second write
+within the clock's granularity cannot hide behind the first ("racy" entries in git's terms).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,7 +25,7 @@ from figtrace import outputs
 from figtrace.errors import FigtraceError
 
 
-def _sha256_file(path: Path) -> str:
+def _sha256_file(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -25,33 +34,77 @@ def _sha256_file(path: Path) -> str:
 
 
 def manifest_files(folders: Iterable[Path], root: Path, exclude: Path | None = None) -> list[str]:
-    """Every non-hidden file under `folders`, as POSIX paths relative to `root`, sorted."""
-    skip = exclude.resolve() if exclude else None
+    """Every non-hidden file under `folders`, as POSIX paths relative to `root`, sorted.
+
+    Paths are joined as strings, each folder resolved once: resolving every file's path cost
+    most of the manifest's time at 10,000 files."""
+    top = os.path.realpath(root)
+    skip = os.path.realpath(exclude) if exclude else None
     found: set[str] = set()
     for folder in folders:
-        folder = Path(folder)
-        if not folder.is_dir():
+        if not Path(folder).is_dir():
             raise FigtraceError(f"{folder}: not a folder; the manifest lists output folders.")
-        for dirpath, dirnames, filenames in os.walk(folder):
+        for dirpath, dirnames, filenames in os.walk(os.path.realpath(folder)):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            relative = Path(os.path.relpath(dirpath, top)).as_posix()
             for name in filenames:
-                path = Path(dirpath) / name
-                if name.startswith(".") or path.resolve() == skip:
+                if name.startswith(".") or os.path.join(dirpath, name) == skip:
                     continue
-                found.add(Path(os.path.relpath(path.resolve(), root.resolve())).as_posix())
+                found.add(name if relative == "." else f"{relative}/{name}")
     return sorted(found)
 
 
-def manifest_text(folders: Iterable[Path], root: Path, exclude: Path | None = None) -> str:
+RACY_NS = 2_000_000_000  # a file changed this recently is hashed and not remembered
+
+
+class DigestCache:
+    """sha256 digests remembered by path and stat (see the module docstring)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = Path(path) if path else None
+        self.entries: dict[str, list] = {}
+        self.kept: dict[str, list] = {}
+        if self.path and self.path.is_file():
+            try:
+                self.entries = dict(json.loads(self.path.read_text("utf-8")))
+            except (ValueError, TypeError):
+                self.entries = {}  # an unreadable cache only costs time, never correctness
+        self.now = time.time_ns()
+
+    def digest(self, root: Path, rel: str) -> str:
+        """The file's sha256: remembered if its stat is unchanged, else read and hashed."""
+        path = os.path.join(root, rel)
+        st = os.stat(path)
+        key = [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
+        entry = self.entries.get(rel)
+        digest = entry[4] if entry and entry[:4] == key else _sha256_file(path)
+        if self.now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS:
+            self.kept[rel] = [*key, digest]
+        return digest
+
+    def save(self) -> None:
+        """Keep the entries of this run only (the cache never grows stale), atomically."""
+        if self.path:
+            outputs.write_text(self.path, json.dumps(self.kept, sort_keys=True))
+
+
+def manifest_text(
+    folders: Iterable[Path], root: Path, exclude: Path | None = None, cache: Path | None = None
+) -> str:
     """The manifest's text: `<sha256>  <path>` per file, sorted by path."""
+    digests = DigestCache(cache)
     lines = [
-        f"{_sha256_file(root / rel)}  {rel}\n" for rel in manifest_files(folders, root, exclude)
+        f"{digests.digest(root, rel)}  {rel}\n" for rel in manifest_files(folders, root, exclude)
     ]
+    digests.save()
     return "".join(lines)
 
 
-def write_manifest(out: Path, folders: Iterable[Path], root: Path) -> int:
-    """Write the manifest of `folders` to `out` atomically; return how many files it lists."""
-    text = manifest_text(folders, root, exclude=out)
+def write_manifest(
+    out: Path, folders: Iterable[Path], root: Path, cache: Path | None = None
+) -> int:
+    """Write the manifest of `folders` to `out` atomically; return how many files it lists.
+    `cache`: a file remembering digests by stat, so unchanged files are not read again."""
+    text = manifest_text(folders, root, exclude=out, cache=cache)
     outputs.write_text(out, text)
     return text.count("\n")

@@ -51,23 +51,36 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
 def write_texts(files: Iterable[tuple[Path, str]]) -> list[Path]:
     """Write many UTF-8 files (one per document), each atomically.
 
-    Each folder is swept once for a killed writer's leftovers instead of once per file (a
-    folder of 10,000 viewers made that quadratic), and bytes are not flushed one file at a time:
-    a kill still leaves each file old or new, never half-written.
+    Each folder is listed once for a killed writer's leftovers instead of once per file (a
+    folder of 10,000 viewers made that quadratic), and only the leftovers of the files written
+    here are removed: other jobs may be writing other files into the same folder at the same
+    time. Bytes are not flushed one file at a time: a kill still leaves each file old or new,
+    never half-written.
     """
-    written, swept = [], set()
+    written: list[Path] = []
+    leftovers: dict[Path, dict[str, list[Path]]] = {}
     for path, text in files:
         path = Path(path)
-        if path.parent not in swept:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            for stale in path.parent.glob(".*.tmp"):
-                stale.unlink(missing_ok=True)
-            swept.add(path.parent)
+        if path.parent not in leftovers:
+            leftovers[path.parent] = _leftovers(path.parent)
+        for stale in leftovers[path.parent].pop(path.name, []):
+            stale.unlink(missing_ok=True)
         data = text.encode("utf-8")
         written.append(
             atomic_write(path, lambda tmp, d=data: tmp.write_bytes(d), sweep=False, durable=False)
         )
     return written
+
+
+def _leftovers(folder: Path) -> dict[str, list[Path]]:
+    """A killed writer's temporary files in `folder` (`.<name>.<random>.tmp`), by target name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    found: dict[str, list[Path]] = {}
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".") and entry.name.endswith(".tmp"):
+            target = entry.name[1:-4].rsplit(".", 1)[0]
+            found.setdefault(target, []).append(Path(entry.path))
+    return found
 
 
 def write_text(path: str | Path, text: str) -> Path:

@@ -29,19 +29,25 @@ class Ledger:
     indicators: dict[str, Indicator]
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_table(path: Path) -> pd.DataFrame:
+    """A processed table; a clear error if the pipeline has not built it yet."""
     if not path.is_file():
         raise FigtraceError(f"{path}: not built yet; run the pipeline first (`make all`).")
     return pd.read_parquet(path)
 
 
-def load_ledger(processed_dir: Path, raw_dir: Path) -> Ledger:
-    """Load the processed tables and registries that provenance chains are made of."""
+def load_ledger(processed_dir: Path, raw_dir: Path, corpus_dir: Path | None = None) -> Ledger:
+    """Load the processed tables and registries that provenance chains are made of.
+
+    `corpus_dir` holds the documents table (default: `processed_dir`). The pipeline passes the
+    ledger shard's folder, which lists the annotated documents only, so that the ledger's stages
+    do not depend on the rest of the corpus (see figtrace.shards)."""
     processed_dir, raw_dir = Path(processed_dir), Path(raw_dir)
+    corpus_dir = Path(corpus_dir) if corpus_dir is not None else processed_dir
     return Ledger(
-        figures=_read(processed_dir / "figures.parquet").set_index("figure_id", drop=False),
-        derived=_read(processed_dir / "derived.parquet").set_index("derived_id", drop=False),
-        documents=_read(processed_dir / "documents.parquet").set_index("doc_id", drop=False),
+        figures=read_table(processed_dir / "figures.parquet").set_index("figure_id", drop=False),
+        derived=read_table(processed_dir / "derived.parquet").set_index("derived_id", drop=False),
+        documents=read_table(corpus_dir / "documents.parquet").set_index("doc_id", drop=False),
         reports=load_reports(raw_dir / "reports.yaml"),
         indicators=load_indicators(raw_dir / "indicators.yaml"),
     )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -25,16 +25,20 @@ from markupsafe import Markup, escape
 
 from figtrace import outputs
 from figtrace.errors import FigtraceError
-from figtrace.mentions import Mention, extract
 from figtrace.provenance import (
     PLACEHOLDER,
     Ledger,
     chain,
     format_ref,
     load_ledger,
+    read_table,
     render_template,
     value_of,
 )
+from figtrace.registries import load_reports
+
+if TYPE_CHECKING:  # the extractor compiles its patterns on import; the viewers never need it
+    from figtrace.mentions import Mention
 
 # Invisible direction controls in web text could reorder what a reader sees (a U+202E right-to-left
 # override makes "txt.exe" read "exe.txt"); they are shown as visible tags instead.
@@ -204,6 +208,8 @@ def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
     Years are marked class="year"; a number that states no value in scope (a threshold such as
     "under 18", "two figures") is marked class="nonfigure" and listed by the audit.
     """
+    from figtrace.mentions import extract
+
     if not isinstance(text, str) or not text:
         return Markup("")
     out, pos = [], 0
@@ -345,12 +351,21 @@ def passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
 # --- loading --------------------------------------------------------------------------------
 
 
-def load_corpus(processed_dir: Path, raw_dir: Path, charts_index: Path | None = None) -> Corpus:
-    """Read the ledger, checks, texts and mentions once, and the chart index if there is one."""
+def load_corpus(
+    processed_dir: Path,
+    raw_dir: Path,
+    charts_index: Path | None = None,
+    corpus_dir: Path | None = None,
+) -> Corpus:
+    """Read the ledger, checks, texts and mentions once, and the chart index if there is one.
+
+    `corpus_dir` holds the documents, text and mentions tables (default: `processed_dir`); the
+    pipeline passes the ledger shard's folder (see figtrace.shards)."""
     processed_dir = Path(processed_dir)
-    ledger = load_ledger(processed_dir, raw_dir)
+    corpus_dir = Path(corpus_dir) if corpus_dir is not None else processed_dir
+    ledger = load_ledger(processed_dir, raw_dir, corpus_dir)
     texts = dict(
-        pd.read_parquet(processed_dir / "text.parquet", columns=["doc_id", "text"]).itertuples(
+        pd.read_parquet(corpus_dir / "text.parquet", columns=["doc_id", "text"]).itertuples(
             index=False
         )
     )
@@ -358,13 +373,48 @@ def load_corpus(processed_dir: Path, raw_dir: Path, charts_index: Path | None = 
         ledger.figures,
         pd.read_parquet(processed_dir / "exclusions.parquet"),
         pd.read_parquet(
-            processed_dir / "mentions.parquet",
+            corpus_dir / "mentions.parquet",
             columns=["doc_id", "start", "end", "qualifier_start", "role"],
         ),
     )
     corpus = Corpus(ledger, pd.read_parquet(processed_dir / "checks.parquet"), texts, spans)
     corpus.charts, corpus.charts_note = load_charts(charts_index)
     return corpus
+
+
+def load_unannotated(corpus_dir: Path, raw_dir: Path) -> Corpus:
+    """The documents, texts and mentions in `corpus_dir`, with no ledger: for the source viewers
+    of a shard that holds no annotated document, which therefore neither wait for the ledger nor
+    change with it. Refuses a shard that holds an annotated document (its figures would be lost)."""
+    corpus_dir, raw_dir = Path(corpus_dir), Path(raw_dir)
+    documents = read_table(corpus_dir / "documents.parquet").set_index("doc_id", drop=False)
+    annotated = [d for d in documents.index if (raw_dir / "annotations" / f"{d}.yaml").is_file()]
+    if annotated:
+        raise FigtraceError(
+            f"{corpus_dir}: {annotated[0]!r} has an annotation file, so its viewer must show the "
+            "ledger's figures; render this folder with the ledger (without --no-ledger)."
+        )
+    ledger = Ledger(
+        figures=pd.DataFrame(columns=["figure_id", "doc_id", "start", "end", "label"]),
+        derived=pd.DataFrame(columns=["derived_id"]),
+        documents=documents,
+        reports=load_reports(raw_dir / "reports.yaml"),
+        indicators={},
+    )
+    texts = dict(
+        pd.read_parquet(corpus_dir / "text.parquet", columns=["doc_id", "text"]).itertuples(
+            index=False
+        )
+    )
+    spans = document_spans(
+        ledger.figures,
+        pd.DataFrame(columns=["doc_id", "start", "end", "reason"]),
+        pd.read_parquet(
+            corpus_dir / "mentions.parquet",
+            columns=["doc_id", "start", "end", "qualifier_start", "role"],
+        ),
+    )
+    return Corpus(ledger, pd.DataFrame(), texts, spans)
 
 
 def load_charts(index: Path | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -647,7 +697,6 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
             for d in ledger.documents.index
             if d in set(ledger.figures["doc_id"])
         ],
-        "unlisted_documents": len(ledger.documents) > ledger.figures["doc_id"].nunique(),
         "reports": ledger.reports,
         "figure_entries": [figure_entry(corpus, f) for f in figures.index],
         "unstated_periods": [
@@ -728,14 +777,32 @@ def viewer_body(text: str, spans: Sequence[Span]) -> Markup:
 
 
 def write_sources(
-    corpus: Corpus, out_dir: Path, doc_ids: Sequence[str] | None = None
+    corpus: Corpus,
+    out_dir: Path,
+    doc_ids: Sequence[str] | None = None,
+    index: Path | None = None,
+    keep: Iterable[str] | None = None,
 ) -> list[Path]:
-    """Render one viewer per document with one compiled template; return the paths written."""
+    """Render one viewer per document with one compiled template; return the paths written.
+
+    `keep`: the doc_ids of the whole corpus; viewers in `out_dir` of any other document (one
+    removed from the corpus) are deleted. `index`: a list of the viewers written (`doc_id`, file),
+    written last, so that it exists only if every viewer does (the pipeline's output per shard).
+    """
     template = environment().get_template("source.html.j2")
     css = environment().get_template("report.css").render()
     ledger = corpus.ledger
     ids = doc_ids if doc_ids is not None else list(ledger.documents.index)
-    return outputs.write_texts(_viewer_pages(corpus, template, css, ids, Path(out_dir)))
+    written = outputs.write_texts(_viewer_pages(corpus, template, css, ids, Path(out_dir)))
+    if keep is not None:
+        known = set(keep)
+        for viewer in Path(out_dir).glob("*.html"):
+            if viewer.stem not in known:
+                viewer.unlink(missing_ok=True)
+    if index is not None:
+        rows = "".join(f"{path.stem}\t{path.name}\n" for path in sorted(written))
+        outputs.write_text(index, "doc_id\tviewer\n" + rows)
+    return written
 
 
 def _viewer_pages(
@@ -750,13 +817,14 @@ def _viewer_pages(
             )
         spans = corpus.spans.get(doc_id, [])
         counts = {role: sum(s.role == role for s in spans) for role in ROLES}
+        doc = chain_document(ledger, doc_id)
         html = template.render(
-            doc=chain_document(ledger, doc_id),
+            doc=doc,
             body=viewer_body(corpus.texts[doc_id], spans),
             roles=[(r, ROLE_NAMES[r], counts[r]) for r in ROLES],
             reports=[
                 ledger.reports[r]
-                for r in (chain_document(ledger, doc_id)["reports_cited"] or "").split(";")
+                for r in (doc["reports_cited"] or "").split(";")
                 if r in ledger.reports
             ],
             css=css,

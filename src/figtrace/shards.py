@@ -4,6 +4,11 @@ Snakemake pays a fixed cost per job (tens of milliseconds for shell:, more as th
 one job per document cannot reach ten thousand documents. Stages that work per document run one
 job per shard instead. A document's shard depends only on its doc_id, so adding a document
 changes exactly one shard and only that shard's job re-runs.
+
+The documents with a curated annotation file form one more shard, `ledger`. The ledger's stages
+(figures, charts, notebooks, report) read that shard's tables and never the whole corpus, so
+adding an unannotated document to ten thousand re-runs its shard, the gathers and coverage, and
+leaves the ledger, charts, notebooks and report alone.
 """
 
 from __future__ import annotations
@@ -30,10 +35,49 @@ def assign(doc_ids: Iterable[str], shards: int) -> list[list[str]]:
     return [sorted(batch) for batch in batches]
 
 
-def shard_path(table: Path, shard: int) -> Path:
-    """Where one shard of a gathered table lives: `<dir>/<table stem>/shard-<shard>.parquet`."""
+LEDGER = "ledger"
+DOCUMENTS_PER_SHARD = 400
+MAX_SHARDS = 64
+
+
+def shard_count(setting: int | str, n_documents: int) -> int:
+    """How many numbered shards: `setting` itself, or for `auto` the smallest power of two that
+    keeps shards to about DOCUMENTS_PER_SHARD documents (1 for the five real documents, 32 for
+    ten thousand). A power of two changes rarely as a corpus grows; when it does, every shard
+    re-runs once."""
+    if setting != "auto":
+        return int(setting)
+    needed = max(1, -(-n_documents // DOCUMENTS_PER_SHARD))
+    count = 1
+    while count < needed and count < MAX_SHARDS:
+        count *= 2
+    return count
+
+
+def shard_ids(shards: int) -> list[str]:
+    """Every shard's id: `ledger`, then `0` to `shards - 1`."""
+    if shards < 1:
+        raise FigtraceError(f"shards = {shards}: the number of shards must be at least 1.")
+    return [LEDGER, *(str(i) for i in range(shards))]
+
+
+def plan(doc_ids: Iterable[str], shards: int, annotated: Iterable[str]) -> dict[str, list[str]]:
+    """Each shard's doc_ids, sorted, by shard id: annotated documents in `ledger`, the others by
+    `shard_of`. Annotating a document moves it to `ledger`; the other shards do not change."""
+    ledger = set(annotated)
+    ids = list(doc_ids)
+    batches = assign([d for d in ids if d not in ledger], shards)
+    return {
+        LEDGER: sorted(d for d in ids if d in ledger),
+        **{str(i): batch for i, batch in enumerate(batches)},
+    }
+
+
+def shard_path(table: Path, shard: int | str) -> Path:
+    """Where one shard of a gathered table lives: `<dir>/shards/<shard>/<table name>`, so that a
+    shard's folder holds the same tables, by the same names, as the gathered folder."""
     table = Path(table)
-    return table.parent / table.stem / f"shard-{shard}.parquet"
+    return table.parent / "shards" / str(shard) / table.name
 
 
 def gather(table: Path, shards: int) -> int:
@@ -44,9 +88,25 @@ def gather(table: Path, shards: int) -> int:
 
     from figtrace import outputs
 
-    parts = [pd.read_parquet(shard_path(table, shard)) for shard in range(shards)]
+    parts = [pd.read_parquet(shard_path(table, shard)) for shard in shard_ids(shards)]
     # An empty part adds no rows but may carry looser dtypes; it must not change the result's.
     frame = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
     frame = frame.sort_values("doc_id", kind="stable").reset_index(drop=True)
     outputs.write_parquet(table, frame)
     return int(frame["doc_id"].nunique())
+
+
+def remove_stale(folder: Path, shards: int, pattern: str) -> list[Path]:
+    """Delete what shards that no longer exist left in `folder` (after the shard count changed):
+    entries matching `pattern` (`{shard}` marks the id) whose id is not a current shard's."""
+    import shutil
+
+    prefix, _, suffix = pattern.partition("{shard}")
+    current = set(shard_ids(shards))
+    removed = []
+    for entry in sorted(Path(folder).glob(f"{prefix}*{suffix}")):
+        shard = entry.name[len(prefix) : len(entry.name) - len(suffix)]
+        if shard not in current:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            removed.append(entry)
+    return removed

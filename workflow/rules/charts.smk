@@ -15,7 +15,7 @@ rule charts:
         figures=f"{PROCESSED}/figures.parquet",
         derived=f"{PROCESSED}/derived.parquet",
         checks=f"{PROCESSED}/checks.parquet",
-        documents=f"{PROCESSED}/documents.parquet",
+        documents=f"{LEDGER_CORPUS}/documents.parquet",
         reports=f"{RAW}/reports.yaml",
         indicators=f"{RAW}/indicators.yaml",
         code=code("charts", "provenance"),
@@ -47,8 +47,10 @@ rule charts:
     params:
         raw=lambda w, input: Path(input.reports).parent,
         processed=lambda w, input: Path(input.figures).parent,
+        corpus=lambda w, input: Path(input.documents).parent,
         out=lambda w, output: Path(output.index).parent,
     shell:
         "python -m figtrace charts --definitions {input.definitions} --style {input.style}"
-        " --processed {params.processed} --raw {params.raw} --out {params.out}"
+        " --processed {params.processed} --corpus {params.corpus} --raw {params.raw}"
+        " --out {params.out}"
         " > {log} 2>&1"

@@ -20,11 +20,11 @@ if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
 shell.prefix(_prefix)
 sys.path.insert(0, str(ROOT / "src"))
 
-from figtrace.documents import SIDECAR_MEMO, fingerprint, load_catalogue, sidecar_paths
+from figtrace.documents import SIDECAR_MEMO, fingerprint, load_catalogue
 from figtrace.errors import FigtraceError
 from figtrace.registries import load_yaml
 from figtrace.outputs import write_text_if_changed
-from figtrace.shards import assign
+from figtrace.shards import LEDGER, plan, shard_count, shard_ids
 
 try:
     DOCUMENTS = load_catalogue(Path(RAW), memo=Path(SIDECAR_MEMO))
@@ -38,8 +38,6 @@ DOC_IDS = [doc.doc_id for doc in DOCUMENTS]
 CATALOGUE = str(
     write_text_if_changed(".snakemake/figtrace/catalogue.tsv", fingerprint(DOCUMENTS))
 )
-RAW_FILES = sorted(str(doc.path) for doc in DOCUMENTS)
-SIDECARS = [str(p) for p in sidecar_paths(Path(RAW))]
 ENV = "../../envs/figtrace.yaml"
 
 
@@ -48,30 +46,48 @@ code = lambda *modules: [f"src/figtrace/{name}.py" for name in modules]
 # Batching: stages that work per document run one job per shard, not one per document
 # (Snakemake's per-job cost would dominate at thousands of documents). A document's shard
 # depends only on its doc_id (figtrace.shards), so adding one document re-runs one shard.
-SHARDS = config["shards"]
-SHARD_IDS = list(range(SHARDS))
+# Documents with an annotation file form the `ledger` shard: the ledger's stages read only its
+# tables, so they do not re-run when a document nobody has annotated yet is added.
+SHARDS = shard_count(config["shards"], len(DOCUMENTS))
+SHARD_IDS = shard_ids(SHARDS)
+ANNOTATED = sorted(p.stem for p in Path(RAW, "annotations").glob("*.yaml"))
 _BY_ID = {doc.doc_id: doc for doc in DOCUMENTS}
-SHARD_DOCS = assign(DOC_IDS, SHARDS)
-SHARD_CATALOGUES = [
-    str(
+SHARD_DOCS = plan(DOC_IDS, SHARDS, ANNOTATED)
+SHARD_CATALOGUES = {
+    shard: str(
         write_text_if_changed(
             f".snakemake/figtrace/shards/{SHARDS}/{shard}.tsv",
             fingerprint([_BY_ID[doc_id] for doc_id in SHARD_DOCS[shard]]),
         )
     )
     for shard in SHARD_IDS
-]
-
-
-def shard_inputs(shard):
-    """The raw files and sidecars of one shard's documents (an input function's dict)."""
-    docs = [_BY_ID[doc_id] for doc_id in SHARD_DOCS[int(shard)]]
-    return {
-        "raw": [str(doc.path) for doc in docs],
-        "sidecars": [str(doc.sidecar) for doc in docs],
-    }
+}
+# The ledger shard's tables: everything the ledger's stages read about documents.
+LEDGER_CORPUS = f"{PROCESSED}/shards/{LEDGER}"
 
 
 def shard_catalogue(shard):
     """One shard's catalogue file: changes only when that shard's documents do (cheap input)."""
-    return SHARD_CATALOGUES[int(shard)]
+    return SHARD_CATALOGUES[shard]
+
+
+# A shard id in a path: `ledger` or a number.
+SHARD_PATTERN = rf"{LEDGER}|\d+"
+
+
+def cancel_rescheduling_timers():
+    """Cancel the scheduler's pending re-evaluation timers once the run is over.
+
+    Snakemake 9's job-rate limiter wakes its scheduler with a threading.Timer of one timespan
+    (1 s) after each round, and the timer is not a daemon thread, so Python waits for the last
+    one at exit: every run that executed a job ended about a second late (measured here: 1.0 to
+    1.4 s after the last job). At onsuccess/onerror the scheduler has stopped and nothing waits
+    on those timers; other timers are left alone.
+    """
+    import threading
+
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer) and "JobScheduler" in getattr(
+            thread.function, "__qualname__", ""
+        ):
+            thread.cancel()

@@ -18,8 +18,9 @@ rule figures:
         annotations=ANNOTATIONS,
         indicators=f"{RAW}/indicators.yaml",
         reports=f"{RAW}/reports.yaml",
-        documents=f"{PROCESSED}/documents.parquet",
-        mentions=f"{PROCESSED}/mentions.parquet",
+        # the annotated documents' tables (the ledger shard), never the whole corpus's
+        documents=f"{LEDGER_CORPUS}/documents.parquet",
+        mentions=f"{LEDGER_CORPUS}/mentions.parquet",
         code=code("figures", "anchors", "registries", "documents", "text"),
     output:
         table=f"{PROCESSED}/figures.parquet",
@@ -95,7 +96,8 @@ rule checks:
 
 rule coverage:
     input:
-        mentions=f"{PROCESSED}/mentions.parquet",
+        # the shards, not the gathered table: coverage need not wait for the gather
+        mentions=MENTION_SHARDS,
         figures=f"{PROCESSED}/figures.parquet",
         exclusions=f"{PROCESSED}/exclusions.parquet",
         code=code("coverage"),
@@ -110,8 +112,12 @@ rule coverage:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        mentions=lambda w, input: " ".join(
+            f"--mentions {path}" for path in input.mentions
+        ),
     shell:
-        "python -m figtrace coverage --mentions {input.mentions} --figures {input.figures}"
+        "python -m figtrace coverage {params.mentions} --figures {input.figures}"
         " --exclusions {input.exclusions} --out {output.table}"
         " --uncovered {output.uncovered} 2>&1 | tee {log}"
 

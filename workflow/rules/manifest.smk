@@ -24,5 +24,8 @@ rule manifest:
         runtime=5,
     params:
         folders=[PROCESSED, RESULTS],
+        # digests remembered by stat, so a re-run hashes only the files it rewrote
+        cache=".snakemake/figtrace/manifest-cache.json",
     shell:
-        "python -m figtrace manifest --out {output} {params.folders} > {log} 2>&1"
+        "python -m figtrace manifest --out {output} --cache {params.cache} {params.folders}"
+        " > {log} 2>&1"

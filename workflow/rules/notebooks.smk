@@ -1,34 +1,37 @@
 # Stage 4: the notebooks in notebooks/ (Jupytext .py, no outputs kept), executed with papermill
 # and rendered to offline HTML. A failing cell (e.g. a re-derived value that disagrees with the
 # ledger) fails the build; the executed copy is kept in logs/notebooks/ for debugging.
+# The notebooks read the ledger and the annotated documents' tables (the ledger shard), never the
+# whole corpus: adding an unannotated document does not re-run them.
 NOTEBOOK_INPUTS = {
     "explore": [
-        f"{PROCESSED}/documents.parquet",
-        f"{PROCESSED}/mentions.parquet",
+        f"{LEDGER_CORPUS}/documents.parquet",
+        f"{LEDGER_CORPUS}/mentions.parquet",
         f"{PROCESSED}/figures.parquet",
         f"{PROCESSED}/exclusions.parquet",
         f"{PROCESSED}/derived.parquet",
         f"{PROCESSED}/checks.parquet",
-        f"{PROCESSED}/coverage.parquet",
         f"{RAW}/derived.yaml",
         f"{RAW}/checks.yaml",
         f"{RAW}/reports.yaml",
     ],
     "provenance": [
-        f"{PROCESSED}/documents.parquet",
-        f"{PROCESSED}/mentions.parquet",
+        f"{LEDGER_CORPUS}/documents.parquet",
+        f"{LEDGER_CORPUS}/mentions.parquet",
         f"{PROCESSED}/figures.parquet",
         f"{PROCESSED}/derived.parquet",
         f"{RAW}/reports.yaml",
         f"{RAW}/indicators.yaml",
-        CATALOGUE,  # changes whenever a raw document or sidecar does (see common.smk)
+        # changes whenever an annotated document's raw bytes or sidecar do (see common.smk)
+        shard_catalogue(LEDGER),
     ],
 }
 NOTEBOOKS = sorted(NOTEBOOK_INPUTS)
 # -p NAME VALUE for each notebook: the data paths, then its own parameters. The provenance
 # notebook traces `provenance_figure` from the config (`snakemake --config provenance_figure=ID`).
 NOTEBOOK_PARAMETERS = {
-    name: {"processed_dir": PROCESSED, "raw_dir": RAW} for name in NOTEBOOKS
+    name: {"processed_dir": PROCESSED, "corpus_dir": LEDGER_CORPUS, "raw_dir": RAW}
+    for name in NOTEBOOKS
 }
 if "provenance_figure" in config:
     NOTEBOOK_PARAMETERS["provenance"]["figure_id"] = config["provenance_figure"]
@@ -38,7 +41,7 @@ rule notebook:
     input:
         notebook="notebooks/{name}.py",
         tables=lambda wildcards: NOTEBOOK_INPUTS[wildcards.name],
-        code=code("notebooks", "provenance"),
+        code=code("notebooks", "provenance", "coverage"),
     output:
         ipynb=f"{RESULTS}/notebooks/{{name}}.ipynb",
         html=f"{RESULTS}/notebooks/{{name}}.html",

@@ -1,27 +1,33 @@
-# Stage 2: every document's canonical text, the map from its offsets back to pages, boxes or
-# HTML elements, and the page furniture (running headers, page numbers, share bars) in it.
-# One job per shard (see common.smk), so adding a document re-reads one shard, then a small
-# gather writes the tables every later stage reads, in the same order one job would.
-TEXT_TABLES = ["text", "textmap", "furniture"]
+# Stage 1: every document verified and read: its row in the documents table, its canonical text,
+# the map from its offsets back to pages, boxes or HTML elements, the page furniture (running
+# headers, page numbers, share bars) in it, and the numbers in it (the mentions stage's
+# extractor, run while the text is in memory). One job per shard (see common.smk), so adding a
+# document re-reads one shard; then small gathers write the tables of the whole corpus, in the
+# same order one job would.
+TEXT_TABLES = ["documents", "text", "textmap", "furniture"]
 
 
 rule text_shard:
     input:
         # the shard's documents (doc_id and hashes), rewritten only when one of them changes
         catalogue=lambda w: shard_catalogue(w.shard),
-        code=code("text", "documents", "shards"),
+        code=code("text", "documents", "shards", "mentions"),
     output:
-        text=f"{PROCESSED}/text/shard-{{shard}}.parquet",
-        textmap=f"{PROCESSED}/textmap/shard-{{shard}}.parquet",
-        furniture=f"{PROCESSED}/furniture/shard-{{shard}}.parquet",
+        documents=f"{PROCESSED}/shards/{{shard}}/documents.parquet",
+        text=f"{PROCESSED}/shards/{{shard}}/text.parquet",
+        textmap=f"{PROCESSED}/shards/{{shard}}/textmap.parquet",
+        furniture=f"{PROCESSED}/shards/{{shard}}/furniture.parquet",
+        mentions=f"{PROCESSED}/shards/{{shard}}/mentions.parquet",
     log:
         "logs/text/shard-{shard}.log",
     wildcard_constraints:
-        shard=r"\d+",
+        shard=SHARD_PATTERN,
+    # Measured: one shard of 10,000 synthetic documents (about 310) in 0.7 s and under 200 MB
+    # peak RSS; a PDF costs about a second a page, so 1,000 MB and 10 min leave room for PDFs.
+    # on the path from a new document to the finished run: start before the gathers
+    priority: 10
     conda:
         ENV
-    # Measured: one shard of 10,000 synthetic documents (1,226) in 0.6 s and 187 MB peak RSS;
-    # a PDF costs about a second a page, so 1,000 MB and 10 min leave room for report PDFs.
     threads: 1
     resources:
         mem_mb=1000,
@@ -31,8 +37,9 @@ rule text_shard:
         memo=SIDECAR_MEMO,
     shell:
         "python -m figtrace text --raw {params.raw} --catalogue {input.catalogue}"
-        " --memo {params.memo} --text {output.text} --map {output.textmap}"
-        " --furniture {output.furniture} > {log} 2>&1"
+        " --memo {params.memo} --documents {output.documents} --text {output.text}"
+        " --map {output.textmap} --furniture {output.furniture} --mentions {output.mentions}"
+        " > {log} 2>&1"
 
 
 # Concatenating the shards takes well under a second: not worth a cluster job.
@@ -43,12 +50,13 @@ localrules:
 rule text:
     input:
         expand(
-            f"{PROCESSED}/{{table}}/shard-{{shard}}.parquet",
+            f"{PROCESSED}/shards/{{shard}}/{{table}}.parquet",
             table=TEXT_TABLES,
             shard=SHARD_IDS,
         ),
         code=code("shards"),
     output:
+        documents=f"{PROCESSED}/documents.parquet",
         text=f"{PROCESSED}/text.parquet",
         textmap=f"{PROCESSED}/textmap.parquet",
         furniture=f"{PROCESSED}/furniture.parquet",
@@ -63,5 +71,5 @@ rule text:
     params:
         shards=SHARDS,
     shell:
-        "python -m figtrace gather text --shards {params.shards} {output.text}"
-        " {output.textmap} {output.furniture} > {log} 2>&1"
+        "python -m figtrace gather text --shards {params.shards} {output.documents}"
+        " {output.text} {output.textmap} {output.furniture} > {log} 2>&1"
