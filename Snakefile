@@ -30,13 +30,13 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/manifest.smk"
 
 
-# A run's end is not a second late (see cancel_rescheduling_timers in common.smk).
+# A run ends when its last job does (see end_run_promptly in common.smk).
 onsuccess:
-    cancel_rescheduling_timers()
+    end_run_promptly()
 
 
 onerror:
-    cancel_rescheduling_timers()
+    end_run_promptly()
 
 
 # Targets that only collect other outputs run where Snakemake runs, never as cluster jobs.

@@ -1,5 +1,6 @@
 # Shared settings, and the document catalogue verified before any job runs, so a changed
 # byte or a bad sidecar stops the run before Snakemake touches an existing output.
+import gc
 import shlex
 import sys
 from pathlib import Path
@@ -71,18 +72,23 @@ def shard_catalogue(shard):
     return SHARD_CATALOGUES[shard]
 
 
+# The catalogue lives as long as Snakemake does: keep the garbage collector from walking its
+# objects again and again, and above all at exit, where that took 0.5 s at 10,000 documents.
+gc.freeze()
+
 # A shard id in a path: `ledger` or a number.
 SHARD_PATTERN = rf"{LEDGER}|\d+"
 
 
-def cancel_rescheduling_timers():
-    """Cancel the scheduler's pending re-evaluation timers once the run is over.
+def end_run_promptly():
+    """At onsuccess/onerror, spare the run's end two waits that do no work (measured on 10,000
+    documents: about 1 s and 0.5 s).
 
     Snakemake 9's job-rate limiter wakes its scheduler with a threading.Timer of one timespan
     (1 s) after each round, and the timer is not a daemon thread, so Python waits for the last
-    one at exit: every run that executed a job ended about a second late (measured here: 1.0 to
-    1.4 s after the last job). At onsuccess/onerror the scheduler has stopped and nothing waits
-    on those timers; other timers are left alone.
+    one at exit; the scheduler has stopped, nothing waits on those timers, so they are
+    cancelled (other timers are left alone). And the objects the run built are frozen
+    (gc.freeze), so that Python's last garbage collection does not walk them all once more.
     """
     import threading
 
@@ -91,3 +97,4 @@ def cancel_rescheduling_timers():
             thread.function, "__qualname__", ""
         ):
             thread.cancel()
+    gc.freeze()
