@@ -108,7 +108,7 @@ def test_editing_a_sidecar_reruns_the_catalogue(project):
     meta["title"] = "An edited headline"
     sidecar.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), "utf-8")
     proc = run_snakemake(project, check=True)
-    assert "verify_documents" in proc.stderr
+    assert "text_shard" in proc.stderr
     table = pd.read_parquet(project / "data/processed/documents.parquet")
     assert "An edited headline" in set(table.title)
     again = run_snakemake(project, "--dry-run", check=True)

@@ -210,6 +210,9 @@ def test_two_executions_give_identical_bytes(built_project, tmp_path, name):
         "processed_dir",
         config["processed_dir"],
         "-p",
+        "corpus_dir",
+        f"{config['processed_dir']}/shards/ledger",
+        "-p",
         "raw_dir",
         config["raw_dir"],
     ]

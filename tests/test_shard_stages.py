@@ -15,10 +15,16 @@ from source_files import build_report_pdf, news_page
 
 from conftest import ROOT
 from figtrace import outputs
-from figtrace.documents import add_document, fingerprint, load_catalogue, load_listed
+from figtrace.documents import (
+    add_document,
+    fingerprint,
+    load_catalogue,
+    load_listed,
+    write_documents_table,
+)
 from figtrace.errors import FigtraceError
-from figtrace.mentions import mentions_from_text_tables, mentions_table
-from figtrace.shards import assign, gather, shard_path
+from figtrace.mentions import mentions_table
+from figtrace.shards import gather, plan, shard_path
 from figtrace.text import write_text_tables
 
 SHARDS = 3
@@ -41,21 +47,26 @@ def raw(tmp_path_factory) -> Path:
 
 
 def build(raw: Path, out: Path) -> dict[str, bytes]:
-    """Text and mentions tables by shard, then gathered: {table name: bytes}."""
+    """Every table by shard (the annotated documents in the ledger shard), then gathered, as the
+    rules do: {table name: bytes}."""
     docs = {d.doc_id: d for d in load_catalogue(raw)}
-    tables = [out / "text.parquet", out / "textmap.parquet", out / "furniture.parquet"]
-    for shard, doc_ids in enumerate(assign(docs, SHARDS)):
+    annotated = [p.stem for p in (raw / "annotations").glob("*.yaml")]
+    names = ["documents", "text", "textmap", "furniture", "mentions"]
+    tables = {name: out / f"{name}.parquet" for name in names}
+    for shard, doc_ids in plan(docs, SHARDS, annotated).items():
         listed = outputs.write_text(
             out / f"catalogue-{shard}.tsv", fingerprint([docs[d] for d in doc_ids])
         )
-        write_text_tables(raw, *(shard_path(t, shard) for t in tables), catalogue=listed)
-        parts = (pd.read_parquet(shard_path(t, shard)) for t in tables)
-        outputs.write_parquet(
-            shard_path(out / "mentions.parquet", shard), mentions_from_text_tables(*parts)
+        write_text_tables(
+            raw,
+            *(shard_path(tables[name], shard) for name in ("text", "textmap", "furniture")),
+            catalogue=listed,
+            documents_out=shard_path(tables["documents"], shard),
+            mentions_out=shard_path(tables["mentions"], shard),
         )
-    for table in [*tables, out / "mentions.parquet"]:
+    for table in tables.values():
         gather(table, SHARDS)
-    return {t.stem: t.read_bytes() for t in [*tables, out / "mentions.parquet"]}
+    return {name: table.read_bytes() for name, table in tables.items()}
 
 
 def test_sharded_tables_are_byte_identical_to_one_job(raw, tmp_path):
@@ -63,6 +74,10 @@ def test_sharded_tables_are_byte_identical_to_one_job(raw, tmp_path):
     one = tmp_path / "one"
     write_text_tables(raw, one / "text.parquet", one / "textmap.parquet", one / "furniture.parquet")
     outputs.write_parquet(one / "mentions.parquet", mentions_table(load_catalogue(raw)))
+    write_documents_table(raw, one / "documents.parquet")
+    # the five curated documents went to the ledger shard, the two new ones to numbered shards
+    ledger = pd.read_parquet(tmp_path / "sharded" / "shards" / "ledger" / "documents.parquet")
+    assert len(ledger) == 5 and "interim-report" not in set(ledger["doc_id"])
     for name, data in sharded.items():
         assert data == (one / f"{name}.parquet").read_bytes(), name
     textmap = pd.read_parquet(one / "textmap.parquet")

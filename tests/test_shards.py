@@ -6,7 +6,7 @@ import pytest
 
 from conftest import run_snakemake
 from figtrace.errors import FigtraceError
-from figtrace.shards import assign, shard_of
+from figtrace.shards import LEDGER, assign, plan, remove_stale, shard_count, shard_ids, shard_of
 
 IDS = [f"synth-{i:06d}" for i in range(1, 10_001)]
 
@@ -47,16 +47,58 @@ def test_shards_must_be_positive(shards):
         shard_of("x", shards)
 
 
+def test_annotated_documents_form_the_ledger_shard():
+    batches = plan(IDS, 8, annotated=["synth-000007", "not-in-the-corpus"])
+    assert list(batches) == shard_ids(8) == [LEDGER, *map(str, range(8))]
+    assert batches[LEDGER] == ["synth-000007"]
+    assert sorted(d for batch in batches.values() for d in batch) == sorted(IDS)
+    # annotating a document moves it to the ledger shard and changes only its former shard
+    before = plan(IDS, 8, annotated=[])
+    changed = [s for s in before if before[s] != batches[s]]
+    assert changed == [LEDGER, str(shard_of("synth-000007", 8))]
+
+
+@pytest.mark.parametrize(
+    ("n_documents", "expected"),
+    [(0, 1), (5, 1), (400, 1), (401, 2), (1_000, 4), (10_000, 32), (10**6, 64)],
+)
+def test_auto_shard_count_is_a_power_of_two_of_about_400_documents(n_documents, expected):
+    assert shard_count("auto", n_documents) == expected
+    assert shard_count(3, n_documents) == 3
+
+
+def test_stale_shards_are_removed_and_current_ones_kept(tmp_path):
+    tables, viewers = tmp_path / "shards", tmp_path / "sources"
+    viewers.mkdir()
+    for shard in ["ledger", "0", "1", "2", "3"]:
+        (tables / shard).mkdir(parents=True)
+        (tables / shard / "text.parquet").write_bytes(b"x")
+        (viewers / f"shard-{shard}.tsv").write_text("doc_id\tviewer\n", "utf-8")
+    (viewers / "a-document.html").write_text("<p>kept</p>", "utf-8")
+    removed = remove_stale(tables, 2, "{shard}")
+    assert sorted(p.name for p in removed) == ["2", "3"]
+    assert sorted(p.name for p in tables.iterdir()) == ["0", "1", "ledger"]
+    removed = remove_stale(viewers, 2, "shard-{shard}.tsv")
+    assert sorted(p.name for p in removed) == ["shard-2.tsv", "shard-3.tsv"]
+    assert (viewers / "a-document.html").is_file()
+
+
 def test_the_pipeline_rejects_a_shard_count_below_one(project):
     proc = run_snakemake(project, "--dry-run", "--config", "shards=0")
     assert proc.returncode != 0
     output = proc.stdout + proc.stderr
-    assert "0 is less than the minimum of 1" in output and "shards" in output
+    assert "0 is not valid under any of the given schemas" in output and "shards" in output
     ok = run_snakemake(project, "--dry-run", "--config", "shards=3", check=True)
-    assert "verify_documents" in ok.stdout + ok.stderr
+    assert "text_shard" in ok.stdout + ok.stderr
     catalogues = sorted((project / ".snakemake/figtrace/shards/3").glob("*.tsv"))
-    assert [p.name for p in catalogues] == ["0.tsv", "1.tsv", "2.tsv"]
-    lines = [line for p in catalogues for line in p.read_text("utf-8").splitlines()]
-    assert sorted(line.split()[0] for line in lines) == sorted(
+    assert [p.name for p in catalogues] == ["0.tsv", "1.tsv", "2.tsv", "ledger.tsv"]
+    listed = {
+        p.stem: [line.split()[0] for line in p.read_text("utf-8").splitlines()] for p in catalogues
+    }
+    assert sorted(d for ids in listed.values() for d in ids) == sorted(
         p.stem for p in (project / "data/raw/documents").glob("*.yaml")
+    )
+    # the five documents are all annotated: they make up the ledger shard
+    assert listed["ledger"] == sorted(
+        p.stem for p in (project / "data/raw/annotations").glob("*.yaml")
     )

@@ -91,8 +91,8 @@ def test_profile_is_valid_and_applies_the_declared_resources(project: Path, prof
     # An unknown key in a profile is an "unrecognized arguments" error, even in a dry run.
     proc = run_snakemake(project, "--dry-run", "--profile", f"workflow/profiles/{profile}")
     assert proc.returncode == 0, proc.stderr
-    assert "rule verify_documents:" in proc.stdout + proc.stderr
-    assert "mem_mb=512" in proc.stdout + proc.stderr
+    assert "rule manifest:" in proc.stdout + proc.stderr
+    assert "mem_mb=500" in proc.stdout + proc.stderr
 
 
 def test_slurm_profile_works_without_an_accounting_database():

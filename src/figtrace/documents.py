@@ -345,7 +345,12 @@ def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFr
             }
         )
     frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
-    return frame.astype({"n_chars": "int64", "n_bytes": "int64"})
+    # Typed explicitly: a shard whose documents all lack a field (say url) must not give the
+    # column another type, or the gathered table would differ from one job's.
+    text_columns = [c for c in DOCUMENT_COLUMNS if c not in ("n_chars", "n_bytes")]
+    return frame.astype(
+        {"n_chars": "int64", "n_bytes": "int64", **dict.fromkeys(text_columns, "str")}
+    )
 
 
 def write_documents_table(
