@@ -98,3 +98,17 @@ def end_run_promptly():
         ):
             thread.cancel()
     gc.freeze()
+
+
+def viewer_inputs(wildcards):
+    """One shard's tables, plus the ledger's for the ledger shard (the only one with figures)."""
+    tables = [
+        f"{PROCESSED}/shards/{wildcards.shard}/{name}.parquet"
+        for name in ("documents", "text", "mentions")
+    ]
+    if wildcards.shard == LEDGER:
+        tables += [
+            f"{PROCESSED}/{name}.parquet"
+            for name in ("figures", "exclusions", "derived", "checks")
+        ]
+    return tables

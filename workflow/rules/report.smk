@@ -20,33 +20,20 @@ REPORT_TEMPLATES = [
 ]
 # What the report and the audit read: the ledger, and the tables of the annotated documents only
 # (the ledger shard), so that adding an unannotated document does not re-render the report.
+CORPUS_TABLES = [
+    f"{LEDGER_CORPUS}/{name}.parquet" for name in ("documents", "text", "mentions")
+]
 LEDGER_TABLES = [
-    *(f"{LEDGER_CORPUS}/{name}.parquet" for name in ("documents", "text", "mentions")),
-    *(
-        f"{PROCESSED}/{name}.parquet"
-        for name in ("figures", "exclusions", "derived", "checks")
-    ),
+    f"{PROCESSED}/{name}.parquet"
+    for name in ("figures", "exclusions", "derived", "checks")
 ]
 VIEWER_INDEXES = expand(f"{RESULTS}/sources/shard-{{shard}}.tsv", shard=SHARD_IDS)
 
 
-def viewer_inputs(wildcards):
-    """One shard's tables, plus the ledger's for the ledger shard (the only one with figures)."""
-    tables = [
-        f"{PROCESSED}/shards/{wildcards.shard}/{name}.parquet"
-        for name in ("documents", "text", "mentions")
-    ]
-    if wildcards.shard == LEDGER:
-        tables += [
-            f"{PROCESSED}/{name}.parquet"
-            for name in ("figures", "exclusions", "derived", "checks")
-        ]
-    return tables
-
-
 rule report:
     input:
-        tables=LEDGER_TABLES,
+        corpus=CORPUS_TABLES,
+        ledger=LEDGER_TABLES,
         reports=f"{RAW}/reports.yaml",
         indicators=f"{RAW}/indicators.yaml",
         charts=rules.charts.output.index,
@@ -68,8 +55,8 @@ rule report:
         mem_mb=1000,
         runtime=10,
     params:
-        processed=PROCESSED,
-        corpus=LEDGER_CORPUS,
+        processed=lambda w, input: Path(input.ledger[0]).parent,
+        corpus=lambda w, input: Path(input.corpus[0]).parent,
         raw=lambda w, input: Path(input.reports).parent,
     shell:
         "python -m figtrace report --processed {params.processed} --corpus {params.corpus}"
@@ -103,17 +90,20 @@ rule sources:
         mem_mb=1000,
         runtime=10,
     params:
-        processed=PROCESSED,
-        corpus=lambda w: f"{PROCESSED}/shards/{w.shard}",
-        ledger=lambda w: "" if w.shard == LEDGER else " --no-ledger",
+        corpus=lambda w, input: Path(input.tables[0]).parent,
+        ledger=lambda w, input: (
+            f"--processed {Path(input.tables[3]).parent}"
+            if w.shard == LEDGER
+            else "--no-ledger"
+        ),
         raw=lambda w, input: Path(input.reports).parent,
         out=lambda w, output: Path(output[0]).parent,
         # not an input: a shard's viewers need not re-render when another shard changes
         catalogue=CATALOGUE,
         shards=SHARDS,
     shell:
-        "python -m figtrace sources --processed {params.processed} --corpus {params.corpus}"
-        " --raw {params.raw}{params.ledger} --out {params.out} --index {output}"
+        "python -m figtrace sources {params.ledger} --corpus {params.corpus}"
+        " --raw {params.raw} --out {params.out} --index {output}"
         " --catalogue {params.catalogue} --shards {params.shards} > {log} 2>&1"
 
 
@@ -122,7 +112,8 @@ rule audit:
         report=f"{RESULTS}/report.html",
         # the viewers the report links to (the ledger's documents)
         sources=f"{RESULTS}/sources/shard-{LEDGER}.tsv",
-        tables=LEDGER_TABLES,
+        corpus=CORPUS_TABLES,
+        ledger=LEDGER_TABLES,
         reports=f"{RAW}/reports.yaml",
         code=code("audit", "report", "mentions", "provenance"),
     output:
@@ -136,8 +127,8 @@ rule audit:
         mem_mb=1000,
         runtime=10,
     params:
-        processed=PROCESSED,
-        corpus=LEDGER_CORPUS,
+        processed=lambda w, input: Path(input.ledger[0]).parent,
+        corpus=lambda w, input: Path(input.corpus[0]).parent,
         raw=lambda w, input: Path(input.reports).parent,
     shell:
         "python -m figtrace audit --report {input.report} --processed {params.processed}"
