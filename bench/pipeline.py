@@ -166,7 +166,13 @@ def chart(rows: list[dict[str, float]], out: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
     sizes = [row["N"] for row in rows]
     for column in ("cold s", "no-change s", "add one s"):
-        ax.plot(sizes, [row[column] for row in rows], marker="o", label=column.replace(" s", ""))
+        (line,) = ax.plot(
+            sizes, [row[column] for row in rows], marker="o", label=column.replace(" s", "")
+        )
+        ax.axhline(TARGETS[column], color=line.get_color(), linestyle="--", linewidth=0.8)
+        ax.annotate(f"target {TARGETS[column]:g} s", (sizes[0], TARGETS[column]),
+                    textcoords="offset points", xytext=(0, 3), fontsize=7,
+                    color=line.get_color())  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     from matplotlib.ticker import FormatStrFormatter, LogLocator
@@ -176,8 +182,8 @@ def chart(rows: list[dict[str, float]], out: Path) -> None:
     ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
     ax.set_xlabel("documents (N)")
     ax.set_ylabel("wall time (s), snakemake --cores 2")
-    ax.set_title("figtrace pipeline: time against corpus size")
-    ax.legend()
+    ax.set_title("figtrace pipeline: time against corpus size (dashed: targets)")
+    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.93), fontsize=8)  # clear of the lines
     fig.tight_layout()
     fig.savefig(out, metadata={"Software": None})
     plt.close(fig)
