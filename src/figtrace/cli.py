@@ -176,19 +176,14 @@ def add(
 @click.option("--text", "text_out", type=click.Path(path_type=Path), required=True)
 @click.option("--map", "map_out", type=click.Path(path_type=Path), required=True)
 @click.option("--furniture", "furniture_out", type=click.Path(path_type=Path), required=True)
-@click.option(
-    "--documents",
-    "documents_out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Also write the documents table (sidecar fields, sizes) for these documents.",
+@path_option(
+    "--documents", None, "documents_out", help="Also write the documents table (sidecar fields)."
 )
-@click.option(
+@path_option(
     "--mentions",
+    None,
     "mentions_out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Also find every number in these documents (figtrace.mentions) and write the table.",
+    help="Also write the numbers found in them (figtrace.mentions).",
 )
 @click.option(
     "--catalogue",
@@ -479,13 +474,7 @@ def synth(n: int, out: Path, seed: int, raw_dir: Path, force: bool) -> None:
 @main.command()
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Manifest to write.")
-@click.option(
-    "--cache",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Remember digests here by file size, inode and times, so unchanged files are not "
-    "read again (see figtrace.manifest).",
-)
+@path_option("--cache", None, help="Remember digests here by stat (see figtrace.manifest).")
 def manifest(folders: tuple[Path, ...], out: Path, cache: Path | None) -> None:
     """Write a sha256sum manifest of every file under FOLDERS (paths relative to here)."""
     from figtrace.manifest import write_manifest
@@ -564,12 +553,7 @@ def report(
     help="Render without the ledger (no figures or exclusions to mark): for a folder of "
     "documents none of which is annotated, such as one of the pipeline's numbered shards.",
 )
-@click.option(
-    "--index",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Also write this list of the viewers written (doc_id, file), after all of them.",
-)
+@path_option("--index", None, help="Also write a list of the viewers written, after all of them.")
 @click.option(
     "--catalogue",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
