@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_cli, run_snakemake
-from figtrace.notebooks import has_outputs
+from figtrace.notebooks import has_outputs, make_reproducible
 from figtrace.provenance import format_value
 
 SOURCES = sorted((ROOT / "notebooks").glob("*.py"))
@@ -52,6 +52,23 @@ def test_notebooks_are_stored_as_code_without_outputs():
         assert len(tagged) == 1, f"{path}: needs exactly one cell tagged `parameters`"
         assert any(c.cell_type == "markdown" for c in nb.cells), f"{path}: no explanation"
     assert not list((ROOT / "notebooks").rglob("*.ipynb")), "executed copies belong in results/"
+
+
+def test_printed_text_cut_into_chunks_is_stored_the_same_way():
+    # A loaded kernel may send one print as "text" then "\n": the stored bytes must not change.
+    def executed(*chunks: tuple[str, str]) -> nbformat.NotebookNode:
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_code_cell("print(...)")
+        cell.outputs = [nbformat.v4.new_output("stream", name=n, text=t) for n, t in chunks]
+        cell.outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": "1"}))
+        nb.cells = [cell]
+        return make_reproducible(nb)
+
+    whole = executed(("stdout", "a chain\nof lines\n"))
+    cut = executed(("stdout", "a chain\nof"), ("stdout", " lines"), ("stdout", "\n"))
+    assert nbformat.writes(cut) == nbformat.writes(whole)
+    mixed = executed(("stdout", "out\n"), ("stderr", "warning\n"), ("stdout", "more\n"))
+    assert [o.get("name") for o in mixed.cells[0].outputs] == ["stdout", "stderr", "stdout", None]
 
 
 def test_has_outputs_sees_an_executed_cell():
