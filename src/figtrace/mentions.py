@@ -414,11 +414,12 @@ def _multiplier(m: re.Match[str], text: str):
 _ADJECTIVE_FORMS = frozenset(
     stem + end for stem in ("doubl", "trebl", "tripl", "quadrupl") for end in ("e", "es")
 )
-_AFTER_VERB = frozenset(
-    "the that this these those its their his her our your my what it them in by over since from "
-    "to within between during after before again every each next last and or but as than if "
-    "when while compared on at for overall".split()
-)
+_AFTER_VERB = frozenset((
+    "the", "that", "this", "these", "those", "its", "their", "his", "her", "our", "your", "my",
+    "what", "it", "them", "in", "by", "over", "since", "from", "to", "within", "between",
+    "during", "after", "before", "again", "every", "each", "next", "last", "and", "or", "but",
+    "as", "than", "if", "when", "while", "compared", "on", "at", "for", "overall",
+))  # fmt: skip
 
 
 def _used_as_adjective(m: re.Match[str], text: str) -> bool:
@@ -462,7 +463,9 @@ _NOT_COUNTED = (
     "percentage|fraction|share|majority|minority|average|maximum|minimum|little|half|quarter|"
     f"third|time|times|{_PERIODS}|{_PERIODS.replace('|', 's|')}s"
 )
-_COUNTED_WORD = rf"(?!(?:{_UNIT}|{_TEN}|hundred|thousand|million|billion|and|or|but|than)\b)[A-Za-z]+"
+_COUNTED_WORD = (
+    rf"(?!(?:{_UNIT}|{_TEN}|hundred|thousand|million|billion|and|or|but|than)\b)[A-Za-z]+"
+)
 _AFTER_ONE = _c(r"\b(?:any|every|each|no|the|this|that|which|at)[ \t\u00a0]+$")
 
 
