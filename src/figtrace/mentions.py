@@ -461,7 +461,13 @@ _NOT_COUNTED = (
     "of|in|per|every|each|a|an|the|another|other|others|more|less|way|hand|side|such|point|"
     "lot|lots|number|few|couple|bit|total|handful|dozen|variety|range|series|rate|proportion|"
     "percentage|fraction|share|majority|minority|average|maximum|minimum|little|half|quarter|"
-    f"third|time|times|{_PERIODS}|{_PERIODS.replace('|', 's|')}s"
+    "third|time|times|count|counts|figure|figures|rise|increase|fall|drop|decline|decrease|"
+    f"change|record|difference|{_PERIODS}|{_PERIODS.replace('|', 's|')}s"
+)
+# "a count over a year", "one child in a week": a span of time, not a rate
+_BEFORE_SPAN = (
+    "over|in|for|within|during|across|throughout|per|than|under|after|before|about|around|"
+    "from|to|into|of|by|at|on|with|without|once|twice"
 )
 _COUNTED_WORD = (
     rf"(?!(?:{_UNIT}|{_TEN}|hundred|thousand|million|billion|and|or|but|than)\b)[A-Za-z]+"
@@ -471,7 +477,8 @@ _AFTER_ONE = _c(r"\b(?:any|every|each|no|the|this|that|which|at)[ \t\u00a0]+$")
 
 @_rule(
     rf"\b(?:one|an?)(?={_SP}+(?!(?:{_NOT_COUNTED})\b))(?:{_SP}+{_COUNTED_WORD}(?:-[A-Za-z]+)*)"
-    rf"{{1,4}}?{_SP}+(?:every|each|per|a|an){_SP}+(?:single{_SP}+)?"
+    rf"{{0,3}}?{_SP}+(?!(?:{_BEFORE_SPAN})\b){_COUNTED_WORD}(?:-[A-Za-z]+)*"
+    rf"{_SP}+(?:every|each|per|a|an){_SP}+(?:single{_SP}+)?"
     rf"(?:((?:[0-9]{{1,3}}|{_SMALL}){_SP}+(?:{_PERIODS})s|(?:{_PERIODS})))\b",
     ("one", "a", "an"),
 )
