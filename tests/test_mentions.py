@@ -223,6 +223,155 @@ def test_x_of_y_and_x_out_of_y_are_two_counts():
         assert stats == [("20", 20.0, "count"), ("209", 209.0, "count")]
 
 
+def stats(text: str) -> list[tuple]:
+    return [(m.text, m.value, m.kind, m.unit) for m in extract(text) if m.role == "statistic"]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "unit", "qualifier"),
+    [
+        ("One child is trafficked every day.", "One child is trafficked every day", "per day", None),
+        ("Police say one girl a week is sold.", "one girl a week", "per week", None),
+        ("A child goes missing every 10 minutes.", "A child goes missing every 10 minutes",
+         "per 10 minutes", None),
+        ("It is a child every ninety seconds.", "a child every ninety seconds", "per 90 seconds",
+         None),
+        ("They rescue just one victim of trafficking each year.",
+         "one victim of trafficking each year", "per year", "just"),
+        ("One boy every single day, they said.", "One boy every single day", "per day", None),
+    ],
+)  # fmt: skip
+def test_one_thing_per_period_is_a_statistic_with_the_period_as_unit(text, span, unit, qualifier):
+    m = one(text, span)
+    assert (m.value, m.kind, m.unit, m.role, m.qualifier) == (
+        1.0, "count", unit, "statistic", qualifier,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is one of the highest every year.",
+        "It is a point-in-time caseload, not a count over a year.",
+        "Police found one child in a week of searching.",
+        "At any one time a week passes.",
+        "A lot of children a day go missing.",
+        "It makes a rise every year.",
+    ],
+)
+def test_a_bare_one_or_a_span_of_time_is_not_a_count_per_period(text):
+    assert [m for m in extract(text) if m.unit and m.unit.startswith("per ")] == []
+    assert [s for s in stats(text) if s[1] == 1.0] == []
+
+
+def test_a_count_per_period_does_not_swallow_another_number():
+    assert stats("one child and two adults every day") == [("two", 2.0, "count", None)]
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value", "unit"),
+    [
+        ("The top 10 areas were named.", "top 10", 10.0, None),
+        ("The bottom five councils lag.", "bottom five", 5.0, None),
+        ("In the top-20 list of towns.", "top-20", 20.0, None),
+        ("The top 10% of earners.", "top 10%", 10.0, "percent"),
+        ("The bottom 5 per cent of schools.", "bottom 5 per cent", 5.0, "percent"),
+    ],
+)
+def test_top_or_bottom_n_is_a_selection_not_a_statistic(text, span, value, unit):
+    m = one(text, span)
+    assert (m.value, m.kind, m.unit, m.role) == (value, "rank", unit, "other")
+    assert stats(text) == []
+
+
+def test_a_number_near_top_that_is_not_a_selection_stays_a_statistic():
+    assert stats("It sits at the top of 10 lists.") == [("10", 10.0, "count", None)]
+    assert stats("On top 10 more were found.") == [("10", 10.0, "count", None)]
+    assert stats("In 10 areas the top rate rose.") == [("10", 10.0, "count", None)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "They accused ministers of double standards.",
+        "He led a double life.",
+        "It is a double-edged sword.",
+        "Families face a double whammy.",
+        "She won the triple jump.",
+        "It was Double Dutch to them.",
+    ],
+)
+def test_double_as_an_adjective_is_not_a_multiplier(text):
+    assert [m for m in extract(text) if m.kind == "multiplier"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value", "qualifier"),
+    [
+        ("The number doubled.", "doubled", 2.0, None),
+        ("That is double the number in 2015.", "double", 2.0, None),
+        ("Referrals have more than doubled.", "doubled", 2.0, "more_than"),
+        ("Cases could double in the next year.", "double", 2.0, None),
+        ("Numbers will nearly double.", "double", 2.0, "nearly"),
+        ("Costs may triple the budget.", "triple", 3.0, None),
+        ("The rate doubles every year.", "doubles", 2.0, None),
+    ],
+)
+def test_double_as_a_verb_or_before_the_number_stays_a_multiplier(text, span, value, qualifier):
+    m = one(text, span)
+    assert (m.value, m.kind, m.role, m.qualifier) == (value, "multiplier", "statistic", qualifier)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value", "unit"),
+    [
+        ("A rate of 5 per 1,000 children.", "5 per 1,000", 0.005, "per 1,000"),
+        ("It is 12 per 100,000 people.", "12 per 100,000", 12e-5, "per 100,000"),
+        ("About 3 in every 1,000 are victims.", "3 in every 1,000", 0.003, "per 1,000"),
+        ("Some 2.5 per 1000 births.", "2.5 per 1000", 0.0025, "per 1,000"),
+        ("Five per thousand pupils.", "Five per thousand", 0.005, "per 1,000"),
+        ("It was 150 per 100,000 in 2017.", "150 per 100,000", 0.0015, "per 100,000"),
+        ("That equates to one in six.", "one in six", 1 / 6, None),
+    ],
+)
+def test_a_rate_per_a_round_base_is_one_ratio_with_the_base_as_unit(text, span, value, unit):
+    m = one(text, span)
+    assert (m.kind, m.unit, m.role) == ("ratio", unit, "statistic")
+    assert m.value == pytest.approx(value)
+    assert len(stats(text)) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Up 5 per cent.", [("5 per cent", 5.0, "percent", "percent")]),
+        ("Up to 10 per day.", [("10", 10.0, "count", None)]),
+        ("It was 7 per 10 of them.", [("7", 7.0, "count", None), ("10", 10.0, "count", None)]),
+        ("In 20 out of 209 areas.", [("20", 20.0, "count", None), ("209", 209.0, "count", None)]),
+    ],
+)
+def test_per_a_period_or_a_base_that_is_not_round_is_no_ratio(text, expected):
+    assert stats(text) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=1, max_value=10**6),
+    st.sampled_from(["100", "1,000", "1000", "10,000", "100,000", "1,000,000"]),
+    st.sampled_from([" per ", " in every "]),
+)
+def test_any_count_per_a_round_base_is_one_ratio(n, base, link):
+    b = float(base.replace(",", ""))
+    if link == " in every " and n >= b:
+        return  # "N in every M" needs N < M; that it is then two counts is tested elsewhere
+    text = f"It was {n:,}{link}{base} children."
+    found = [m for m in extract(text) if m.role == "statistic"]
+    assert [(m.text, m.kind, m.unit) for m in found] == [
+        (f"{n:,}{link}{base}", "ratio", f"per {b:,.0f}")
+    ]
+    assert found[0].value == pytest.approx(n / b)
+
+
 def test_salaries_in_a_job_listing_are_boilerplate_never_statistics():
     text = (
         "The report found 207 children missing.\n\n"

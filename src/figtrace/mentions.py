@@ -280,22 +280,39 @@ def _time(m: re.Match[str], text: str):
     return None, "time", None, "other"
 
 
+_RATE_BASES = frozenset(10.0**k for k in range(2, 13))  # per 100 ... per 1,000,000,000,000
+_RATIO_LINK = _c(r"[ \u00a0-](?:in|out\s+of|per)[ \u00a0-](?:every\s+)?")
+
+
 @_rule(
-    rf"(?:(?<![\w.,])(?:{_DIGITS})|\b(?:{_WORDNUM}))[ \u00a0-](?:in|out{_SP}of)[ \u00a0-]"
-    rf"(?:every{_SP}+)?(?:(?:{_DIGITS})(?![0-9])|(?:{_WORDNUM})\b)",
+    rf"(?:(?<![\w.,])(?:{_DIGITS})|\b(?:{_WORDNUM}))(?:[ \u00a0-](?:in|out{_SP}of)[ \u00a0-]"
+    rf"(?:every{_SP}+)?|{_SP}+per{_SP}+)(?:(?:{_DIGITNUM})(?![0-9])|(?:{_WORDNUM})\b"
+    r"|(?:hundred|thousand|million)\b)",
     DIGIT,
     NUMBER_WORDS,
 )
 def _ratio(m: re.Match[str], text: str):
-    parts = re.split(
-        r"(?i)[ \u00a0-](?:in|out\s+of)[ \u00a0-](?:every\s+)?", m.group(0), maxsplit=1
-    )
-    if len(parts) != 2 or re.search(r"(?i)out\s+of", m.group(0)):
+    s = m.group(0)
+    link = _RATIO_LINK.search(s)
+    if link is None or "out" in link.group(0).lower():
         return None  # "X out of Y" is two counts
-    a, b = parse_number(parts[0]), parse_number(parts[1])
-    if a is None or b is None or not 0 < a < b or 1800 <= b <= 2100 and "," not in parts[1]:
+    a, b = parse_number(s[: link.start()]), _denominator(s[link.end() :])
+    if a is None or b is None or 1800 <= b <= 2100 and "," not in s[link.end() :]:
         return None
-    return a / b, "ratio", None, "statistic"
+    # a rate stated per a round base ("5 per 1,000", "3 in every 100,000") keeps the base as
+    # its unit; the value is the proportion, as for "one in six"
+    base = b in _RATE_BASES
+    if "per" in link.group(0).lower():
+        if not base or a <= 0:
+            return None  # "N per M" is a rate only per a round base
+    elif not 0 < a < b:
+        return None
+    return a / b, "ratio", f"per {b:,.0f}" if base else None, "statistic"
+
+
+def _denominator(token: str) -> float | None:
+    word = token.lower().strip()
+    return float(SCALES[word]) if word in SCALES else parse_number(token)
 
 
 @_rule(
@@ -381,6 +398,8 @@ def _fraction(m: re.Match[str], text: str):
 )
 def _multiplier(m: re.Match[str], text: str):
     s = m.group(0).lower()
+    if s in _ADJECTIVE_FORMS and _used_as_adjective(m, text):
+        return None
     for stem, value in (("doubl", 2.0), ("twice", 2.0), ("trebl", 3.0), ("tripl", 3.0),
                         ("quadrupl", 4.0), ("halv", 0.5)):  # fmt: skip
         if s.startswith(stem):
@@ -388,6 +407,27 @@ def _multiplier(m: re.Match[str], text: str):
     num = re.match(rf"(?i){_DIGITS}|{_WORDNUM}", s.replace("-fold", " ").replace("fold", " "))
     value = parse_number(num.group(0)) if num else None
     return None if value is None else (value, "multiplier", None, None)
+
+
+# "double", "triple" ... are also adjectives ("double standards", "a double life"): as verbs
+# they are followed by an object's determiner, a preposition or an adverb, or end the clause.
+_ADJECTIVE_FORMS = frozenset(
+    stem + end for stem in ("doubl", "trebl", "tripl", "quadrupl") for end in ("e", "es")
+)
+_AFTER_VERB = frozenset((
+    "the", "that", "this", "these", "those", "its", "their", "his", "her", "our", "your", "my",
+    "what", "it", "them", "in", "by", "over", "since", "from", "to", "within", "between",
+    "during", "after", "before", "again", "every", "each", "next", "last", "and", "or", "but",
+    "as", "than", "if", "when", "while", "compared", "on", "at", "for", "overall",
+))  # fmt: skip
+
+
+def _used_as_adjective(m: re.Match[str], text: str) -> bool:
+    before = text[max(0, m.start() - 4) : m.start()].lower()
+    after = re.match(r"[ \t\u00a0]+([A-Za-z]+)", text[m.end() : m.end() + 30])
+    if re.search(r"\ban?[ \t\u00a0]+$", before):
+        return True
+    return after is not None and after.group(1).lower() not in _AFTER_VERB
 
 
 @_rule(rf"\b(?:{_ORD}|[0-9]+(?:st|nd|rd|th))(?:[- ](?:{SUPERLATIVE}))?\b", DIGIT, ORDINALS)
@@ -401,6 +441,56 @@ def _rank(m: re.Match[str], text: str):
     if len(s) > len(head) or re.match(r"\s+only\s+(?:to|behind)\b", after):
         return value, "rank", None, "statistic"
     return value, "rank", None, "other"
+
+
+@_rule(
+    rf"\b(?:top|bottom)[ \u00a0-]({_DIGITS}|{_WORDNUM})"
+    rf"({_SP}?%|{_SP}+per{_SP}?cent\b|{_SP}+percent\b|(?![\w-]))",
+    ("top", "bottom"),
+)
+def _selection(m: re.Match[str], text: str):
+    # "the top 10 areas", "the bottom 5%": which ones are picked, not a measured number
+    if re.search(r"(?i)\bon[ \t\u00a0]+$", text[max(0, m.start() - 4) : m.start()]):
+        return None  # "on top 10 more were found"
+    value = parse_number(m.group(1))
+    return value, "rank", "percent" if m.group(2) else None, "other"
+
+
+_PERIODS = "second|minute|hour|day|week|fortnight|month|year"
+_NOT_COUNTED = (
+    "of|in|per|every|each|a|an|the|another|other|others|more|less|way|hand|side|such|point|"
+    "lot|lots|number|few|couple|bit|total|handful|dozen|variety|range|series|rate|proportion|"
+    "percentage|fraction|share|majority|minority|average|maximum|minimum|little|half|quarter|"
+    "third|time|times|count|counts|figure|figures|rise|increase|fall|drop|decline|decrease|"
+    f"change|record|difference|{_PERIODS}|{_PERIODS.replace('|', 's|')}s"
+)
+# "a count over a year", "one child in a week": a span of time, not a rate
+_BEFORE_SPAN = (
+    "over|in|for|within|during|across|throughout|per|than|under|after|before|about|around|"
+    "from|to|into|of|by|at|on|with|without|once|twice"
+)
+_COUNTED_WORD = (
+    rf"(?!(?:{_UNIT}|{_TEN}|hundred|thousand|million|billion|and|or|but|than)\b)[A-Za-z]+"
+)
+_AFTER_ONE = _c(r"\b(?:any|every|each|no|the|this|that|which|at)[ \t\u00a0]+$")
+
+
+@_rule(
+    rf"\b(?:one|an?)(?={_SP}+(?!(?:{_NOT_COUNTED})\b))(?:{_SP}+{_COUNTED_WORD}(?:-[A-Za-z]+)*)"
+    rf"{{0,3}}?{_SP}+(?!(?:{_BEFORE_SPAN})\b){_COUNTED_WORD}(?:-[A-Za-z]+)*"
+    rf"{_SP}+(?:every|each|per|a|an){_SP}+(?:single{_SP}+)?"
+    rf"(?:((?:[0-9]{{1,3}}|{_SMALL}){_SP}+(?:{_PERIODS})s|(?:{_PERIODS})))\b",
+    ("one", "a", "an"),
+)
+def _count_per_period(m: re.Match[str], text: str):
+    # "one child trafficked every day", "one girl a week", "a child every 10 minutes": one
+    # thing per period is a rate; the period is the unit
+    if _AFTER_ONE.search(text, max(0, m.start() - 12), m.start()):
+        return None  # "at any one time", "the one thing ..."
+    period = m.group(1).lower().split()
+    if len(period) == 2:
+        period[0] = f"{parse_number(period[0]):,.0f}"
+    return 1.0, "count", "per " + " ".join(period), "statistic"
 
 
 @_rule(
