@@ -34,41 +34,22 @@ def load(source: Path) -> nbformat.NotebookNode:
 
 def make_reproducible(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Drop the bytes that change from run to run: timings, papermill paths, random cell ids,
-    and where the kernel happened to cut a cell's printed text into messages."""
+    and where the kernel happened to cut a cell's printed text into messages.
+
+    The kernel sends printed text in chunks on a timer, so on a loaded machine one `print` can
+    arrive as two messages ("text", then "\\n") and be stored as two outputs: the same text,
+    other bytes (a resumed run once differed from a clean one this way). nbconvert's
+    CoalesceStreamsPreprocessor joins consecutive outputs of the same stream."""
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
+
     nb.metadata.pop("papermill", None)
     nb.metadata.get("language_info", {}).pop("version", None)
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index:03d}"
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
-        if cell.get("outputs"):
-            cell.outputs = coalesce_streams(cell.outputs)
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     return nb
-
-
-def coalesce_streams(cell_outputs: list) -> list:
-    """Join consecutive stream outputs of the same stream into one.
-
-    The kernel sends printed text in chunks on a timer, so on a loaded machine one `print` can
-    arrive as two messages ("text", then "\\n") and be stored as two outputs: the same text,
-    other bytes (a resumed run once differed from a clean one this way)."""
-    merged: list = []
-    for output in cell_outputs:
-        previous = merged[-1] if merged else None
-        if (
-            output.get("output_type") == "stream"
-            and previous is not None
-            and previous.get("output_type") == "stream"
-            and previous.get("name") == output.get("name")
-        ):
-            previous["text"] = _text(previous["text"]) + _text(output["text"])
-        else:
-            merged.append(output)
-    return merged
-
-
-def _text(text: str | list[str]) -> str:
-    return text if isinstance(text, str) else "".join(text)
 
 
 def strip_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
