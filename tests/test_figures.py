@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli, run_snakemake
+from conftest import ROOT, edit_yaml, run_cli, run_snakemake
 from figtrace.anchors import Anchor, make_anchor, resolve
 from figtrace.derived import evaluate
 from figtrace.documents import load_catalogue
@@ -36,10 +36,7 @@ def raw(tmp_path: Path) -> Path:
 
 
 def edit_annotation(raw: Path, doc_id: str, change) -> None:
-    path = raw / "annotations" / f"{doc_id}.yaml"
-    data = yaml.safe_load(path.read_text("utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    edit_yaml(raw / "annotations" / f"{doc_id}.yaml", change)
 
 
 def figure(data: dict, figure_id: str) -> dict:
@@ -252,9 +249,7 @@ def test_a_broken_chain_stops_the_ledger(raw, fault):
 )
 def test_a_registry_rejects_an_id_that_appears_twice(raw, name, id_key, load):
     path = raw / f"{name}.yaml"
-    data = yaml.safe_load(path.read_text("utf-8"))
-    data[name].append(dict(data[name][-1]))
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    data = edit_yaml(path, lambda d: d[name].append(dict(d[name][-1])))
     with pytest.raises(FigtraceError) as caught:
         load(path)
     twice = data[name][-1][id_key]
