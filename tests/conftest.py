@@ -6,9 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT.parent / "shared" / "seeds"
@@ -45,6 +48,14 @@ def run_snakemake(project: Path, *args: str, check: bool = False) -> subprocess.
     if check and proc.returncode != 0:
         raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def edit_yaml(path: Path, change: Callable[[Any], object]) -> Any:
+    """Load a YAML file, let `change` edit the data in place, write it back in key order; return it."""
+    data = yaml.safe_load(path.read_text("utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    return data
 
 
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:

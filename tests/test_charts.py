@@ -182,15 +182,30 @@ def test_png_is_300_dpi(built_project: Path, charts) -> None:
             assert 4.4 <= img.width / dpi[0] <= 4.6  # a column of text wide
 
 
-def test_two_runs_give_identical_bytes(built_project: Path, tmp_path: Path) -> None:
-    args = (
-        built_project / "workflow/charts.yaml",
-        built_project / "data/processed",
-        built_project / "data/raw",
-        built_project / "workflow/figtrace.mplstyle",
+def _render(
+    project: Path, out: Path, definitions: Path | None = None, raw: Path | None = None
+) -> None:
+    """Render `project`'s ledger into `out`, from its own definitions and raw data unless given."""
+    render_charts(
+        definitions or project / "workflow/charts.yaml",
+        project / "data/processed",
+        raw or project / "data/raw",
+        project / "workflow/figtrace.mplstyle",
+        out,
     )
-    render_charts(*args, tmp_path / "a")
-    render_charts(*args, tmp_path / "b")
+
+
+def _one_bars_chart(tmp_path: Path, chart_id: str, rows: list[dict]) -> Path:
+    """A definitions file holding one bars chart of `rows` in a single panel."""
+    chart = {"chart_id": chart_id, "kind": "bars", "title": "t", "caption": "c", "alt": "a"}
+    path = tmp_path / "charts.yaml"
+    path.write_text(yaml.safe_dump({"charts": [{**chart, "panels": [{"rows": rows}]}]}), "utf-8")
+    return path
+
+
+def test_two_runs_give_identical_bytes(built_project: Path, tmp_path: Path) -> None:
+    _render(built_project, tmp_path / "a")
+    _render(built_project, tmp_path / "b")
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
     assert len(names) >= 5 * len(FORMATS) + 2
@@ -239,13 +254,7 @@ def test_gallery_and_svg_escape_hostile_registry_text(built_project: Path, tmp_p
     registry["reports"][0]["producer"] = hostile
     (raw / "reports.yaml").write_text(yaml.safe_dump(registry, allow_unicode=True), "utf-8")
     out = tmp_path / "charts"
-    render_charts(
-        built_project / "workflow/charts.yaml",
-        built_project / "data/processed",
-        raw,
-        built_project / "workflow/figtrace.mplstyle",
-        out,
-    )
+    _render(built_project, out, raw=raw)
     html = (out / "index.html").read_text("utf-8")
     assert "<script>" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(" in html
@@ -258,61 +267,17 @@ def test_gallery_and_svg_escape_hostile_registry_text(built_project: Path, tmp_p
 
 
 def test_mixing_measures_on_one_axis_is_refused(built_project: Path, tmp_path: Path) -> None:
-    bad = {
-        "charts": [
-            {
-                "chart_id": "mixed",
-                "kind": "bars",
-                "title": "t",
-                "caption": "c",
-                "alt": "a",
-                "panels": [
-                    {
-                        "rows": [
-                            {"ref": "bsw-local-authorities"},
-                            {"ref": "mer-nrm-child-referrals-change"},
-                        ]
-                    }
-                ],
-            }
-        ]
-    }
-    path = tmp_path / "charts.yaml"
-    path.write_text(yaml.safe_dump(bad), "utf-8")
+    rows = [{"ref": "bsw-local-authorities"}, {"ref": "mer-nrm-child-referrals-change"}]
+    path = _one_bars_chart(tmp_path, "mixed", rows)
     with pytest.raises(FigtraceError, match="different measures never share an axis"):
-        render_charts(
-            path,
-            built_project / "data/processed",
-            built_project / "data/raw",
-            built_project / "workflow/figtrace.mplstyle",
-            tmp_path / "out",
-        )
+        _render(built_project, tmp_path / "out", path)
     assert not (tmp_path / "out" / "index.json").exists()
 
 
 def test_unknown_id_is_refused_with_a_suggestion(built_project: Path, tmp_path: Path) -> None:
-    bad = {
-        "charts": [
-            {
-                "chart_id": "typo",
-                "kind": "bars",
-                "title": "t",
-                "caption": "c",
-                "alt": "a",
-                "panels": [{"rows": [{"ref": "bsw-local-authority"}]}],
-            }
-        ]
-    }
-    path = tmp_path / "charts.yaml"
-    path.write_text(yaml.safe_dump(bad), "utf-8")
+    path = _one_bars_chart(tmp_path, "typo", [{"ref": "bsw-local-authority"}])
     with pytest.raises(FigtraceError, match="bsw-local-authorities"):
-        render_charts(
-            path,
-            built_project / "data/processed",
-            built_project / "data/raw",
-            built_project / "workflow/figtrace.mplstyle",
-            tmp_path / "out",
-        )
+        _render(built_project, tmp_path / "out", path)
 
 
 def test_the_rule_lists_every_format_the_charts_module_writes():

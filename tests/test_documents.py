@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, SEEDS, run_cli, run_snakemake
+from conftest import ROOT, SEEDS, edit_yaml, run_cli, run_snakemake
 from figtrace.documents import add_document, date_precision, load_catalogue
 from figtrace.errors import FigtraceError
 
@@ -99,13 +99,15 @@ DOC = "merseyside-before-the-harm"
 
 def _edit_sidecar(project: Path, doc_id: str, **changes) -> Path:
     path = project / "data/raw/documents" / f"{doc_id}.yaml"
-    meta = yaml.safe_load(path.read_text("utf-8"))
-    for key, value in changes.items():
-        if value is KeyError:
-            meta.pop(key)
-        else:
-            meta[key] = value
-    path.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), "utf-8")
+
+    def change(meta: dict) -> None:
+        for key, value in changes.items():
+            if value is KeyError:
+                meta.pop(key)
+            else:
+                meta[key] = value
+
+    edit_yaml(path, change)
     return path
 
 

@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli, run_snakemake
+from conftest import ROOT, edit_yaml, run_cli, run_snakemake
 from figtrace.anchors import Anchor, make_anchor, resolve
 from figtrace.derived import evaluate
 from figtrace.documents import load_catalogue
 from figtrace.errors import FigtraceError
 from figtrace.figures import build, load_annotations
 from figtrace.mentions import mentions_table
+from figtrace.registries import load_indicators, load_reports
 
 RAW = ROOT / "data" / "raw"
 DOC = "barnardos-south-west-sex-trafficking"
@@ -35,10 +36,7 @@ def raw(tmp_path: Path) -> Path:
 
 
 def edit_annotation(raw: Path, doc_id: str, change) -> None:
-    path = raw / "annotations" / f"{doc_id}.yaml"
-    data = yaml.safe_load(path.read_text("utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    edit_yaml(raw / "annotations" / f"{doc_id}.yaml", change)
 
 
 def figure(data: dict, figure_id: str) -> dict:
@@ -243,6 +241,19 @@ def test_a_broken_chain_stops_the_ledger(raw, fault):
     with pytest.raises(FigtraceError) as caught:
         build(raw, mentions)
     assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "id_key", "load"),
+    [("reports", "report_id", load_reports), ("indicators", "indicator_id", load_indicators)],
+)
+def test_a_registry_rejects_an_id_that_appears_twice(raw, name, id_key, load):
+    path = raw / f"{name}.yaml"
+    data = edit_yaml(path, lambda d: d[name].append(dict(d[name][-1])))
+    with pytest.raises(FigtraceError) as caught:
+        load(path)
+    twice = data[name][-1][id_key]
+    assert str(caught.value) == f"{path}: {id_key} {twice!r} appears twice; ids must be unique."
 
 
 def test_a_stale_anchor_suggests_the_nearest_passage(raw, mentions):

@@ -617,29 +617,8 @@ def draw(chart: Chart, ledger: Ledger) -> Any:
         )
         top = 0.0
         for row, (label, meta, h) in zip(panel.rows, rows, strict=True):
-            ty = top + 0.03
-            for line in label:
-                ax.text(
-                    0,
-                    ty,
-                    line,
-                    fontsize=TEXT_PT,
-                    va="top",
-                    transform=ax.get_yaxis_transform(),
-                    color="#222222",
-                )
-                ty += LINE
-            for line in meta:
-                ax.text(
-                    0,
-                    ty,
-                    line,
-                    fontsize=TEXT_PT,
-                    va="top",
-                    transform=ax.get_yaxis_transform(),
-                    color="#555555",
-                )
-                ty += LINE
+            ty = _row_text(ax, label, top + 0.03, "#222222")
+            ty = _row_text(ax, meta, ty, "#555555")
             if chart.kind == "dumbbell":
                 _draw_dumbbell_row(ax, row, ty, xmax, stated, status_colour)
             else:
@@ -652,6 +631,22 @@ def draw(chart: Chart, ledger: Ledger) -> Any:
         fig.text(MARGIN_L / WIDTH, sy / height, line, fontsize=TEXT_PT, va="top", color="#444444")
         sy -= LINE
     return fig
+
+
+def _row_text(ax: Any, lines: list[str], ty: float, colour: str) -> float:
+    """Draw a row's text lines from `ty` down at the axes' left edge; return the y below them."""
+    for line in lines:
+        ax.text(
+            0,
+            ty,
+            line,
+            fontsize=TEXT_PT,
+            va="top",
+            transform=ax.get_yaxis_transform(),
+            color=colour,
+        )
+        ty += LINE
+    return ty
 
 
 def _draw_bar(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # jsonschema imports rfc3987_syntax when it is installed (jupyter brings it), and that compiles 38
 # lark grammars on import: about 0.8 s in every process, at every Snakemake invocation and job, for
@@ -21,6 +22,7 @@ import yaml  # noqa: E402
 from figtrace.errors import FigtraceError  # noqa: E402
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+T = TypeVar("T")
 
 
 def load_yaml(path: Path, data: bytes | None = None) -> Any:
@@ -71,6 +73,22 @@ def validate(data: Any, schema_name: str, path: Path) -> None:
         )
 
 
+def load_registry(
+    path: Path, name: str, id_key: str, make: Callable[[dict[str, Any]], T]
+) -> dict[str, T]:
+    """A registry file: its `name` list, checked against the `name` schema, made into entries
+    keyed by `id_key`, in file order; an id that appears twice is an error naming file and id."""
+    data = load_yaml(path)
+    validate(data, name, path)
+    entries: dict[str, T] = {}
+    for entry in data[name]:
+        key = entry[id_key]
+        if key in entries:
+            raise FigtraceError(f"{path}: {id_key} {key!r} appears twice; ids must be unique.")
+        entries[key] = make(entry)
+    return entries
+
+
 @dataclass(frozen=True)
 class Report:
     """An original publication that documents report on (Barnardo's 2009, ATMG 2018, ...)."""
@@ -90,15 +108,7 @@ class Report:
 
 def load_reports(path: Path) -> dict[str, Report]:
     """The report registry, keyed by `report_id`; duplicate ids are an error."""
-    data = load_yaml(path)
-    validate(data, "reports", path)
-    reports: dict[str, Report] = {}
-    for entry in data["reports"]:
-        rid = entry["report_id"]
-        if rid in reports:
-            raise FigtraceError(f"{path}: report_id {rid!r} appears twice; ids must be unique.")
-        reports[rid] = Report(**entry)
-    return reports
+    return load_registry(path, "reports", "report_id", lambda entry: Report(**entry))
 
 
 @dataclass(frozen=True)
@@ -114,12 +124,9 @@ class Indicator:
 
 def load_indicators(path: Path) -> dict[str, Indicator]:
     """The indicator registry, keyed by `indicator_id`; duplicate ids are an error."""
-    data = load_yaml(path)
-    validate(data, "indicators", path)
-    indicators: dict[str, Indicator] = {}
-    for entry in data["indicators"]:
-        iid = entry["indicator_id"]
-        if iid in indicators:
-            raise FigtraceError(f"{path}: indicator_id {iid!r} appears twice; ids must be unique.")
-        indicators[iid] = Indicator(**{**entry, "caveats": tuple(entry["caveats"])})
-    return indicators
+    return load_registry(
+        path,
+        "indicators",
+        "indicator_id",
+        lambda entry: Indicator(**{**entry, "caveats": tuple(entry["caveats"])}),
+    )
