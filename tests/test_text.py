@@ -122,6 +122,33 @@ def test_line_end_hyphenation_is_joined(report):
     assert "traf-" not in report.text and "chil-" not in report.text
 
 
+def test_a_compound_split_at_a_line_end_keeps_its_hyphen(tmp_path):
+    # "well-" + "known" is a compound the document writes whole elsewhere; "self-" is always
+    # hyphenated; "traf-" + "ficking" and "chil-" + "dren" are line breaks.
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "compounds.pdf"
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    c.setFont(sf._font(), 10)
+    lines = [
+        "The risks are well-known to social workers, and it is a well-",
+        "known pattern that victims of traf-",
+        "ficking go missing; many chil-",
+        "dren self-harm, and some self-",
+        "harm again after going missing from children's homes.",
+    ]
+    for i, line in enumerate(lines):
+        c.drawString(72, 700 - 14 * i, line)
+    c.showPage()
+    c.save()
+    text = canonical_text(path, PDF).text.replace("\n", " ")
+    assert "it is a well-known pattern" in text
+    assert "victims of trafficking go missing" in text
+    assert "many children self-harm" in text
+    assert "some self-harm again" in text
+
+
 def test_ligatures_are_unfolded(report_pdf, report):
     with pdfplumber.open(report_pdf) as pdf:
         glyphs = {c["text"] for c in pdf.pages[0].chars}

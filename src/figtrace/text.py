@@ -1,8 +1,9 @@
 """Canonical text: the one text every document is read as, and the map from its offsets to the source.
 
 Plain text is the UTF-8-decoded file itself. A PDF is read the way a reader sees it (pdfplumber
-words, reading order across two columns, line-end hyphenation joined, ligatures unfolded,
-superscript footnote markers kept apart) and each word maps to its page and bounding box. An
+words, reading order across two columns, line-end hyphenation joined but a compound such as
+"well-known" kept whole, ligatures unfolded, superscript footnote markers kept apart) and each
+word maps to its page and bounding box. An
 HTML page loses scripts, styles, navigation, page-level header/footer/aside and cookie banners,
 and each text node maps to its element path. What stays in the text but is not the author's
 prose (running headers, page numbers, share counts, reading times, related links) is listed as
@@ -504,6 +505,34 @@ def _box(page_no: int, w: _Word) -> SourceSpan:
 
 
 _HYPHEN_END = re.compile(r"[^\W\d_]-$")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# First parts that British English always joins with a hyphen ("self-harm", "well-being").
+_HYPHENATED_PREFIXES = frozenset({"self", "well", "ex"})
+
+
+def _vocabulary(pages: list[tuple[Any, list[_Line]]]) -> set[str]:
+    """Every word of the document, lower-cased, hyphenated compounds whole."""
+    return {
+        token
+        for _, lines in pages
+        for line in lines
+        for word in line.words
+        for token in _WORD.findall(word.text.lower())
+    }
+
+
+def _keeps_hyphen(head: str, tail: str, vocabulary: set[str]) -> bool:
+    """Whether a line-end hyphen ("well-" then "known") belongs to a compound, not to the line
+    break ("traf-" then "ficking"): the document writes the compound with a hyphen elsewhere and
+    never without, or its first part is one that is always hyphenated."""
+    first = re.search(r"([^\W\d_]+)-$", head)
+    rest = _WORD.match(tail)
+    if first is None or rest is None:
+        return False
+    a, b = first.group(1).lower(), rest.group(0).lower()
+    if f"{a}{b}" in vocabulary:
+        return False
+    return f"{a}-{b}" in vocabulary or a in _HYPHENATED_PREFIXES
 
 
 def _pdf_text(path: Path, data: bytes) -> CanonicalText:
@@ -516,15 +545,16 @@ def _pdf_text(path: Path, data: bytes) -> CanonicalText:
                 "from images. Run OCR (e.g. `ocrmypdf in.pdf out.pdf`) and add the OCR'd PDF."
             )
         _mark_running_furniture(pages)
+        vocabulary = _vocabulary(pages)
         out = _Builder()
         for number, (page, lines) in enumerate(pages, start=1):
             if number > 1:
                 out.add(PAGE_BREAK)
-            _emit_page(out, number, _reading_order(page, lines))
+            _emit_page(out, number, _reading_order(page, lines), vocabulary)
     return out.result()
 
 
-def _emit_page(out: _Builder, number: int, lines: list[_Line]) -> None:
+def _emit_page(out: _Builder, number: int, lines: list[_Line], vocabulary: set[str]) -> None:
     markers_on_page: set[str] = set()
     prev: _Line | None = None
     joined = False  # the previous line ended in a hyphen that this line completes
@@ -547,7 +577,12 @@ def _emit_page(out: _Builder, number: int, lines: list[_Line]) -> None:
                 gap = word.x0 - line.words[j - 1].x1
                 out.add("\t" if gap > 1.5 * max(word.size, line.words[j - 1].size) else " ")
             text = word.text
-            if joined_next and j == len(line.words) - 1 and not word.markers:
+            if (
+                joined_next
+                and j == len(line.words) - 1
+                and not word.markers
+                and not _keeps_hyphen(text, nxt.words[0].text, vocabulary)
+            ):
                 text = text[:-1]
             if j == 0 and not line.reason and text.isdigit() and text in markers_on_page:
                 s, e = out.add(text, _box(number, word))
