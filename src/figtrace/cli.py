@@ -110,8 +110,8 @@ def gather(stage: str, tables: tuple[Path, ...], shards: int) -> None:
     from figtrace.shards import remove_stale
 
     counts = [gather_table(table, shards) for table in tables]
-    for table in tables:
-        remove_stale(table.parent / "shards", shards, "{shard}")
+    for folder in {table.parent / "shards" for table in tables}:
+        remove_stale(folder, shards, "{shard}")
     click.echo(
         f"{stage}: {counts[0]} documents from {shards} shards -> {', '.join(map(str, tables))}"
     )
@@ -191,12 +191,7 @@ def add(
     default=None,
     help="Only the documents this catalogue file lists (one shard; see common.smk).",
 )
-@click.option(
-    "--memo",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Validated sidecars remembered by hash (read only with --catalogue).",
-)
+@path_option("--memo", None, help="Validated sidecars remembered by hash (read with --catalogue).")
 def text(
     raw_dir: Path,
     text_out: Path,

@@ -364,22 +364,27 @@ def load_corpus(
     processed_dir = Path(processed_dir)
     corpus_dir = Path(corpus_dir) if corpus_dir is not None else processed_dir
     ledger = load_ledger(processed_dir, raw_dir, corpus_dir)
+    exclusions = pd.read_parquet(processed_dir / "exclusions.parquet")
+    checks = pd.read_parquet(processed_dir / "checks.parquet")
+    corpus = _read_corpus(corpus_dir, ledger, exclusions, checks)
+    corpus.charts, corpus.charts_note = load_charts(charts_index)
+    return corpus
+
+
+def _read_corpus(
+    corpus_dir: Path, ledger: Ledger, exclusions: pd.DataFrame, checks: pd.DataFrame
+) -> Corpus:
+    """The texts and highlight spans of the documents in `corpus_dir`, with the ledger's marks."""
     texts = dict(
         pd.read_parquet(corpus_dir / "text.parquet", columns=["doc_id", "text"]).itertuples(
             index=False
         )
     )
-    spans = document_spans(
-        ledger.figures,
-        pd.read_parquet(processed_dir / "exclusions.parquet"),
-        pd.read_parquet(
-            corpus_dir / "mentions.parquet",
-            columns=["doc_id", "start", "end", "qualifier_start", "role"],
-        ),
+    mentions = pd.read_parquet(
+        corpus_dir / "mentions.parquet",
+        columns=["doc_id", "start", "end", "qualifier_start", "role"],
     )
-    corpus = Corpus(ledger, pd.read_parquet(processed_dir / "checks.parquet"), texts, spans)
-    corpus.charts, corpus.charts_note = load_charts(charts_index)
-    return corpus
+    return Corpus(ledger, checks, texts, document_spans(ledger.figures, exclusions, mentions))
 
 
 def load_unannotated(corpus_dir: Path, raw_dir: Path) -> Corpus:
@@ -401,20 +406,8 @@ def load_unannotated(corpus_dir: Path, raw_dir: Path) -> Corpus:
         reports=load_reports(raw_dir / "reports.yaml"),
         indicators={},
     )
-    texts = dict(
-        pd.read_parquet(corpus_dir / "text.parquet", columns=["doc_id", "text"]).itertuples(
-            index=False
-        )
-    )
-    spans = document_spans(
-        ledger.figures,
-        pd.DataFrame(columns=["doc_id", "start", "end", "reason"]),
-        pd.read_parquet(
-            corpus_dir / "mentions.parquet",
-            columns=["doc_id", "start", "end", "qualifier_start", "role"],
-        ),
-    )
-    return Corpus(ledger, pd.DataFrame(), texts, spans)
+    exclusions = pd.DataFrame(columns=["doc_id", "start", "end", "reason"])
+    return _read_corpus(corpus_dir, ledger, exclusions, pd.DataFrame())
 
 
 def load_charts(index: Path | None) -> tuple[list[dict[str, Any]], str | None]:

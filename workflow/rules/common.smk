@@ -51,7 +51,8 @@ code = lambda *modules: [f"src/figtrace/{name}.py" for name in modules]
 # tables, so they do not re-run when a document nobody has annotated yet is added.
 SHARDS = shard_count(config["shards"], len(DOCUMENTS))
 SHARD_IDS = shard_ids(SHARDS)
-ANNOTATED = sorted(p.stem for p in Path(RAW, "annotations").glob("*.yaml"))
+ANNOTATIONS = sorted(str(p) for p in Path(RAW, "annotations").glob("*.yaml"))
+ANNOTATED = [Path(p).stem for p in ANNOTATIONS]
 _BY_ID = {doc.doc_id: doc for doc in DOCUMENTS}
 SHARD_DOCS = plan(DOC_IDS, SHARDS, ANNOTATED)
 SHARD_CATALOGUES = {
@@ -106,9 +107,5 @@ def viewer_inputs(wildcards):
         f"{PROCESSED}/shards/{wildcards.shard}/{name}.parquet"
         for name in ("documents", "text", "mentions")
     ]
-    if wildcards.shard == LEDGER:
-        tables += [
-            f"{PROCESSED}/{name}.parquet"
-            for name in ("figures", "exclusions", "derived", "checks")
-        ]
-    return tables
+    # LEDGER_TABLES (report.smk) is read when Snakemake calls this, after every file is included
+    return tables + (LEDGER_TABLES if wildcards.shard == LEDGER else [])

@@ -10,9 +10,6 @@ localrules:
     datapackage,
 
 
-ANNOTATIONS = sorted(str(p) for p in Path(RAW, "annotations").glob("*.yaml"))
-
-
 rule figures:
     input:
         annotations=ANNOTATIONS,
