@@ -16,7 +16,8 @@ BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= 2
 export PATH := $(BIN):$(PATH)
-export NO_MKDOCS_2_WARNING := 1  # mkdocs-material prints a banner about its successor on every build
+# mkdocs-material prints a banner about its successor on every build; keep the output readable.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: all test setup lint format lock envs docs docs-figures docs-serve clean help
 

@@ -54,7 +54,11 @@ def on_config(config):
     ]
     reference = [{"Overview": "reference/index.md"}]
     reference += [{f"figtrace.{name}": f"reference/{name}.md"} for name in modules()]
-    config["nav"] = [*nav, *([{"More topics": extra}] if extra else []), {"API reference": reference}]
+    config["nav"] = [
+        *nav,
+        *([{"More topics": extra}] if extra else []),
+        {"API reference": reference},
+    ]
     return config
 
 

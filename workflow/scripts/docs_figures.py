@@ -6,6 +6,8 @@ Writes into OUT (docs/assets/generated/ by default; not committed):
   charts.snippet           Markdown showing those charts with their titles, alt text and captions
                            (included by docs/charts.md)
   screenshots/*.png        `figtrace screenshots` of results/report.html (headless Chromium)
+and the README's picture, PICTURE (docs/assets/readme-chart.png, committed): the first chart of
+the gallery, byte for byte (charts are byte-identical from run to run).
 
 A missing tool (dot, Chromium) does not stop the build: the figure becomes a small SVG or PNG
 that says what to install, and the script prints the same. Run it with the project's Python:
@@ -63,6 +65,9 @@ def graph(project: Path, out: Path, flag: str, name: str) -> str:
         check=True,
     ).stdout
     spec = spec[spec.index("digraph") :]  # anything Snakemake printed before the graph
+    tred = shutil.which("tred")  # Graphviz's transitive reduction: drop edges implied by others
+    if tred:
+        spec = subprocess.run([tred], input=spec, capture_output=True, text=True, check=True).stdout
     svg = subprocess.run(
         [dot, "-Tsvg"], input=spec, capture_output=True, text=True, check=True
     ).stdout
@@ -70,8 +75,9 @@ def graph(project: Path, out: Path, flag: str, name: str) -> str:
     return f"{target.name}: drawn by {dot}"
 
 
-def charts(project: Path, out: Path) -> str:
-    """Copy the chart PNGs and write a Markdown snippet that shows them with their alt text."""
+def charts(project: Path, out: Path, picture: Path | None = None) -> str:
+    """Copy the chart PNGs, write a Markdown snippet that shows them, and refresh `picture`
+    (the README's) from the first chart when its bytes differ."""
     results = project / "results" / "charts"
     index = json.loads((results / "index.json").read_text("utf-8"))["charts"]
     lines = []
@@ -87,13 +93,19 @@ def charts(project: Path, out: Path) -> str:
             "",
         ]
     write(out / "charts.snippet", "\n".join(lines))
+    if picture is not None:
+        first = results / index[0]["files"]["png"]
+        if not picture.is_file() or picture.read_bytes() != first.read_bytes():
+            write(picture, first.read_bytes())
     return f"charts: {len(index)} copied from {results}"
 
 
 def one_line(text: str) -> str:
     """Text from the ledger made safe for one line of Markdown: escaped, brackets neutral."""
     text = html.escape(" ".join(text.split()))
-    return text.replace("[", "&#91;").replace("]", "&#93;").replace("*", "&#42;").replace("_", "&#95;")
+    return (
+        text.replace("[", "&#91;").replace("]", "&#93;").replace("*", "&#42;").replace("_", "&#95;")
+    )
 
 
 def screenshots(project: Path, out: Path, chromium: Path = CHROMIUM) -> str:
@@ -123,15 +135,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--project", type=Path, default=Path("."))
     parser.add_argument("--out", type=Path, default=Path("docs/assets/generated"))
+    parser.add_argument("--picture", type=Path, default=Path("docs/assets/readme-chart.png"))
     args = parser.parse_args(argv)
     project = args.project.resolve()
     if not (project / "results" / "charts" / "index.json").is_file():
-        print(f"{project}/results/charts/index.json: not built; run `make all` first.", file=sys.stderr)
+        print(
+            f"{project}/results/charts/index.json: not built; run `make all` first.",
+            file=sys.stderr,
+        )
         return 1
     for message in (
         graph(project, args.out, "--rulegraph", "rulegraph"),
         graph(project, args.out, "--dag", "dag"),
-        charts(project, args.out),
+        charts(project, args.out, args.picture),
         screenshots(project, args.out),
     ):
         print(f"docs figures: {message}")
