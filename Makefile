@@ -49,13 +49,13 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
-	ruff check src tests workflow bench notebooks
-	ruff format --check src tests workflow bench notebooks
+	ruff check src tests workflow bench notebooks docs
+	ruff format --check src tests workflow bench notebooks docs
 	snakefmt --check Snakefile workflow/rules
 	snakemake --lint
 
 format: $(STAMP)  ## Format Python and Snakemake files in place
-	ruff format src tests workflow bench notebooks
+	ruff format src tests workflow bench notebooks docs
 	snakefmt Snakefile workflow/rules
 
 # One universal lock per extra: each pin carries the environment markers it needs, so the same
