@@ -52,7 +52,7 @@ def on_config(config):
         if page.relative_to(docs).as_posix() not in named
         and not page.relative_to(docs).as_posix().startswith("reference/")
     ]
-    reference = [{"Overview": "reference/index.md"}]
+    reference = [{"Overview": "reference/index.md"}, {"Commands": "reference/commands.md"}]
     reference += [{f"figtrace.{name}": f"reference/{name}.md"} for name in modules()]
     config["nav"] = [
         *nav,
@@ -81,7 +81,29 @@ def on_files(files, config):
             File.generated(config, f"reference/{name}.md", content=f"::: figtrace.{name}\n")
         )
     files.append(File.generated(config, "reference/index.md", content="\n".join(index) + "\n"))
+    files.append(File.generated(config, "reference/commands.md", content=commands_page()))
     return files
+
+
+def commands_page() -> str:
+    """Every `python -m figtrace` command's --help text, from the click group itself."""
+    import click
+
+    from figtrace.cli import main
+
+    lines = [
+        "# Commands",
+        "",
+        "`python -m figtrace COMMAND` (or `.venv/bin/figtrace COMMAND`); each command's `--help`,",
+        "generated from `figtrace.cli`.",
+        "",
+    ]
+    with click.Context(main, info_name="python -m figtrace") as parent:
+        for name in main.list_commands(parent):
+            command = main.get_command(parent, name)
+            with click.Context(command, info_name=name, parent=parent) as context:
+                lines += [f"## {name}", "", "```text", command.get_help(context), "```", ""]
+    return "\n".join(lines)
 
 
 def module_summary(path: Path) -> str:

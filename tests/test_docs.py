@@ -90,7 +90,8 @@ def test_nav_hook_lists_every_page_and_a_reference_page_per_module(tmp_path):
     }
     reference = nav[3]["API reference"]
     modules = sorted(p.stem for p in (ROOT / "src/figtrace").glob("*.py") if p.stem[0] != "_")
-    assert [next(iter(item.values())) for item in reference[1:]] == [
+    assert reference[1] == {"Commands": "reference/commands.md"}
+    assert [next(iter(item.values())) for item in reference[2:]] == [
         f"reference/{name}.md" for name in modules
     ]
 
@@ -170,6 +171,11 @@ def test_site_builds_strict_with_figures_from_the_pipeline(built_project, tmp_pa
             assert (site / "reference" / f"{module.stem}.html").is_file()
     provenance = (site / "reference/provenance.html").read_text("utf-8")
     assert "format_chain" in provenance  # rendered from the docstrings
+    commands = (site / "reference/commands.html").read_text("utf-8")
+    assert (
+        "Usage: python -m figtrace trace" in commands
+        and "Usage: python -m figtrace add" in commands
+    )
     for image in ("rulegraph.svg", "dag.svg", "screenshots/report.png"):
         assert (site / "assets/generated" / image).is_file()
     charts_page = (site / "charts.html").read_text("utf-8")
