@@ -20,7 +20,9 @@ from reportlab.pdfgen import canvas
 REPORT_TITLE = "Before the Harm is Done"
 FIGURE_PAGE = 3
 # The report's statistics (page 3): a count and a share.
-FIGURE_SENTENCE = "In 2017, 2,118 suspected child victims of trafficking were referred to the authorities."
+FIGURE_SENTENCE = (
+    "In 2017, 2,118 suspected child victims of trafficking were referred to the authorities."
+)
 SHARE_SENTENCE = "Children made up 41% of all potential victims referred that year."
 PAGES = [
     ["Before the Harm is Done", "Examining the response to the prevention of trafficking"],

@@ -58,8 +58,12 @@ def test_agrees_differs_and_not_found_respecting_hedges():
         figure("a-misquote", "article", 2181, quote="2,181"),
         figure("a-over", "article", 2000, qualifier="over"),
         figure("a-under", "article", 2000, qualifier="under"),
-        figure("a-quarter", "article", 0.25, "proportion", indicator="share", qualifier="more_than"),
-        figure("a-nearly-half", "article", 0.5, "proportion", indicator="share", qualifier="nearly"),
+        figure(
+            "a-quarter", "article", 0.25, "proportion", indicator="share", qualifier="more_than"
+        ),
+        figure(
+            "a-nearly-half", "article", 0.5, "proportion", indicator="share", qualifier="nearly"
+        ),
         figure("a-rounded", "article", 42, "percent", indicator="rate"),
         figure("a-period", "article", 2118, period="2016"),
         figure("a-place", "article", 2118, geography="England"),
@@ -160,7 +164,11 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
         project,
         REPORT,
         {
-            "2,118": MEANING | {"figure_id": "atmg-nrm-child-referrals-2017", "label": "Suspected child victims referred in 2017"},
+            "2,118": MEANING
+            | {
+                "figure_id": "atmg-nrm-child-referrals-2017",
+                "label": "Suspected child victims referred in 2017",
+            },
             "41%": MEANING
             | {
                 "figure_id": "atmg-child-share-of-referrals",
@@ -181,7 +189,13 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
     curate(
         project,
         "misquote-article",
-        {"2,181": MEANING | {"figure_id": "mis-nrm-child-referrals-2017", "label": "Suspected child victims referred in 2017"}},
+        {
+            "2,181": MEANING
+            | {
+                "figure_id": "mis-nrm-child-referrals-2017",
+                "label": "Suspected child victims referred in 2017",
+            }
+        },
     )
     run = run_snakemake(project)
     assert run.returncode == 0, run.stdout + run.stderr
@@ -197,7 +211,9 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
     assert status["against-report-mer-nrm-child-referrals-2017"] == "pass"
     assert status["against-report-mer-children-found-in-a-year"] == "not-found"  # "in a year"
     assert status["against-report-mer-child-share-of-referrals"] == "pass"  # 41% and 41%
-    assert status["against-report-mer-child-share-nearly-half"] == "fail"  # "nearly half" is not 41%
+    assert (
+        status["against-report-mer-child-share-nearly-half"] == "fail"
+    )  # "nearly half" is not 41%
     assert status["against-report-mis-nrm-child-referrals-2017"] == "fail"
     assert status["against-report-mer-nrm-uk-child-referrals-2017"] == "not-found"
     assert not any(fid.startswith("against-report-atmg-") for fid in status)  # the report's own
@@ -215,7 +231,9 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
         f'page <code class="pos">{FIGURE_PAGE}</code></a>: <span class="status status-pass">agrees</span>'
     ) in entry
     assert 'data-ref="atmg-nrm-child-referrals-2017"' in entry
-    assert '<span class="status status-fail">differs</span>' in entry_html(html, "mis-nrm-child-referrals-2017")
+    assert '<span class="status status-fail">differs</span>' in entry_html(
+        html, "mis-nrm-child-referrals-2017"
+    )
     assert "not found</span>" in entry_html(html, "mer-nrm-uk-child-referrals-2017")
     assert "this is its own statement" in entry_html(html, "atmg-nrm-child-referrals-2017")
     absent = entry_html(html, "bsw-children-worked-with-last-year")
@@ -225,7 +243,9 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
     assert f'id="page-{FIGURE_PAGE}"' in viewer and 'id="atmg-nrm-child-referrals-2017"' in viewer
     md = (project / "results/report.md").read_text("utf-8")
     assert f"agrees ([page {FIGURE_PAGE}](sources/{REPORT}.html#page-{FIGURE_PAGE}))" in md
-    assert "not in the corpus: `figtrace fetch barnardos-2009-whose-child-now --url PDF_ADDRESS`" in md
+    assert (
+        "not in the corpus: `figtrace fetch barnardos-2009-whose-child-now --url PDF_ADDRESS`" in md
+    )
     # every number the report shows is still a provenance link (or exempt)
     audit = json.loads((project / "results/audit.json").read_text("utf-8"))
     assert audit["ok"] is True, audit

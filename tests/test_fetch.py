@@ -72,7 +72,9 @@ def test_first_fetch_pins_the_report_and_keeps_the_registry_comments(project, se
     docs = load_catalogue(raw)
     assert {d.doc_id: d.kind for d in docs}[REPORT] == "report"
     assert {d.doc_id: d.kind for d in docs}["merseyside-before-the-harm"] == "article"
-    assert not any(line.startswith(REPORT) for line in absent_reports(load_reports(raw / "reports.yaml"), docs))
+    assert not any(
+        line.startswith(REPORT) for line in absent_reports(load_reports(raw / "reports.yaml"), docs)
+    )
     assert not list(documents.glob(".*")), "no temporary file is left behind"
 
 
@@ -95,7 +97,9 @@ def test_a_changed_remote_file_is_refused_and_nothing_is_overwritten(project, se
         fetch(raw, REPORT, progress=False)
     message = str(caught.value)
     assert "\n" not in message
-    assert message.startswith(f"{REPORT}: {server.url('/before-the-harm.pdf')}: the file has changed")
+    assert message.startswith(
+        f"{REPORT}: {server.url('/before-the-harm.pdf')}: the file has changed"
+    )
     assert hashlib.sha256(report_pdf()).hexdigest() in message
     assert hashlib.sha256(report_pdf(edition="Corrected edition.")).hexdigest() in message
     assert f"figtrace repin {REPORT}" in message and "Nothing was overwritten" in message
@@ -135,7 +139,9 @@ def test_a_pinned_report_that_is_absent_is_no_error_and_fetch_restores_it(projec
     (raw / "documents" / f"{REPORT}.yaml").unlink()
     docs = load_catalogue(raw)  # a fresh checkout without the PDF still builds
     lines = absent_reports(load_reports(raw / "reports.yaml"), docs)
-    assert f"{REPORT} is not in the corpus; with internet access, `figtrace fetch {REPORT}`." in lines
+    assert (
+        f"{REPORT} is not in the corpus; with internet access, `figtrace fetch {REPORT}`." in lines
+    )
     assert fetch(raw, REPORT, today=TODAY, progress=False).status == "restored"
     load_catalogue(raw)
 
@@ -158,7 +164,10 @@ BAD_ROUTES = {
     "/missing.pdf": (Route(b"no such file", 404, "text/plain"), "HTTP 404 Not Found"),
     "/slow.pdf": (Route(report_pdf(), delay=3.0), "timed out after 0.5 s"),
     "/landing": (
-        Route(b"<!doctype html><html><body>Download the report</body></html>", content_type="text/html; charset=utf-8"),
+        Route(
+            b"<!doctype html><html><body>Download the report</body></html>",
+            content_type="text/html; charset=utf-8",
+        ),
         "the server sent an HTML page (text/html), not the PDF",
     ),
     "/disguised.pdf": (
@@ -208,7 +217,10 @@ def test_a_report_without_a_pdf_address_says_where_to_find_one(project):
         fetch(raw, "barnardos-2009-whose-child-now", progress=False)
     message = str(caught.value)
     assert "no PDF address is recorded" in message and "--url ADDRESS" in message
-    assert load_reports(raw / "reports.yaml")["barnardos-2009-whose-child-now"].sources["page"] in message
+    assert (
+        load_reports(raw / "reports.yaml")["barnardos-2009-whose-child-now"].sources["page"]
+        in message
+    )
 
 
 def test_the_command_line_fetches_and_reports_each_failure_on_one_line(project, server):

@@ -271,7 +271,9 @@ def against_report_checks(figures: pd.DataFrame, report_documents: dict[str, str
         if f.unit == "proportion":
             tolerance *= 100
         candidates = []
-        for r in figures[(figures["doc_id"] == doc_id) & (figures["indicator"] == f.indicator)].itertuples(index=False):
+        for r in figures[
+            (figures["doc_id"] == doc_id) & (figures["indicator"] == f.indicator)
+        ].itertuples(index=False):
             if not (_same(r.period, f.period) and r.geography == f.geography):
                 continue
             try:
@@ -324,9 +326,7 @@ def against_report_checks(figures: pd.DataFrame, report_documents: dict[str, str
     numbers = ("stated_value", "computed_value", "difference", "miss", "tolerance", "fail_beyond")
     frame = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
     # typed explicitly: with no rows, the columns must still be the checks table's
-    frame = frame.astype(
-        {c: "float64" if c in numbers else "str" for c in CHECK_COLUMNS}
-    )
+    frame = frame.astype({c: "float64" if c in numbers else "str" for c in CHECK_COLUMNS})
     return validate_frame(frame, CHECK_SCHEMA)
 
 

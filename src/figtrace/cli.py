@@ -173,7 +173,9 @@ def add(
 
 @main.command()
 @click.argument("report_ids", nargs=-1)
-@click.option("--url", default=None, help="The PDF's address (one report only), if reports.yaml has none.")
+@click.option(
+    "--url", default=None, help="The PDF's address (one report only), if reports.yaml has none."
+)
 @click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the server.")
 @path_option("--raw", RAW, "raw_dir")
 def fetch(report_ids: tuple[str, ...], url: str | None, timeout: float, raw_dir: Path) -> None:

@@ -510,9 +510,7 @@ def against_report(corpus: Corpus, fid: str) -> dict[str, Any] | None:
     and a link to it in the report's viewer) or `absent` (the report is not in the corpus, with the
     command that brings it in); None for a figure its document states itself."""
     ledger, f = corpus.ledger, corpus.ledger.figures.loc[fid]
-    pinned = {
-        r.document["doc_id"]: r for r in ledger.reports.values() if r.document is not None
-    }
+    pinned = {r.document["doc_id"]: r for r in ledger.reports.values() if r.document is not None}
     page = None if pd.isna(f.get("page")) else int(f["page"])
     if f["doc_id"] in pinned:
         return {"state": "self", "report": pinned[f["doc_id"]], "page": page}
@@ -521,9 +519,7 @@ def against_report(corpus: Corpus, fid: str) -> dict[str, Any] | None:
         return None
     report = ledger.reports[rid]
     checks = corpus.checks
-    row = (
-        checks[checks["check_id"] == f"against-report-{fid}"] if "check_id" in checks else checks
-    )
+    row = checks[checks["check_id"] == f"against-report-{fid}"] if "check_id" in checks else checks
     if row.empty:
         command = f"figtrace fetch {rid}" + ("" if report.pdf_url else " --url PDF_ADDRESS")
         return {"state": "absent", "report": report, "command": command}
@@ -731,6 +727,12 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
             if d in set(ledger.figures["doc_id"])
         ],
         "reports": ledger.reports,
+        # the original reports whose own figures are in the ledger (fetched and curated)
+        "reports_in_corpus": [
+            r
+            for r in ledger.reports.values()
+            if r.document is not None and r.document["doc_id"] in set(figures["doc_id"])
+        ],
         "figure_entries": [figure_entry(corpus, f) for f in figures.index],
         "unstated_periods": [
             {

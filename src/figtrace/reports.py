@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import http.client
 import io
+import os
 import shutil
 import tempfile
-import urllib.error
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,12 +79,15 @@ def download(
     Refuses, each with one line naming the report and the address: no network, a timeout, an
     HTTP error, an HTML page served instead of the PDF, a body shorter than its Content-Length,
     and any other file that is not a PDF. `progress` shows a bar (default: on a terminal)."""
-    import urllib.request  # here, not at the top: Snakemake imports this module at every start
+    # here, not at the top: Snakemake imports this module at every start (ssl is slow to import)
+    import urllib.error
+    import urllib.request
 
     from tqdm import tqdm
 
     request = urllib.request.Request(
-        url, headers={"User-Agent": "figtrace (fetching a pinned report)", "Accept": "application/pdf"}
+        url,
+        headers={"User-Agent": "figtrace (fetching a pinned report)", "Accept": "application/pdf"},
     )
     try:
         response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 (http/https only)
@@ -114,20 +117,21 @@ def download(
         expected = int(length) if length and length.strip().isdigit() else None
         digest = hashlib.sha256()
         size = 0
-        handle = tempfile.NamedTemporaryFile(
-            dir=folder, prefix=f".{report_id}-", suffix=".pdf", delete=False
-        )
-        path = Path(handle.name)
+        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{report_id}-", suffix=".pdf")
+        path = Path(name)
         try:
             # disable=None: a bar on a terminal only, none in logs or tests
             shown = None if progress is None else not progress
-            with handle, tqdm(
-                total=expected, unit="B", unit_scale=True, desc=report_id, disable=shown
-            ) as bar:
+            with (
+                os.fdopen(fd, "wb") as handle,
+                tqdm(
+                    total=expected, unit="B", unit_scale=True, desc=report_id, disable=shown
+                ) as bar,
+            ):
                 head = b""
                 while chunk := response.read(CHUNK):
-                    if len(head) < 8:
-                        head += chunk[:8]
+                    if len(head) < 64:
+                        head += chunk[: 64 - len(head)]
                     handle.write(chunk)
                     digest.update(chunk)
                     size += len(chunk)
@@ -161,9 +165,7 @@ def download(
                 "the server sent an HTML page, not the PDF (labelled "
                 f"{media_type}); open the address and copy the PDF's own link",
             )
-        raise _fail(
-            report_id, url, f"not a PDF (it starts {head[:8]!r}, labelled {media_type})"
-        )
+        raise _fail(report_id, url, f"not a PDF (it starts {head[:8]!r}, labelled {media_type}); check the address")
     return Download(path, final_url, digest.hexdigest(), size, "application/pdf")
 
 
@@ -439,4 +441,3 @@ def absent_reports(reports: dict[str, Report], docs: list[Document]) -> list[str
             )
         lines.append(f"{report.report_id} is not in the corpus; with internet access, {how}.")
     return lines
-
