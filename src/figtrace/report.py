@@ -535,6 +535,7 @@ def against_report(corpus: Corpus, fid: str) -> dict[str, Any] | None:
             "href": f"sources/{other['doc_id']}.html#"
             + (f"page-{other_page}" if other_page else inputs[1]),
             "quote_href": f"sources/{other['doc_id']}.html#{inputs[1]}",
+            "passage": passage(corpus, {**other.to_dict(), "figure_id": inputs[1]}),
         }
     return entry
 
