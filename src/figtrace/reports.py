@@ -13,7 +13,6 @@ comments and layout stay as the curator wrote them; every write goes to a tempor
 from __future__ import annotations
 
 import hashlib
-import http.client
 import io
 import os
 import shutil
@@ -79,7 +78,8 @@ def download(
     Refuses, each with one line naming the report and the address: no network, a timeout, an
     HTTP error, an HTML page served instead of the PDF, a body shorter than its Content-Length,
     and any other file that is not a PDF. `progress` shows a bar (default: on a terminal)."""
-    # here, not at the top: Snakemake imports this module at every start (ssl is slow to import)
+    # here, not at the top: Snakemake imports this module at every start (http and ssl are slow)
+    import http.client
     import urllib.error
     import urllib.request
 
