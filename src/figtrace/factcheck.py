@@ -147,6 +147,7 @@ class Entry:
     full: dict[str, float]  # core plus definition and source sentence
     factor: float | None = None  # a stated percentage change read as a multiple (66% -> 1.66)
     doc_ids: list[str] = field(default_factory=list)
+    label: str | None = None
     counts: set[str] = field(default_factory=set)  # what it counts: label and the words after it
     related: set[str] = field(default_factory=set)  # derived from it, input of it, checked with it
 
@@ -202,7 +203,7 @@ def load_context(
         entries.append(
             Entry(
                 f["figure_id"], "figure", float(f["value"]), f["unit"], f["qualifier"], stated,
-                core, full, doc_ids=[f["doc_id"]], counts={w for w, _ in words(f["label"])} | set(after),
+                core, full, doc_ids=[f["doc_id"]], label=f["label"], counts={w for w, _ in words(f["label"])} | set(after),
             )  # fmt: skip
         )
     for row in ledger.derived.itertuples(index=False):
@@ -222,7 +223,7 @@ def load_context(
             Entry(
                 d["derived_id"], "derived", float(d["value"]), d["unit"], None,
                 format_value(float(d["value"]), d["unit"]), core, full, doc_ids=docs,
-                counts={w for w, _ in words(d["label"])}, related=set(inputs),
+                label=d["label"], counts={w for w, _ in words(d["label"])}, related=set(inputs),
             )  # fmt: skip
         )
     for e in entries:
@@ -624,21 +625,28 @@ def _apply(
         )
         return
     finding.figure_id, finding.ledger_value, finding.ledger_text = entry.ref, ledger_value, entry.text
-    shown = f"{entry.ref} ({entry.text})"
+    label = entry.label or entry.ref
     if rel == "differs":
         finding.verdict = "misquoted"
-        finding.reason = f"refers to {shown}, but the ledger's value is {format_value(entry.value, entry.unit, entry.qualifier)}"
+        finding.reason = (
+            f"refers to {entry.ref} ({label}), which the ledger gives as {entry.text!r}, "
+            f"not {finding.text!r}"
+        )
     elif rel == "same":
         finding.verdict = "hedge-changed"
-        finding.reason = f"the value matches {shown}, but the source says {entry.text!r}, not {finding.text!r}"
+        finding.reason = (
+            f"the value of {entry.ref} ({label}), but the source says {entry.text!r}, "
+            f"not {finding.text!r}"
+        )
     else:
         check = contesting_check(ctx, entry.ref)
         if check is not None:
             finding.verdict, finding.check_id = "contested", check["check_id"]
-            finding.reason = describe_check(check)
+            finding.reason = f"states {entry.ref} ({entry.text!r}), but " + describe_check(check)
         else:
             finding.verdict = "supported"
-            finding.reason = f"states {shown}"
+            rounded = "" if math.isclose(ledger_value, finding.value or 0, rel_tol=1e-3) else ", rounded"
+            finding.reason = f"states {entry.ref} ({label}): {entry.text!r}{rounded}"
 
 
 def contesting_check(ctx: Context, ref: str) -> dict[str, Any] | None:
@@ -656,7 +664,7 @@ def contesting_check(ctx: Context, ref: str) -> dict[str, Any] | None:
 def describe_check(check: dict[str, Any]) -> str:
     """What a check found, in words: which check, the arithmetic, and its status."""
     status = {"warn": "warns", "fail": "fails"}[check["status"]]
-    text = f"check {check['check_id']} {status}: {check['description']}"
+    text = f"the check {check['check_id']} {status}: {check['description']}"
     if check.get("computed_value") is not None:
         unit = check["unit"]
         computed = format_value(float(check["computed_value"]), unit)
@@ -745,3 +753,289 @@ def score_set(gold_path: Path, ctx: Context) -> dict[str, Any]:
         "unlisted_statistics": unlisted,
         "errors": errors,
     }
+
+
+# --- outputs: JSON, HTML, Markdown with footnotes, CSL-JSON ----------------------------------
+
+
+def entry_sources(ctx: Context, ref: str) -> list[dict[str, Any]]:
+    """The passages an entry rests on (a figure's own, a derived figure's source figures),
+    each with its document and report."""
+    ledger = ctx.ledger
+    if ref in ledger.derived.index:
+        refs = [r for r in (ledger.derived.loc[ref, "source_figures"] or "").split(";") if r]
+    else:
+        refs = [ref]
+    out = []
+    for fid in refs:
+        if fid not in ledger.figures.index:
+            continue
+        f = {k: _clean(v) for k, v in ledger.figures.loc[fid].to_dict().items()}
+        doc = {k: _clean(v) for k, v in ledger.documents.loc[f["doc_id"]].to_dict().items()}
+        report_id = f.get("report_id")
+        report = ledger.reports.get(report_id) if report_id else None
+        out.append(
+            {
+                "figure_id": fid,
+                "prefix": f["prefix"] or "",
+                "quote": f["quote"],
+                "suffix": f["suffix"] or "",
+                "doc": doc,
+                "report": vars(report) if report else None,
+            }
+        )
+    return out
+
+
+def entry_view(ctx: Context, ref: str) -> dict[str, Any]:
+    """What the panel and the footnotes show of an entry."""
+    entry = next(e for e in ctx.entries if e.ref == ref)
+    ledger = ctx.ledger
+    table = ledger.figures if ref in ledger.figures.index else ledger.derived
+    formula = None
+    if ref in ledger.derived.index:
+        formula = f"{ledger.derived.loc[ref, 'formula']} = {ledger.derived.loc[ref, 'expression']}"
+    return {
+        "ref": ref,
+        "text": entry.text,
+        "label": _clean(table.loc[ref, "label"]),
+        "formula": formula,
+        "sources": entry_sources(ctx, ref),
+    }
+
+
+def render_html(draft: Draft, findings: list[Finding], ctx: Context, out: Path) -> str:
+    """The draft with every number marked by verdict, and the panel of what the ledger says."""
+    import os
+    from urllib.parse import quote
+
+    from markupsafe import Markup
+
+    from figtrace.report import environment, safe_text
+
+    text, pieces, pos = draft.text, [], 0
+    for i, f in enumerate(findings, 1):
+        pieces.append(safe_text(text[pos : f.start]))
+        pieces.append(
+            Markup('<a class="num v-{0}" id="n{1}" href="#e{1}" title="{0}">{2}</a>').format(
+                f.verdict, i, safe_text(f.text)
+            )
+        )
+        pos = f.end
+    pieces.append(safe_text(text[pos:]))
+    views = []
+    for f in findings:
+        entry = entry_view(ctx, f.figure_id) if f.figure_id else None
+        if entry:
+            for s in entry["sources"]:
+                viewer = ctx.results_dir / "sources" / f"{s['doc']['doc_id']}.html"
+                s["viewer"] = None
+                if viewer.is_file():
+                    rel = os.path.relpath(viewer.resolve(), Path(out).resolve().parent)
+                    s["viewer"] = quote(Path(rel).as_posix()) + "#" + quote(s["figure_id"])
+        check = None
+        if f.check_id:
+            row = ctx.checks[ctx.checks["check_id"] == f.check_id].iloc[0]
+            check = {"check_id": f.check_id, "status": row["status"], "message": row["message"]}
+        views.append({**f.as_json(), "entry": entry, "check": check, "where": draft.where(f.start)})
+    css = (Path(__file__).parent / "templates" / "report.css").read_text("utf-8") + FACTCHECK_CSS
+    return environment().get_template("factcheck.html.j2").render(
+        draft_name=draft.path.as_posix(),
+        findings=views,
+        counts=[(v, n) for v, n in summary(findings).items() if n],
+        body=Markup("").join(pieces),
+        css=css,
+    )
+
+
+FACTCHECK_CSS = """
+body.factcheck { max-width: 88rem; }
+.fc-layout { display: grid; grid-template-columns: minmax(0, 1.1fr) minmax(0, 1fr); gap: 1.5rem; align-items: start; }
+.fc-panel { position: sticky; top: 0; max-height: 100vh; overflow-y: auto; padding-right: .25rem; }
+.fc-entry h3 { font-size: 1rem; } .fc-entry .where { color: var(--muted); font-size: .85rem; font-weight: 400; }
+.fc-entry .reason { margin: .25rem 0; }
+.fc-entry .source { border-top: 1px dashed var(--line); margin-top: .5rem; }
+a.num { color: inherit; text-decoration: none; border-radius: 3px; padding: 0 .15em; border-bottom: 3px solid; }
+a.num:target { outline: 3px solid var(--accent); outline-offset: 2px; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .8rem; font-weight: 700;
+  color: #fff; white-space: nowrap; }
+.v-supported { --v: #1f7a3a; } .v-misquoted { --v: #b3261e; } .v-hedge-changed { --v: #c2410c; }
+.v-contested { --v: #7c3aed; } .v-unsupported { --v: #5a5a66; } .v-not-a-statistic { --v: #9aa0a6; }
+.badge.v-supported, .badge.v-misquoted, .badge.v-hedge-changed, .badge.v-contested, .badge.v-unsupported,
+.badge.v-not-a-statistic { background: var(--v); }
+a.num.v-supported { background: #dcf2e3; border-color: #1f7a3a; }
+a.num.v-misquoted { background: #fbe0de; border-color: #b3261e; }
+a.num.v-hedge-changed { background: #fde7d6; border-color: #c2410c; }
+a.num.v-contested { background: #ece3fd; border-color: #7c3aed; }
+a.num.v-unsupported { background: #ececf1; border-color: #5a5a66; border-bottom-style: dashed; }
+a.num.v-not-a-statistic { background: none; border-color: #c4c7cc; border-bottom-width: 1px; }
+.fc-entry { border-left: 5px solid var(--v); }
+@media (max-width: 60rem) { .fc-layout { grid-template-columns: 1fr; } .fc-panel { position: static; max-height: none; } }
+"""
+
+
+def _cite_text(source: dict[str, Any]) -> str:
+    """A source in a footnote: the article, the report it reports, and the passage."""
+    from figtrace.report import md_text
+
+    doc, report = source["doc"], source["report"]
+    title = f"*{md_text(doc['title'])}*" if doc.get("title") else f"untitled document `{doc['doc_id']}`"
+    parts = [title]
+    parts.append(md_text(doc["publisher"]) if doc.get("publisher") else "publisher not stated")
+    parts.append(md_text(doc["date_published"]) if doc.get("date_published") else "date not stated")
+    text = ", ".join(parts)
+    if report:
+        year = f" ({report['year']})" if report.get("year") else ""
+        text += f"; reporting {md_text(report['producer'])}, *{md_text(report['title'])}*{year}"
+    passage = md_text(source["prefix"]) + "**" + md_text(source["quote"]) + "**" + md_text(source["suffix"])
+    text += f": “…{passage.strip()}…” (sha256 `{doc['sha256']}`)"
+    return text
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+
+
+def render_markdown(draft: Draft, findings: list[Finding], ctx: Context) -> tuple[str, list[dict[str, Any]]]:
+    """The draft with a footnote after each supported number citing its source, and a
+    references list; with the CSL-JSON items of the documents and reports cited."""
+    source = draft.source if draft.source is not None else draft.text
+    label = "figtrace-"
+    while f"[^{label}" in source:
+        label = "x" + label
+    inserts: list[tuple[int, str]] = []
+    notes: list[str] = []
+    cited: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        if f.verdict != "supported" or not f.figure_id:
+            continue
+        view = entry_view(ctx, f.figure_id)
+        n = len(notes) + 1
+        inserts.append((draft.source_offset(f.end), f"[^{label}{n}]"))
+        if len(view["sources"]) == 1 and view["formula"] is None:
+            body = _cite_text(view["sources"][0])
+        else:
+            body = f"Computed by figtrace ({f.figure_id}: {view['formula']}) from: " + "; ".join(
+                _cite_text(s) for s in view["sources"]
+            )
+        notes.append(f"[^{label}{n}]: {body}")
+        for s in view["sources"]:
+            cited.setdefault(f"doc:{s['doc']['doc_id']}", _csl_document(s["doc"]))
+            if s["report"]:
+                cited.setdefault(f"report:{s['report']['report_id']}", _csl_report(s["report"]))
+    out, pos = [], 0
+    escape = draft.source is None  # text read from HTML or Word is prose, not Markdown
+    for at, mark in inserts:
+        piece = source[pos:at]
+        out.append(_md_escape(piece) if escape else piece)
+        out.append(mark)
+        pos = at
+    out.append(_md_escape(source[pos:]) if escape else source[pos:])
+    text = "".join(out).rstrip("\n") + "\n"
+    if notes:
+        text += "\n" + "\n".join(notes) + "\n"
+    items = list(cited.values())
+    if items:
+        text += "\n## References\n\n" + "\n".join(f"- {_reference_line(i)}" for i in items) + "\n"
+    return text, items
+
+
+def _date_parts(value: Any) -> dict[str, Any] | None:
+    if not value:
+        return None
+    parts = [int(p) for p in str(value).split("-") if p.isdigit()]
+    return {"date-parts": [parts]} if parts else None
+
+
+def _csl_document(doc: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": doc["doc_id"], "type": "article-newspaper"}
+    item["title"] = doc.get("title") or doc["doc_id"]
+    if doc.get("publisher"):
+        item["container-title"] = doc["publisher"]
+        item["publisher"] = doc["publisher"]
+    if _date_parts(doc.get("date_published")):
+        item["issued"] = _date_parts(doc["date_published"])
+    if doc.get("url"):
+        item["URL"] = doc["url"]
+    if _date_parts(doc.get("date_accessed")):
+        item["accessed"] = _date_parts(doc["date_accessed"])
+    item["note"] = f"sha256 {doc['sha256']}"
+    return item
+
+
+def _csl_report(report: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": report["report_id"], "type": "report", "title": report["title"]}
+    item["author"] = [{"literal": report["producer"]}]
+    item["publisher"] = report["producer"]
+    if _date_parts(report.get("date_published") or report.get("year")):
+        item["issued"] = _date_parts(report.get("date_published") or report.get("year"))
+    if report.get("url"):
+        item["URL"] = report["url"]
+    return item
+
+
+def _reference_line(item: dict[str, Any]) -> str:
+    from figtrace.report import md_text
+
+    year = item.get("issued", {}).get("date-parts", [[None]])[0][0]
+    who = item.get("author", [{}])[0].get("literal") or item.get("publisher") or "publisher not stated"
+    line = f"{md_text(who)} ({year or 'n.d.'}). *{md_text(item['title'])}*."
+    if item.get("URL"):
+        line += f" <{item['URL']}>"
+    return line + f" [{item['id']}]"
+
+
+@dataclass
+class Run:
+    """One fact-check: the draft, its findings, and the exit status a writer's CI reads."""
+
+    draft: Draft
+    findings: list[Finding]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any number is misquoted or hedge-changed, else 0."""
+        return int(any(f.verdict in FAILING for f in self.findings))
+
+    def lines(self) -> list[str]:
+        """One line per number, for the terminal."""
+        return [
+            f"{self.draft.where(f.start)}: {f.text!r} {f.verdict}"
+            + (f" [{f.figure_id}]" if f.figure_id else "")
+            + f": {f.reason}"
+            for f in self.findings
+        ]
+
+
+def run(
+    draft_path: Path,
+    processed_dir: Path,
+    raw_dir: Path,
+    results_dir: Path,
+    json_out: Path | None = None,
+    html_out: Path | None = None,
+    md_out: Path | None = None,
+) -> Run:
+    """Check a draft and write the outputs asked for (each whole or not at all)."""
+    import json
+
+    from figtrace import outputs
+    from figtrace.draft import read_draft
+
+    draft = read_draft(draft_path)
+    ctx = load_context(processed_dir, raw_dir, results_dir)
+    findings = check_draft(draft, ctx)
+    files: list[tuple[Path, str]] = []
+    if json_out:
+        payload = json.dumps(result(draft, findings), indent=2, ensure_ascii=False)
+        files.append((Path(json_out), payload + "\n"))
+    if html_out:
+        files.append((Path(html_out), render_html(draft, findings, ctx, Path(html_out))))
+    if md_out:
+        text, items = render_markdown(draft, findings, ctx)
+        files.append((Path(md_out), text))
+        csl = json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+        files.append((Path(md_out).with_suffix(".csl.json"), csl))
+    for path, text in files:  # everything is rendered before anything is written
+        outputs.write_text(path, text)
+    return Run(draft, findings)
