@@ -196,6 +196,7 @@ def load_context(
                 (indicator and indicator.definition, 0.5),
                 (sentences.get(f["figure_id"]), 0.7),
                 (f.get("period_note"), 0.3),
+                *_report_words(ledger, f.get("report_id")),
             ),
         )
         stated = f.get("stated") or f["quote"]
@@ -244,6 +245,14 @@ def load_context(
     n = len(entries)
     idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
     return Context(ledger, entries, checks, idf, math.log((n + 1) / 0.5), sentences, Path(results_dir))
+
+
+def _report_words(ledger: Ledger, report_id: str | None) -> list[tuple[str | None, float]]:
+    """The producer and title of a figure's report ("according to the ATMG")."""
+    report = ledger.reports.get(report_id) if report_id else None
+    if report is None:
+        return []
+    return [(report.producer, 0.5), (report.title, 0.3)]
 
 
 def _weights(*fields: tuple[str | None, float]) -> dict[str, float]:
