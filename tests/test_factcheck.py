@@ -253,7 +253,9 @@ def test_three_outputs_from_one_run(built_project: Path, tmp_path: Path) -> None
 
 
 def test_exit_zero_when_nothing_to_fix(built_project: Path, tmp_path: Path) -> None:
-    draft = _write(tmp_path / "ok.txt", "In 2017 there were 2,118 suspected child trafficking victims.\n")
+    draft = _write(
+        tmp_path / "ok.txt", "In 2017 there were 2,118 suspected child trafficking victims.\n"
+    )
     proc = run_cli(built_project, "factcheck", str(draft))
     assert proc.returncode == 0, proc.stderr
     assert "1 supported" in proc.stderr and "nothing to fix" in proc.stderr

@@ -145,7 +145,9 @@ def join_soft_breaks(masked: str, source: str) -> tuple[str, list[int]]:
             line_start = source.rfind("\n", 0, i) + 1
             line = source[line_start:i].strip()
             blank_next = j >= n or masked[j] == "\n"
-            if not (blank_next or not line or line.startswith("#") or _BLOCK_START.match(source, i + 1)):
+            if not (
+                blank_next or not line or line.startswith("#") or _BLOCK_START.match(source, i + 1)
+            ):
                 out.append(" ")
                 offsets.append(i)
                 i = j

@@ -32,7 +32,14 @@ from figtrace.errors import FigtraceError
 from figtrace.mentions import DENOMINATORS, ORDINALS, SCALES, TENS, UNITS, Mention, extract
 from figtrace.provenance import Ledger, format_value, load_ledger, read_table
 
-VERDICTS = ("supported", "misquoted", "hedge-changed", "contested", "unsupported", "not-a-statistic")
+VERDICTS = (
+    "supported",
+    "misquoted",
+    "hedge-changed",
+    "contested",
+    "unsupported",
+    "not-a-statistic",
+)
 FAILING = ("misquoted", "hedge-changed")
 # the ledger units a number of each kind can state (a rank is never a factor, a count never a share)
 KIND_UNITS = {
@@ -203,8 +210,17 @@ def load_context(
         after = [w for w, _ in words(re.split(r"[.;:,()!?\n]", f["suffix"] or "")[0])][:3]
         entries.append(
             Entry(
-                f["figure_id"], "figure", float(f["value"]), f["unit"], f["qualifier"], stated,
-                core, full, doc_ids=[f["doc_id"]], label=f["label"], counts={w for w, _ in words(f["label"])} | set(after),
+                f["figure_id"],
+                "figure",
+                float(f["value"]),
+                f["unit"],
+                f["qualifier"],
+                stated,
+                core,
+                full,
+                doc_ids=[f["doc_id"]],
+                label=f["label"],
+                counts={w for w, _ in words(f["label"])} | set(after),
             )  # fmt: skip
         )
     for row in ledger.derived.itertuples(index=False):
@@ -219,12 +235,25 @@ def load_context(
             _weights((d["description"], 0.7), (indicator and indicator.definition, 0.5), *extra),
         )
         sources = [s for s in (d.get("source_figures") or "").split(";") if s]
-        docs = list(dict.fromkeys(ledger.figures.loc[s, "doc_id"] for s in sources if s in ledger.figures.index))
+        docs = list(
+            dict.fromkeys(
+                ledger.figures.loc[s, "doc_id"] for s in sources if s in ledger.figures.index
+            )
+        )
         entries.append(
             Entry(
-                d["derived_id"], "derived", float(d["value"]), d["unit"], None,
-                format_value(float(d["value"]), d["unit"]), core, full, doc_ids=docs,
-                label=d["label"], counts={w for w, _ in words(d["label"])}, related=set(inputs),
+                d["derived_id"],
+                "derived",
+                float(d["value"]),
+                d["unit"],
+                None,
+                format_value(float(d["value"]), d["unit"]),
+                core,
+                full,
+                doc_ids=docs,
+                label=d["label"],
+                counts={w for w, _ in words(d["label"])},
+                related=set(inputs),
             )  # fmt: skip
         )
     for e in entries:
@@ -244,7 +273,9 @@ def load_context(
     df = Counter(t for e in entries for t in e.full)
     n = len(entries)
     idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
-    return Context(ledger, entries, checks, idf, math.log((n + 1) / 0.5), sentences, Path(results_dir))
+    return Context(
+        ledger, entries, checks, idf, math.log((n + 1) / 0.5), sentences, Path(results_dir)
+    )
 
 
 def _report_words(ledger: Ledger, report_id: str | None) -> list[tuple[str | None, float]]:
@@ -314,7 +345,9 @@ def draft_range(value: float, qualifier: str | None, written: str) -> tuple[floa
     """The values a number in a draft allows, from its hedge and how precisely it is written."""
     p = precision(written)
     if p is None:  # words: "one in six", "a quarter", "doubled", "Forty-two"
-        word_count = bool(re.fullmatch(r"(?i)[a-z -]+", written)) and value >= 1 and value.is_integer()
+        word_count = (
+            bool(re.fullmatch(r"(?i)[a-z -]+", written)) and value >= 1 and value.is_integer()
+        )
         half = 0.5 if word_count and value > 2 else 0.05 * abs(value)
     elif p <= 1:
         half = p / 2
@@ -397,9 +430,7 @@ def draft_words(text: str, m: Mention, mentions: list[Mention]) -> dict[str, flo
     para_s = text.rfind("\n\n", 0, s) + 1
     para_e = text.find("\n\n", e)
     para_e = len(text) if para_e < 0 else para_e
-    others = [
-        o for o in mentions if o is not m and o.role == "statistic" and s <= o.start < e
-    ]
+    others = [o for o in mentions if o is not m and o.role == "statistic" and s <= o.start < e]
     out: dict[str, float] = {}
     for match in _NAME.finditer(text):
         w = stem(match.group(1))
@@ -570,12 +601,15 @@ def _judge(
     counted = counted_words(text, m)
     number = text[m.start : m.end]
     distinct = distinctive(number)
+    own = [t for t, weight in dwords.items() if weight >= 1.0]
     scored = []
     for entry in ctx.entries:
         rel = relation(m, number, entry)
         if rel is None:
             continue
         score = meaning(ctx, dwords, counted, entry)
+        if rel[0] == "differs" and not any(t in entry.full for t in own):
+            continue  # a misquote shares words with its figure in its own clause
         score += max((bonus.get(d, 0.0) for d in entry.doc_ids), default=0.0)
         score += bonus.get(entry.ref, 0.0)
         if distinct and rel[0] != "differs" and math.isclose(rel[1], m.value or 0, rel_tol=1e-9):
@@ -609,8 +643,10 @@ def slip(written: str, ledger: str) -> bool:
     if len(a) == len(b):
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long_ = sorted((a, b), key=len)
-    return len(short) >= 3 and len(long_) - len(short) == 1 and any(
-        long_[:i] + long_[i + 1 :] == short for i in range(len(long_))
+    return (
+        len(short) >= 3
+        and len(long_) - len(short) == 1
+        and any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
     )
 
 
@@ -633,7 +669,11 @@ def _apply(
             f"below {SUPPORT_SCORE:.2f})"
         )
         return
-    finding.figure_id, finding.ledger_value, finding.ledger_text = entry.ref, ledger_value, entry.text
+    finding.figure_id, finding.ledger_value, finding.ledger_text = (
+        entry.ref,
+        ledger_value,
+        entry.text,
+    )
     label = entry.label or entry.ref
     if rel == "differs":
         finding.verdict = "misquoted"
@@ -654,7 +694,9 @@ def _apply(
             finding.reason = f"states {entry.ref} ({entry.text!r}), but " + describe_check(check)
         else:
             finding.verdict = "supported"
-            rounded = "" if math.isclose(ledger_value, finding.value or 0, rel_tol=1e-3) else ", rounded"
+            rounded = (
+                "" if math.isclose(ledger_value, finding.value or 0, rel_tol=1e-3) else ", rounded"
+            )
             finding.reason = f"states {entry.ref} ({label}): {entry.text!r}{rounded}"
 
 
@@ -753,7 +795,9 @@ def score_set(gold_path: Path, ctx: Context) -> dict[str, Any]:
                     f"{item['draft']}: {want['text']!r}: want {want['verdict']} "
                     f"{ok_figures or '-'}, got {got.verdict} {got.figure_id or '-'} ({got.reason})"
                 )
-        unlisted += sum(1 for i, f in enumerate(found) if i not in used and f.verdict != "not-a-statistic")
+        unlisted += sum(
+            1 for i, f in enumerate(found) if i not in used and f.verdict != "not-a-statistic"
+        )
     return {
         "numbers": total,
         "verdict_accuracy": verdicts / total if total else 1.0,
@@ -848,12 +892,16 @@ def render_html(draft: Draft, findings: list[Finding], ctx: Context, out: Path) 
             check = {"check_id": f.check_id, "status": row["status"], "message": row["message"]}
         views.append({**f.as_json(), "entry": entry, "check": check, "where": draft.where(f.start)})
     css = (Path(__file__).parent / "templates" / "report.css").read_text("utf-8") + FACTCHECK_CSS
-    return environment().get_template("factcheck.html.j2").render(
-        draft_name=draft.path.as_posix(),
-        findings=views,
-        counts=[(v, n) for v, n in summary(findings).items() if n],
-        body=Markup("").join(pieces),
-        css=css,
+    return (
+        environment()
+        .get_template("factcheck.html.j2")
+        .render(
+            draft_name=draft.path.as_posix(),
+            findings=views,
+            counts=[(v, n) for v, n in summary(findings).items() if n],
+            body=Markup("").join(pieces),
+            css=css,
+        )
     )
 
 
@@ -888,7 +936,9 @@ def _cite_text(source: dict[str, Any]) -> str:
     from figtrace.report import md_text
 
     doc, report = source["doc"], source["report"]
-    title = f"*{md_text(doc['title'])}*" if doc.get("title") else f"untitled document `{doc['doc_id']}`"
+    title = (
+        f"*{md_text(doc['title'])}*" if doc.get("title") else f"untitled document `{doc['doc_id']}`"
+    )
     parts = [title]
     parts.append(md_text(doc["publisher"]) if doc.get("publisher") else "publisher not stated")
     parts.append(md_text(doc["date_published"]) if doc.get("date_published") else "date not stated")
@@ -896,7 +946,13 @@ def _cite_text(source: dict[str, Any]) -> str:
     if report:
         year = f" ({report['year']})" if report.get("year") else ""
         text += f"; reporting {md_text(report['producer'])}, *{md_text(report['title'])}*{year}"
-    passage = md_text(source["prefix"]) + "**" + md_text(source["quote"]) + "**" + md_text(source["suffix"])
+    passage = (
+        md_text(source["prefix"])
+        + "**"
+        + md_text(source["quote"])
+        + "**"
+        + md_text(source["suffix"])
+    )
     text += f": “…{passage.strip()}…” (sha256 `{doc['sha256']}`)"
     return text
 
@@ -905,7 +961,9 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
 
 
-def render_markdown(draft: Draft, findings: list[Finding], ctx: Context) -> tuple[str, list[dict[str, Any]]]:
+def render_markdown(
+    draft: Draft, findings: list[Finding], ctx: Context
+) -> tuple[str, list[dict[str, Any]]]:
     """The draft with a footnote after each supported number citing its source, and a
     references list; with the CSL-JSON items of the documents and reports cited."""
     source = draft.source if draft.source is not None else draft.text
@@ -987,7 +1045,11 @@ def _reference_line(item: dict[str, Any]) -> str:
     from figtrace.report import md_text
 
     year = item.get("issued", {}).get("date-parts", [[None]])[0][0]
-    who = item.get("author", [{}])[0].get("literal") or item.get("publisher") or "publisher not stated"
+    who = (
+        item.get("author", [{}])[0].get("literal")
+        or item.get("publisher")
+        or "publisher not stated"
+    )
     line = f"{md_text(who)} ({year or 'n.d.'}). *{md_text(item['title'])}*."
     if item.get("URL"):
         line += f" <{item['URL']}>"
