@@ -290,3 +290,12 @@ def test_ledger_value_in_unit(ctx, tmp_path: Path) -> None:
     )  # fmt: skip
     share = findings[-1]
     assert share.verdict == "supported" and math.isclose(share.ledger_value, 90 / 609, rel_tol=1e-6)
+
+
+def test_template_types_no_numbers() -> None:
+    import re
+
+    text = (ROOT / "src/figtrace/templates/factcheck.html.j2").read_text("utf-8")
+    text = re.sub(r"{[{%#].*?[}%#]}", " ", text, flags=re.S)
+    text = re.sub(r"<[^>]*>", " ", text)
+    assert [m.text for m in extract(text)] == []
