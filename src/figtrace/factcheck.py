@@ -80,7 +80,7 @@ _STOP = {
     "each", "every", "out", "also", "so", "such", "would", "could", "should", "will",
     "may", "might", "can", "said", "say", "says", "saying", "told", "according", "report",
     "reports", "study", "figure", "figures", "number", "numbers", "data", "show", "shows",
-    "showed", "shown", "found", "find", "finds", "put", "suggest", "suggests", "while", "whose",
+    "showed", "shown", "find", "finds", "put", "suggest", "suggests", "while", "whose",
     "one", "our", "we", "us", "he", "she", "his", "her", "i", "you", "your", "my", "if", "then",
     "other", "another", "own", "same", "since", "before", "after", "year", "years", "last",
     "s", "t", "new", "well", "still", "too", "among", "between", "across",
@@ -170,6 +170,7 @@ class Context:
     max_idf: float
     sentences: dict[str, str]  # figure_id -> its sentence in the source document
     results_dir: Path
+    equivalents: dict[str, set[str]] = field(default_factory=dict)  # same indicator and value
 
 
 def _clean(value: Any) -> Any:
@@ -194,7 +195,7 @@ def load_context(
         f = {k: _clean(v) for k, v in row._asdict().items()}
         indicator = ledger.indicators.get(f["indicator"])
         core = _weights(
-            (f["label"], 1.0), (f["population"], 1.0), (indicator and indicator.name, 1.0),
+            (f["label"], 1.0), (f["population"], 0.5), (indicator and indicator.name, 1.0),
             (f["geography"], 0.5), (f["period"], 0.5),
         )  # fmt: skip
         full = _merge(
@@ -260,7 +261,7 @@ def load_context(
         if e.unit == "percent" and ("increas" in e.core or "chang" in e.core):
             e.factor = 1 + e.value / 100  # "a 96% increase" is also "almost doubled"
     by_ref = {e.ref: e for e in entries}
-    links = [e.related for e in entries if e.kind == "derived"]
+    links = [e.related | {e.ref} for e in entries if e.kind == "derived"]  # a formula's inputs
     links += [set(i.split(";")) for i in checks["inputs"]]
     for group in links:
         for ref in group:
@@ -273,9 +274,24 @@ def load_context(
     df = Counter(t for e in entries for t in e.full)
     n = len(entries)
     idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+    equivalents: dict[str, set[str]] = {}
+    for e in entries:
+        indicator = ledger.figures.loc[e.ref, "indicator"] if e.kind == "figure" else None
+        equivalents[e.ref] = {
+            o.ref
+            for o in entries
+            if o.ref == e.ref
+            or (
+                indicator is not None
+                and o.kind == "figure"
+                and ledger.figures.loc[o.ref, "indicator"] == indicator
+                and (o.value, o.unit, o.qualifier) == (e.value, e.unit, e.qualifier)
+            )
+        }
     return Context(
-        ledger, entries, checks, idf, math.log((n + 1) / 0.5), sentences, Path(results_dir)
-    )
+        ledger, entries, checks, idf, math.log((n + 1) / 0.5), sentences, Path(results_dir),
+        equivalents,
+    )  # fmt: skip
 
 
 def _report_words(ledger: Ledger, report_id: str | None) -> list[tuple[str | None, float]]:
@@ -427,11 +443,22 @@ def draft_words(text: str, m: Mention, mentions: list[Mention]) -> dict[str, flo
     as the organisation "the charity" stands for) a little, only where an entry's meaning is
     looked for in the draft, not the other way."""
     s, e = m.sentence_start, m.sentence_end
-    para_s = text.rfind("\n\n", 0, s) + 1
-    para_e = text.find("\n\n", e)
+    # a draft's text keeps a line break only between blocks (paragraphs, list items, headings)
+    para_s = text.rfind("\n", 0, s) + 1
+    para_e = text.find("\n", e)
     para_e = len(text) if para_e < 0 else para_e
     others = [o for o in mentions if o is not m and o.role == "statistic" and s <= o.start < e]
-    out: dict[str, float] = {}
+    # "40 of the 209 local authorities ... were known to ...": 209 is a whole, described by its
+    # noun phrase only; that phrase and the rest of the clause are said of the part, 40
+    whole = part_of = None
+    before = [o for o in others if o.end <= m.start]
+    after = [o for o in others if o.start >= m.end]
+    if before and _OF_THE.fullmatch(text[before[-1].end : _begin(m)]):
+        whole = _phrase_end(text, m.end, e)  # m is the whole: its phrase ends here
+    elif after and _OF_THE.fullmatch(text[m.end : _begin(after[0])]):
+        part_of = after[0]  # m is the part: the whole's words count as m's own
+        others = [o for o in others if o is not part_of]
+    out: dict[str, float] = {w: IMPLIED_WEIGHT for w in IMPLIED.get(m.kind, ())}
     for match in _NAME.finditer(text):
         w = stem(match.group(1))
         if w:
@@ -442,14 +469,46 @@ def draft_words(text: str, m: Mention, mentions: list[Mention]) -> dict[str, flo
             continue
         if not s <= pos < e:
             weight = 0.25
+        elif whole is not None and pos >= m.end:
+            weight = 1.0 if pos < whole else 0.5
         else:
             own = _distance(pos, m)
+            if part_of is not None and pos >= part_of.end:
+                own = _distance(pos, part_of)
             weight = 1.0 if all(own <= _distance(pos, o) for o in others) else 0.5
         out[w] = max(out.get(w, 0.0), weight)
     return out
 
 
+# What a kind of number says by itself: "doubled" is a change and a multiple, "second highest" a
+# rank, "41%" or "a quarter" a share; figures' labels say so in words.
+IMPLIED = {
+    "multiplier": [stem(w) for w in ("multiple", "change", "increase")],
+    "rank": [stem("rank")],
+    "percent": [stem("share")],
+    "fraction": [stem("share")],
+    "ratio": [stem("share")],
+}
+IMPLIED_WEIGHT = 0.5
 _NAME = re.compile(r"(?<=[a-z,;] )([A-Z][A-Za-z]+(?:['’]s)?)")
+
+
+_OF_THE = re.compile(r"\s+(?:out\s+)?of\s+(?:the\s+|all\s+|its\s+|their\s+|those\s+)?")
+_PREDICATE = re.compile(
+    r"(?i)[,.;:()–—]|\b(?:is|are|was|were|had|have|has|did|do|does|would|could|will|can|"
+    r"said|say|says|went|got|became|been|being|who|which|that)\b"
+)
+
+
+def _begin(m: Mention) -> int:
+    return m.qualifier_start if m.qualifier_start is not None else m.start
+
+
+def _phrase_end(text: str, start: int, limit: int) -> int:
+    """Where the noun phrase after a number ends: at punctuation, a verb of being or having,
+    or a relative pronoun."""
+    m = _PREDICATE.search(text, start, limit)
+    return m.start() if m else limit
 
 
 def _distance(pos: int, m: Mention) -> float:
@@ -522,15 +581,31 @@ _PERSON = re.compile(
 )
 
 
+def prose_role(text: str, m: Mention) -> str:
+    """The number's role read as prose. A draft is not a web page: the extractor's page
+    furniture rules for a whole line (one starting "Published ..." or "Updated ...") are set
+    aside by reading the number's own sentence without its line's first word."""
+    if m.role != "boilerplate" or m.kind not in KIND_UNITS:
+        return m.role
+    a = max(m.sentence_start, m.start - 80)
+    for other in extract("x " + text[a : m.end + 40]):
+        if other.start - 2 + a == m.start:
+            return other.role
+    return m.role
+
+
 def not_a_statistic(text: str, m: Mention) -> str | None:
     """Why a number is not a statistic (a date, an age, an idiom ...), or None if it is one."""
     if m.kind in NOT_STATISTIC_KINDS or m.role == "date":
         names = {"year": "a year", "date": "a date", "period": "a period", "age": "an age",
                  "time": "a time of day", "duration": "a length of time"}  # fmt: skip
         return f"{names.get(m.kind, 'a date')}, not a quantity the ledger counts"
-    if m.role in ("name", "boilerplate"):
-        return "part of a name" if m.role == "name" else "page furniture"
-    if m.role != "statistic" or m.value is None:
+    role = prose_role(text, m)
+    if role == "name":
+        return "part of a name"
+    if role == "boilerplate":
+        return "page furniture"
+    if role != "statistic" or m.value is None:
         return "an idiom or vague amount, not a number stated as a finding"
     before = text[max(0, m.start - 30) : m.qualifier_start or m.start]
     if (
@@ -578,13 +653,20 @@ def check_draft(draft: Draft, ctx: Context) -> list[Finding]:
                 continue
             for doc in entry.doc_ids:
                 bonus[doc] = max(bonus.get(doc, 0.0), weight)
-        _apply(ctx, finding, *_judge(ctx, text, m, mentions, bonus))
+        # a figure the draft quotes right elsewhere is not what another value misquotes
+        elsewhere = {
+            ref
+            for o in stats
+            if o is not m and first[id(o)][0] == "fits"
+            for ref in ctx.equivalents.get(first[id(o)][1].ref, ())
+        }
+        _apply(ctx, finding, *_judge(ctx, text, m, mentions, bonus, quoted=elsewhere))
         findings.append(finding)
     return findings
 
 
 def _paragraph(text: str, index: int) -> int:
-    return text.count("\n\n", 0, index)
+    return text.count("\n", 0, index)
 
 
 def _judge(
@@ -594,12 +676,14 @@ def _judge(
     mentions: list[Mention],
     bonus: dict[str, float],
     lenient: float = 0.0,
+    quoted: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str, Entry | None, float | None, float]:
     """(relation, entry, ledger value, score) of the number's best match; entry None if none
     is close enough in meaning, with the nearest one's score."""
     dwords = draft_words(text, m, mentions)
     counted = counted_words(text, m)
     number = text[m.start : m.end]
+    written = text[_begin(m) : m.end]
     distinct = distinctive(number)
     own = [t for t, weight in dwords.items() if weight >= 1.0]
     scored = []
@@ -614,8 +698,12 @@ def _judge(
         score += bonus.get(entry.ref, 0.0)
         if distinct and rel[0] != "differs" and math.isclose(rel[1], m.value or 0, rel_tol=1e-9):
             score += DISTINCT
+        if rel[0] == "fits" and same_words(written, entry.text, m.qualifier):
+            score += DISTINCT
         if rel[0] == "differs" and slip(number, entry.text):
             score += SLIP
+        if rel[0] == "differs" and entry.ref in quoted:
+            score -= NEIGHBOUR
         scored.append((score, rel, entry))
     if not scored:
         return "none", None, None, 0.0
@@ -648,6 +736,16 @@ def slip(written: str, ledger: str) -> bool:
         and len(long_) - len(short) == 1
         and any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
     )
+
+
+def same_words(written: str, quote: str, qualifier: str | None) -> bool:
+    """The draft repeats the source's own words for a figure, and they say more than a bare
+    number: a hedge ("over 2,000") or a phrase ("one in six", "second highest")."""
+    if re.sub(r"\s+", " ", written).lower() != re.sub(r"\s+", " ", quote).lower():
+        return False
+    if qualifier is not None and qualifier not in NEUTRAL:
+        return True
+    return not any(c.isdigit() for c in quote) and len(quote.split()) >= 2
 
 
 def distinctive(number: str) -> bool:
