@@ -204,6 +204,8 @@ def load_context(
                 (indicator and indicator.definition, 0.5),
                 (sentences.get(f["figure_id"]), 0.7),
                 (f.get("period_note"), 0.3),
+                (f.get("note"), 0.3),
+                (_acronyms(sentences.get(f["figure_id"]), f.get("note")), 0.5),
                 *_report_words(ledger, f.get("report_id")),
             ),
         )
@@ -292,6 +294,23 @@ def load_context(
         ledger, entries, checks, idf, math.log((n + 1) / 0.5), sentences, Path(results_dir),
         equivalents,
     )  # fmt: skip
+
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][A-Za-z’']+(?:\s+(?:of|and|for|the|&)?\s*[A-Z][A-Za-z’']+)+")
+
+
+def _acronyms(*texts: str | None) -> str:
+    """The initials of names in `texts` ("Association of Directors of Children's Services"
+    gives ADCS), so that a draft may use them."""
+    out = []
+    for text in texts:
+        for m in _CAPITALISED_RUN.finditer(text or ""):
+            initials = "".join(
+                w[0] for w in re.findall(r"[A-Za-z’']+", m.group(0)) if w[0].isupper()
+            )
+            if len(initials) >= 2:
+                out.append(initials)
+    return " ".join(out)
 
 
 def _report_words(ledger: Ledger, report_id: str | None) -> list[tuple[str | None, float]]:
@@ -480,6 +499,7 @@ def draft_words(text: str, m: Mention, mentions: list[Mention]) -> dict[str, flo
     return out
 
 
+NOT = "not"
 # What a kind of number says by itself: "doubled" is a change and a multiple, "second highest" a
 # rank, "41%" or "a quarter" a share; figures' labels say so in words.
 IMPLIED = {
@@ -518,10 +538,16 @@ def _distance(pos: int, m: Mention) -> float:
     return max(0, (m.qualifier_start or m.start) - pos)
 
 
+_YEAR_STEM = re.compile(r"y(?:19|20)[0-9]{2}")
+
+
 def counted_words(text: str, m: Mention) -> list[str]:
     """Up to three content words right after the number, inside its clause: what it counts."""
-    rest = re.split(r"[.;:,()–—!?\n]", text[m.end : m.end + 80], maxsplit=1)[0]
-    return [w for w, _ in words(rest)][:3]
+    rest = text[m.end : _phrase_end(text, m.end, min(len(text), m.end + 80))]
+    rest = re.split(
+        r"(?i)\b(?:in|on|at|since|by|from|for|during|to|compared|than|after|before)\b", rest
+    )[0]
+    return [w for w, _ in words(rest) if not _YEAR_STEM.fullmatch(w)][:3]
 
 
 def meaning(ctx: Context, dwords: dict[str, float], counted: list[str], entry: Entry) -> float:
@@ -542,6 +568,8 @@ def meaning(ctx: Context, dwords: dict[str, float], counted: list[str], entry: E
     if recall + precision_ == 0:
         return 0.0
     score = 2 * recall * precision_ / (recall + precision_)
+    if (NOT in entry.core) != (dwords.get(NOT, 0.0) >= 0.5):
+        score *= 0.6  # "provided a service" is not "not known to provide a service"
     if counted and not any(t in entry.counts for t in counted):
         score *= 0.5  # "40 councils surveyed" is not "40 ... known to provide a service"
     return score
@@ -594,8 +622,19 @@ def prose_role(text: str, m: Mention) -> str:
     return m.role
 
 
+def looks_like_year(text: str, m: Mention) -> bool:
+    """A bare 1900-2099 with no thousands separator and no hedge, not followed by a plural
+    noun: "the 2018 report" is a year, "2000 children" a count."""
+    if m.kind != "count" or m.qualifier or not re.fullmatch(r"(?:19|20)[0-9]{2}", m.text):
+        return False
+    after = re.match(r"[ \t]+([A-Za-z]+)", text[m.end : m.end + 30])
+    return not (after and after.group(1).lower().endswith("s") and after.group(1).islower())
+
+
 def not_a_statistic(text: str, m: Mention) -> str | None:
     """Why a number is not a statistic (a date, an age, an idiom ...), or None if it is one."""
+    if looks_like_year(text, m):
+        return "a year, not a quantity the ledger counts"
     if m.kind in NOT_STATISTIC_KINDS or m.role == "date":
         names = {"year": "a year", "date": "a date", "period": "a period", "age": "an age",
                  "time": "a time of day", "duration": "a length of time"}  # fmt: skip
@@ -686,6 +725,12 @@ def _judge(
     written = text[_begin(m) : m.end]
     distinct = distinctive(number)
     own = [t for t, weight in dwords.items() if weight >= 1.0]
+    # a name the ledger never mentions ("Wales", "Kent") in the number's sentence: the number
+    # is likely about something else, so it is not called a misquote of a ledger figure
+    strangers = any(
+        stem(w) and stem(w) not in ctx.idf
+        for w in re.findall(r"\b[A-Z][A-Za-z’']+", text[m.sentence_start : m.sentence_end])
+    )
     scored = []
     for entry in ctx.entries:
         rel = relation(m, number, entry)
@@ -703,6 +748,8 @@ def _judge(
         if rel[0] == "differs" and slip(number, entry.text):
             score += SLIP
         if rel[0] == "differs" and entry.ref in quoted:
+            score -= NEIGHBOUR
+        if rel[0] == "differs" and strangers:
             score -= NEIGHBOUR
         scored.append((score, rel, entry))
     if not scored:
@@ -763,8 +810,9 @@ def _apply(
         finding.reason = (
             "no figure in the ledger states a number of this kind"
             if rel == "none"
-            else f"no figure in the ledger says this (the closest in meaning scores {score:.2f}, "
-            f"below {SUPPORT_SCORE:.2f})"
+            else "no figure in the ledger says this: none is close enough in meaning (best "
+            f"{score:.2f}; {SUPPORT_SCORE:.2f} needed with a value that fits, "
+            f"{MISQUOTE_SCORE:.2f} to call it a misquote)"
         )
         return
     finding.figure_id, finding.ledger_value, finding.ledger_text = (
