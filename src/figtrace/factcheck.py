@@ -496,6 +496,10 @@ def draft_words(text: str, m: Mention, mentions: list[Mention]) -> dict[str, flo
                 own = _distance(pos, part_of)
             weight = 1.0 if all(own <= _distance(pos, o) for o in others) else 0.5
         out[w] = max(out.get(w, 0.0), weight)
+    if out.get(_INCREASE, 0.0) >= 1.0 or out.get(_DECREASE, 0.0) >= 1.0:
+        for w in IMPLIED.get(m.kind, ()):
+            if w == _SHARE and out.get(w) == IMPLIED_WEIGHT:
+                del out[w]  # "rose by 40%" is a change, not a share
     return out
 
 
@@ -510,6 +514,7 @@ IMPLIED = {
     "ratio": [stem("share")],
 }
 IMPLIED_WEIGHT = 0.5
+_SHARE, _INCREASE, _DECREASE = stem("share"), stem("increase"), stem("decrease")
 _NAME = re.compile(r"(?<=[a-z,;] )([A-Z][A-Za-z]+(?:['’]s)?)")
 
 
