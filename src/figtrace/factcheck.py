@@ -845,9 +845,9 @@ def _apply(
             finding.reason = f"states {entry.ref} ({entry.text!r}), but " + describe_check(check)
         else:
             finding.verdict = "supported"
-            rounded = (
-                "" if math.isclose(ledger_value, finding.value or 0, rel_tol=1e-3) else ", rounded"
-            )
+            v = finding.value or 0.0
+            same = any(math.isclose(ledger_value, c, rel_tol=1e-3) for c in (v, v / 100, v * 100))
+            rounded = "" if same else ", rounded"
             finding.reason = f"states {entry.ref} ({label}): {entry.text!r}{rounded}"
 
 
