@@ -16,8 +16,10 @@ BIN    := $(CURDIR)/$(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= 2
 export PATH := $(BIN):$(PATH)
+# mkdocs-material prints a banner about its successor on every build; keep the output readable.
+export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: all test setup lint format lock envs clean help
+.PHONY: all test setup lint format lock envs docs docs-figures docs-serve clean help
 
 # After kill -9 the run resumes: the stale lock is removed (only if no Snakemake runs here) and
 # --rerun-incomplete re-runs the jobs that were cut off.
@@ -47,13 +49,13 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	touch $(STAMP)
 
 lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
-	ruff check src tests workflow bench notebooks
-	ruff format --check src tests workflow bench notebooks
+	ruff check src tests workflow bench notebooks docs
+	ruff format --check src tests workflow bench notebooks docs
 	snakefmt --check Snakefile workflow/rules
 	snakemake --lint
 
 format: $(STAMP)  ## Format Python and Snakemake files in place
-	ruff format src tests workflow bench notebooks
+	ruff format src tests workflow bench notebooks docs
 	snakefmt Snakefile workflow/rules
 
 # One universal lock per extra: each pin carries the environment markers it needs, so the same
@@ -68,8 +70,21 @@ lock: $(STAMP)  ## Re-resolve both lock files (all supported Pythons) and the co
 	python workflow/scripts/conda_env.py requirements.lock > envs/figtrace.yaml.tmp \
 		&& mv envs/figtrace.yaml.tmp envs/figtrace.yaml
 
+# The site's figures come from the pipeline's outputs (make all) and are drawn anew each time:
+# the DAG needs Graphviz (apt-get install graphviz), the screenshots Chromium (apt-get install
+# chromium); without them the figure is a note saying what to install, and the build goes on.
+docs-figures: all
+	python workflow/scripts/docs_figures.py --project . --out docs/assets/generated
+
+docs: docs-figures  ## Build the documentation site into site/ (mkdocs build --strict)
+	mkdocs build --strict --site-dir site
+	@echo "Open site/index.html (from disk) or run: make docs-serve"
+
+docs-serve: docs-figures  ## Serve the documentation site at http://127.0.0.1:8000 while you edit
+	mkdocs serve --dev-addr 127.0.0.1:8000
+
 clean:  ## Remove everything the pipeline wrote (never data/raw/)
-	rm -rf data/processed/* results/* logs/* .snakemake
+	rm -rf data/processed/* results/* logs/* .snakemake docs/assets/generated site
 
 help:
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/:/'

@@ -89,6 +89,8 @@ def unmet(requirements: list[Requirement], pins: dict[str, str], python: str) ->
 def test_supported_pythons_are_3_11_to_3_13():
     assert PYTHONS == ["3.11", "3.12", "3.13"]
     assert f"{sys.version_info.major}.{sys.version_info.minor}" in PYTHONS
+    classifiers = [c.rsplit(" :: ", 1)[1] for c in PYPROJECT["classifiers"] if "Python :: 3." in c]
+    assert classifiers == PYTHONS
 
 
 @pytest.mark.parametrize("python", PYTHONS)
