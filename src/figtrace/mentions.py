@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 KINDS: tuple[str, ...] = (
     "count", "percent", "fraction", "ratio", "multiplier", "rank", "money", "year", "date",
-    "period", "duration", "age", "time", "phone", "postcode", "other",
+    "period", "duration", "age", "time", "phone", "postcode", "reference", "identifier", "other",
 )  # fmt: skip
 ROLES: tuple[str, ...] = ("statistic", "date", "boilerplate", "name", "other")
 QUALIFIERS: tuple[str, ...] = (
@@ -886,6 +886,71 @@ def resolve_annotations(path: Path, texts: dict[str, str]) -> dict[str, list[dic
             resolved.append({**entry, "start": start, "end": start + len(entry["text"])})
         out[doc_id] = sorted(resolved, key=lambda e: e["start"])
     return out
+
+
+ROLE_CODES = {"S": "statistic", "D": "date", "B": "boilerplate", "N": "name", "O": "other"}
+_MARK = re.compile(r"«([^«»|]+)\|([^«»]*)»")
+
+
+def load_passages(path: Path) -> tuple[dict[str, str], dict[str, list[dict[str, Any]]]]:
+    """Read a file of marked passages (`passages:` list of `id`, `shape`, `text`) into the plain
+    texts by id and their annotations, in the shape `resolve_annotations` returns.
+
+    In `text`, every numeric expression is marked «span|ROLE kind value [qualifier]» (ROLE is a
+    key of ROLE_CODES, value a number or -); the marks are removed from the text. A bad mark is
+    a FigtraceError naming the file, the passage and the mark.
+    """
+    from figtrace.registries import load_yaml
+
+    data = load_yaml(path)
+    passages = data.get("passages") if isinstance(data, dict) else None
+    if not isinstance(passages, list):
+        raise FigtraceError(f"{path}: expected a mapping with a `passages:` list.")
+    texts: dict[str, str] = {}
+    gold: dict[str, list[dict[str, Any]]] = {}
+    for i, passage in enumerate(passages):
+        pid = passage.get("id") if isinstance(passage, dict) else None
+        if not isinstance(pid, str) or not isinstance(passage.get("text"), str):
+            raise FigtraceError(f"{path}: passage {i + 1} needs a string `id` and `text`.")
+        if pid in texts:
+            raise FigtraceError(f"{path}: passage id {pid!r} is used twice; ids must be unique.")
+        plain, entries, pos = [], [], 0
+        for m in _MARK.finditer(passage["text"]):
+            plain.append(passage["text"][pos : m.start()])
+            start = sum(map(len, plain))
+            entries.append(_mark_entry(f"{path}: passage {pid!r}, mark {m.group(0)!r}", m, start))
+            plain.append(m.group(1))
+            pos = m.end()
+        plain.append(passage["text"][pos:])
+        text = "".join(plain)
+        if "«" in text or "»" in text:
+            raise FigtraceError(f"{path}: passage {pid!r} has an unclosed or malformed « » mark.")
+        texts[pid], gold[pid] = text, entries
+    return texts, gold
+
+
+def _mark_entry(where: str, m: re.Match[str], start: int) -> dict[str, Any]:
+    fields = m.group(2).split()
+    if len(fields) not in (3, 4) or fields[0] not in ROLE_CODES:
+        raise FigtraceError(
+            f"{where}: write «span|ROLE kind value [qualifier]» with ROLE one of "
+            f"{', '.join(ROLE_CODES)}."
+        )
+    kind, value = fields[1], fields[2]
+    qualifier = fields[3] if len(fields) == 4 else None
+    if kind not in KINDS:
+        raise FigtraceError(f"{where}: kind must be one of {', '.join(KINDS)}.")
+    if qualifier is not None and qualifier not in QUALIFIERS:
+        raise FigtraceError(f"{where}: qualifier must be one of {', '.join(QUALIFIERS)}.")
+    try:
+        number = None if value == "-" else float(value)
+    except ValueError:
+        raise FigtraceError(f"{where}: value must be a number or -, not {value!r}.") from None
+    span = m.group(1)
+    return {
+        "text": span, "start": start, "end": start + len(span), "value": number, "kind": kind,
+        "qualifier": qualifier, "role": ROLE_CODES[fields[0]],
+    }  # fmt: skip
 
 
 def same_value(a: float | None, b: float | None, tol: float = 5e-5) -> bool:
