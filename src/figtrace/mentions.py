@@ -203,7 +203,9 @@ def _postcode(m: re.Match[str], text: str):
     return None, "postcode", None, "boilerplate"
 
 
-@_rule(r"(?<![\w.,-])(?:97[89][- ])?[0-9]{1,5}[- ][0-9]{1,7}[- ][0-9]{1,7}[- ][0-9X](?![\w-])", DIGIT)
+@_rule(
+    r"(?<![\w.,-])(?:97[89][- ])?[0-9]{1,5}[- ][0-9]{1,7}[- ][0-9]{1,7}[- ][0-9X](?![\w-])", DIGIT
+)
 def _isbn(m: re.Match[str], text: str):
     # a book number: 10 or 13 digits in four or five hyphenated (or spaced) groups
     if len(re.sub(r"[^0-9X]", "", m.group(0))) not in (10, 13):
@@ -263,12 +265,12 @@ def _service_hours(m: re.Match[str], text: str):
 @_rule(
     rf"\b(?:page|p\.|pg\.?|slide|image|photo|picture|item){_SP}*[0-9]{{1,4}}"
     rf"{_SP}*(?:of|/|von|de|sur){_SP}*[0-9]{{1,4}}(?![\w/])"
-    rf"|[0-9]{{1,4}}{_SP}*(?:of|/|von|de|sur){_SP}*[0-9]{{1,4}}[ \t]*(?=\n|$)",
+    rf"|[0-9]{{1,4}}{_SP}+(?:of|von|de|sur){_SP}+[0-9]{{1,4}}[ \t]*(?=\n|$)",
     DIGIT,
     ("page", "p", "pg", "slide", "image", "photo", "picture", "item"),
 )
 def _page_counter(m: re.Match[str], text: str):
-    # "Page 2 of 61", "Slide 3 / 18", or "2 of 61" alone on its line
+    # "Page 2 of 61", "Slide 3 / 18", or "2 of 61" alone on its line ("90 / 609" alone is a sum)
     if m.group(0)[0].isdigit():
         ls = text.rfind("\n", 0, m.start()) + 1
         if text[ls : m.start()].strip():
@@ -813,7 +815,9 @@ def _decide_role(kind: str, value: float | None, m: re.Match[str], text: str) ->
 # that names a part of a document or an identifier just before the number, counters and
 # salaries on lines that are not sentences, and the words that make a number an age.
 
-_LEADERS = re.compile(r"(?:\.[ \t\u00a0]?){4,}|…{2,}|(?:…[ \t\u00a0]?){2,}|_{4,}|(?:·[ \t\u00a0]?){4,}")
+_LEADERS = re.compile(
+    r"(?:\.[ \t\u00a0]?){4,}|…{2,}|(?:…[ \t\u00a0]?){2,}|_{4,}|(?:·[ \t\u00a0]?){4,}"
+)
 _FULL_STOP = re.compile(r"[a-z%)\]][.!?][\"'”’)\]]*(?:[ \t\u00a0]|$)")
 _BARE_INT = re.compile(r"(?<![\w.,/£$€%:+-])[0-9]{1,3}(?![\w.,%/:-]|[ \t\u00a0]*(?:%|per\b))")
 _MULTI_LEVEL = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})+\.?[ \t\u00a0]+[\"“‘(]?[A-Z]")
@@ -841,7 +845,9 @@ _JOB_KEY = _c(
     r"contract(?:\s+type)?|job\s+type|grade|band|closing\s+date|deadline|location|fte)\s*:"
 )
 _SEGMENT_SPLIT = re.compile(r"[|•·›]")
-_POSTCODE_IN = re.compile(r"\b[A-PR-UWYZ][A-HK-Y]?[0-9][A-Z0-9]?[ \u00a0][0-9][ABD-HJLNP-UW-Z]{2}\b")
+_POSTCODE_IN = re.compile(
+    r"\b[A-PR-UWYZ][A-HK-Y]?[0-9][A-Z0-9]?[ \u00a0][0-9][ABD-HJLNP-UW-Z]{2}\b"
+)
 
 _REF_ANY_CASE = _c(
     r"\b(?:appendix|appendices|annexe?s?|schedules?|sections?|ss?\.|paragraphs?|paras?\.?|"
@@ -871,33 +877,45 @@ _ACT_BEFORE = re.compile(
     r"\b(?:Act|Acts|Regulations|Order|Bill|Rules|Measure|Convention|Protocol|Directive|Code)"
     r"[ \t\u00a0]+(?:of[ \t\u00a0]+)?$"
 )
-_AGE_BEFORE = [
-    # "Viet Nguyen, 29, from ...": a person's age after the name
-    (re.compile(r"\b[A-Z][a-z'’-]+,[ \t\u00a0]$"), _c(r"(?:,|;|[ \t\u00a0]+from\b)")),
+_ANY = re.compile("")
+# (the words before, the text after, the oldest age it can be) for a number that is an age;
+# the first entry needs a sentence ("Safeguarding (8)" in a menu is a count)
+_AGE_BEFORE: list[tuple[re.Pattern[str], re.Pattern[str], int]] = [
     # "Sara Kelmendi (24)"
-    (re.compile(r"\b[A-Z][a-z'’-]+[ \t\u00a0]\($"), re.compile(r"\)")),
+    (re.compile(r"\b[A-Z][a-z'’-]+[ \t\u00a0]\($"), re.compile(r"\)"), 110),
+    # "Viet Nguyen, 29, from ...": a person's age after the name
+    (re.compile(r"\b[A-Z][a-z'’-]+,[ \t\u00a0]$"), _c(r"(?:,|;|[ \t\u00a0]+from\b)"), 110),
     # "he was 16", "who said she was 13 when ..."
     (
-        _c(r"\b(?:he|she|they|who|i|you)[ \t\u00a0]+(?:was|is|were|are|had\s+been|has\s+been|"
-           r"turned|turns|is\s+now)[ \t\u00a0]+(?:only[ \t\u00a0]+|just[ \t\u00a0]+|aged[ \t\u00a0]+)?$"),
+        _c(
+            r"\b(?:he|she|they|who|i|you)[ \t\u00a0]+(?:was|is|were|are|had\s+been|has\s+been|"
+            r"turned|turns|is\s+now)[ \t\u00a0]+(?:only[ \t\u00a0]+|just[ \t\u00a0]+|aged[ \t\u00a0]+)?$"
+        ),
         _c(r"(?:[,.;:!?)]|[ \t\u00a0]*$|[ \t\u00a0]+(?:when|at|and|or|but|years?)\b)", re.M),
+        110,
     ),  # fmt: skip
     # "the youngest 13", "the oldest was 17"
     (
-        _c(r"\b(?:youngest|oldest)(?:[ \t\u00a0]+(?:was|is|being|were|aged))?[ \t\u00a0]+"
-           r"(?:only[ \t\u00a0]+|just[ \t\u00a0]+)?$"),
-        None,
+        _c(
+            r"\b(?:youngest|oldest)(?:[ \t\u00a0]+(?:was|is|being|were|aged))?[ \t\u00a0]+"
+            r"(?:only[ \t\u00a0]+|just[ \t\u00a0]+)?$"
+        ),
+        _ANY,
+        110,
     ),  # fmt: skip
-    # "children under 18", "nobody under 10", "were under 16"
+    # "children under 18", "nobody under 10", "were under 16" (an age limit, not "under 500")
     (
-        _c(r"\b(?:children|child|people|persons?|anyone|those|boys|girls|pupils|minors|victims|"
-           r"adults|everyone|nobody|no-one|youngsters|teenagers|all|were|are|was|is|being)"
-           r"[ \t\u00a0]+(?:(?:aged|who\s+are|who\s+were)[ \t\u00a0]+)?(?:under|over|below|above|"
-           r"younger\s+than|older\s+than)[ \t\u00a0]+$"),
+        _c(
+            r"\b(?:children|child|people|persons?|anyone|those|boys|girls|pupils|minors|victims|"
+            r"adults|everyone|nobody|no-one|youngsters|teenagers|all|were|are|was|is|being)"
+            r"[ \t\u00a0]+(?:(?:aged|who\s+are|who\s+were)[ \t\u00a0]+)?(?:under|over|below|above|"
+            r"younger\s+than|older\s+than)[ \t\u00a0]+$"
+        ),
         _c(r"(?![ \t\u00a0]+[a-z]+s\b)"),
+        25,
     ),  # fmt: skip
     # "the day they turn 18", "until they reach 18"
-    (_c(r"\b(?:turn|turns|turned|turning|reach|reaches|reached|reaching)[ \t\u00a0]+$"), None),
+    (_c(r"\b(?:turn|turns|turned|turning|reach|reaches|reached|reaching)[ \t\u00a0]+$"), _ANY, 25),
 ]
 
 
@@ -940,12 +958,17 @@ class _Layout:
             if info["unpunctuated"]:
                 ints = list(_BARE_INT.finditer(body))
                 values = [int(m.group(0)) for m in ints]
-                gaps = [body[a.end() if a else 0 : b.start()] for a, b in zip([None, *ints], ints)]
+                gaps = [
+                    body[a.end() if a else 0 : b.start()]
+                    for a, b in zip([None, *ints], ints, strict=False)
+                ]
                 ok = (
                     len(ints) >= 3
-                    and all(a < b for a, b in zip(values, values[1:]))
+                    and all(a < b for a, b in zip(values, values[1:], strict=False))
                     and all(re.search(r"[A-Za-z]{2}", g) for g in gaps)
-                    and all(re.match(r"[ \t\u00a0]+[A-Z]|[ \t\u00a0]*$", body[m.end() :]) for m in ints)
+                    and all(
+                        re.match(r"[ \t\u00a0]+[A-Z]|[ \t\u00a0]*$", body[m.end() :]) for m in ints
+                    )
                 )
                 if ok:
                     info["toc"] = frozenset(info["start"] + m.start() for m in ints)
@@ -958,12 +981,18 @@ class _Layout:
             run: list[tuple[int, int]] = []
             pos = 0
             for body in [*self.text.split("\n"), None]:
-                m = None if body is None else re.search(r"[A-Za-z][^0-9]*?[ \t\u00a0]([0-9]{1,3})[ \t\u00a0]*$", body)
+                m = (
+                    None
+                    if body is None
+                    else re.search(r"[A-Za-z][^0-9]*?[ \t\u00a0]([0-9]{1,3})[ \t\u00a0]*$", body)
+                )
                 if m and _FULL_STOP.search(body) is None:
                     run.append((pos, int(m.group(1))))
                 else:
                     values = [v for _, v in run]
-                    if len(run) >= 3 and all(a <= b for a, b in zip(values, values[1:])):
+                    if len(run) >= 3 and all(
+                        a <= b for a, b in zip(values, values[1:], strict=False)
+                    ):
                         self.toc_block_ends.update(p for p, _ in run)
                     run = []
                 pos += len(body or "") + 1
@@ -1029,34 +1058,180 @@ def _word_before(text: str, line_start: int, s: int) -> str:
 
 # the last word of every phrase _REF_ANY_CASE, _REF_CAPITALISED, _ID_BEFORE, _ID_STRONG and
 # _ACT_BEFORE end with: only after one of these are those patterns tried
-_REF_LAST_WORDS = frozenset("""
-    appendix appendices annex annexe annexes annexes schedule schedules section sections s ss
-    paragraph paragraphs para paras chapter chapters article articles clause clauses regulation
-    regulations footnote footnotes note notes endnote endnotes table tables figure figures fig figs
-    chart charts graph graphs exhibit exhibits page pages p pp slide slides recommendation
-    recommendations question questions volume volumes vol vols column columns col cols edition
-    editions version versions ver v release releases criterion criteria stage part parts rule rules
-    box map step phase standard principle issue level tier grade band item wave objective outcome
-    priority theme series licence license attribution q no nos number num id code reference ref
-    urn uin isbn issn doi crn vat foi hc hl cm cmnd si act acts order bill measure convention
-    protocol directive of
-""".split())  # fmt: skip
-_AGE_LAST_WORDS = frozenset("""
-    was is were are been turned turns now only just aged youngest oldest being under over below
-    above than turn turning reach reaches reached reaching
-""".split())  # fmt: skip
+_REF_LAST_WORDS = frozenset(
+    [
+        "appendix",
+        "appendices",
+        "annex",
+        "annexe",
+        "annexes",
+        "annexes",
+        "schedule",
+        "schedules",
+        "section",
+        "sections",
+        "s",
+        "ss",
+        "paragraph",
+        "paragraphs",
+        "para",
+        "paras",
+        "chapter",
+        "chapters",
+        "article",
+        "articles",
+        "clause",
+        "clauses",
+        "regulation",
+        "regulations",
+        "footnote",
+        "footnotes",
+        "note",
+        "notes",
+        "endnote",
+        "endnotes",
+        "table",
+        "tables",
+        "figure",
+        "figures",
+        "fig",
+        "figs",
+        "chart",
+        "charts",
+        "graph",
+        "graphs",
+        "exhibit",
+        "exhibits",
+        "page",
+        "pages",
+        "p",
+        "pp",
+        "slide",
+        "slides",
+        "recommendation",
+        "recommendations",
+        "question",
+        "questions",
+        "volume",
+        "volumes",
+        "vol",
+        "vols",
+        "column",
+        "columns",
+        "col",
+        "cols",
+        "edition",
+        "editions",
+        "version",
+        "versions",
+        "ver",
+        "v",
+        "release",
+        "releases",
+        "criterion",
+        "criteria",
+        "stage",
+        "part",
+        "parts",
+        "rule",
+        "rules",
+        "box",
+        "map",
+        "step",
+        "phase",
+        "standard",
+        "principle",
+        "issue",
+        "level",
+        "tier",
+        "grade",
+        "band",
+        "item",
+        "wave",
+        "objective",
+        "outcome",
+        "priority",
+        "theme",
+        "series",
+        "licence",
+        "license",
+        "attribution",
+        "q",
+        "no",
+        "nos",
+        "number",
+        "num",
+        "id",
+        "code",
+        "reference",
+        "ref",
+        "urn",
+        "uin",
+        "isbn",
+        "issn",
+        "doi",
+        "crn",
+        "vat",
+        "foi",
+        "hc",
+        "hl",
+        "cm",
+        "cmnd",
+        "si",
+        "act",
+        "acts",
+        "order",
+        "bill",
+        "measure",
+        "convention",
+        "protocol",
+        "directive",
+        "of",
+    ]
+)
+_AGE_LAST_WORDS = frozenset(
+    [
+        "was",
+        "is",
+        "were",
+        "are",
+        "been",
+        "turned",
+        "turns",
+        "now",
+        "only",
+        "just",
+        "aged",
+        "youngest",
+        "oldest",
+        "being",
+        "under",
+        "over",
+        "below",
+        "above",
+        "than",
+        "turn",
+        "turning",
+        "reach",
+        "reaches",
+        "reached",
+        "reaching",
+    ]
+)
 
 
-def _reference_kind(text: str, info: dict[str, Any], s: int, e: int, kind: str) -> tuple[str, str] | None:
+def _reference_kind(
+    text: str, info: dict[str, Any], s: int, e: int, kind: str
+) -> tuple[str, str] | None:
     """(kind, role) when a noun just before the number makes it a reference or an identifier:
     "section 20", "Appendix 4", "UIN 65898", "Registered Charity No. 1020419", "Act 1989"."""
     if text[s - 1 : s] != "#" and _word_before(text, info["start"], s) not in _REF_LAST_WORDS:
         return None
     before = text[max(info["start"], s - 40) : s]
     number = text[s:e]
-    if kind == "year" or re.fullmatch(r"(?:1[89]|20)[0-9]{2}", number):
-        if _ACT_BEFORE.search(before):
-            return "reference", "other"
+    year = kind == "year" or re.fullmatch(r"(?:1[89]|20)[0-9]{2}", number)
+    if year and _ACT_BEFORE.search(before):
+        return "reference", "other"
     if _ID_BEFORE.search(before) or _ID_STRONG.search(before):
         return "identifier", "boilerplate"
     if kind == "year" or "," in number:
@@ -1087,18 +1262,28 @@ def _restructure(
         return value, "reference", None, "boilerplate"
     if kind == "count" and _enumerator(layout, info, s):
         return value, "reference", None, "boilerplate"
-    if kind == "count" and info["unpunctuated"] and layout.contents_block(info):
-        if not text[e : info["end"]].strip():
-            return value, "reference", None, "boilerplate"
+    last_on_line = not text[e : info["end"]].strip()
+    if kind == "count" and last_on_line and info["unpunctuated"] and layout.contents_block(info):
+        return value, "reference", None, "boilerplate"
     if kind == "count" and _page_header(info, s, e):
         return value, "reference", None, "boilerplate"
     number = text[s:e]
     if kind == "count" and (re.fullmatch(r"[0-9]{6,}", number) or re.fullmatch(r"0[0-9]+", number)):
         return value, "identifier", None, "boilerplate"
-    if kind == "count" and text[s - 1 : s] == "(" and re.match(r"\)[ \t\u00a0]+[A-Za-z]", text[e : e + 3]):
-        lead = text[info["start"] : s - 1]
-        if not lead.strip() or re.search(r"(?:[,;:]|\b(?:and|or))[ \t\u00a0]*$", lead):
-            return value, "reference", None, "other"  # "(1) UK nationals, (2) ..."
+    if (
+        kind == "count"
+        and text[s - 1 : s] == "("
+        and re.match(r"\)[ \t\u00a0]+[A-Za-z]", text[e : e + 3])
+    ):
+        lead, rest = text[info["start"] : s - 1], text[e : info["end"]]
+        n = int(value or 0)
+        if (
+            not lead.strip()
+            or re.search(r"(?:[,;:]|\b(?:and|or))[ \t\u00a0]*$", lead)
+            or f"({n + 1})" in rest
+            or f"({n - 1})" in lead
+        ):
+            return value, "reference", None, "other"  # "were (1) UK nationals, (2) ..."
     if (
         kind == "count"
         and value is not None
@@ -1111,10 +1296,9 @@ def _restructure(
         )
     ):
         before = text[max(0, s - 60) : s]
-        for prefix, suffix in _AGE_BEFORE:
-            if prefix.search(before) and (suffix is None or suffix.match(text, e)):
-                if suffix is None or value <= 25 or "under" not in prefix.pattern:
-                    return value, "age", "years", "other"
+        for prefix, suffix, oldest in _AGE_BEFORE[int(info["unpunctuated"]) :]:
+            if value <= oldest and prefix.search(before) and suffix.match(text, e):
+                return value, "age", "years", "other"
     if role not in ("statistic", "other") and kind != "duration":
         return value, kind, unit, role
     short = info["unpunctuated"] or info["words"] <= 12
@@ -1456,7 +1640,9 @@ def score(
         return c.start < g["end"] and g["start"] < c.end
 
     def right_value(c: Claim, g: dict[str, Any]) -> bool:
-        return overlaps(c, g) and same_value(c.value, None if g["value"] is None else float(g["value"]))
+        return overlaps(c, g) and same_value(
+            c.value, None if g["value"] is None else float(g["value"])
+        )
 
     n_gold = found = found_value = n_claims = correct = furniture = unannotated = 0
     n_boiler = boiler_claimed = n_other = other_claimed = 0
