@@ -746,6 +746,23 @@ def _listing_blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _listing_line(text: str, info: dict[str, Any]) -> bool:
+    """In a job-listing block, a line of the listing: it states the salary ("£30,095 per annum,
+    negotiable."), or no sentence ends on it and a salary is at most six lines away. A sentence
+    beside the advert, or a page that never breaks its lines into blocks, keeps its numbers."""
+    body = info["text"].strip()
+    if _SALARY.search(body):
+        return True
+    if _FULL_STOP.search(body):
+        return False
+    start, end = info["start"], info["end"]
+    for _ in range(6):
+        start = max(0, text.rfind("\n", 0, max(0, start - 1)) + 1)
+        nxt = text.find("\n", end + 1)
+        end = len(text) if nxt < 0 else nxt
+    return _SALARY.search(text, start, end) is not None
+
+
 def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", end)
@@ -891,7 +908,7 @@ _AGE_BEFORE: list[tuple[re.Pattern[str], re.Pattern[str], int]] = [
             r"\b(?:he|she|they|who|i|you)[ \t\u00a0]+(?:was|is|were|are|had\s+been|has\s+been|"
             r"turned|turns|is\s+now)[ \t\u00a0]+(?:only[ \t\u00a0]+|just[ \t\u00a0]+|aged[ \t\u00a0]+)?$"
         ),
-        _c(r"(?:[,.;:!?)]|[ \t\u00a0]*$|[ \t\u00a0]+(?:when|at|and|or|but|years?)\b)", re.M),
+        _c(r"(?:[,.;:!?)]|[ \t\u00a0]*$|[ \t\u00a0]+(?:when|at|and|or|but|years?|['‘“\"]))", re.M),
         110,
     ),  # fmt: skip
     # "the youngest 13", "the oldest was 17"
@@ -917,6 +934,15 @@ _AGE_BEFORE: list[tuple[re.Pattern[str], re.Pattern[str], int]] = [
     # "the day they turn 18", "until they reach 18"
     (_c(r"\b(?:turn|turns|turned|turning|reach|reaches|reached|reaching)[ \t\u00a0]+$"), _ANY, 25),
 ]
+
+
+# a page number before a running title in capitals ("1 HEADING BACK TO HARM")
+_CAPS_TITLE_AFTER = re.compile(r"[ \t\u00a0]+[A-Z]{2,}(?:[ \t\u00a0]+[A-Z'’]{2,}){2,}\b")
+_HANSARD_COLUMN = re.compile(r"W[HS]?\b")
+_STREET_AFTER = re.compile(
+    r"[ \t\u00a0]+(?:[A-Z][a-z'’]+[ \t\u00a0]+){1,3}(?:Road|Street|Lane|Avenue|Way|Close|Drive|"
+    r"Place|Square|Terrace|Crescent|Court|Gardens|Mews|Row|Hill|Park|Grove|Walk|Rd|St|Ave)\b"
+)
 
 
 class _Layout:
@@ -951,27 +977,26 @@ class _Layout:
 
     def run_on_contents(self, info: dict[str, Any]) -> frozenset[int]:
         """Offsets of the page numbers of a contents list run together on one line
-        ("Summary 4 Background 6 Scale of the problem 8 ...")."""
+        ("Summary 4 Background 6 Scale of the problem 8 ..."): three or more numbers in a row,
+        each after a heading (words, no sentence end) and before the next heading or the end of
+        the line, never falling."""
         if "toc" not in info:
-            info["toc"] = frozenset()
-            body = info["text"]
-            if info["unpunctuated"]:
-                ints = list(_BARE_INT.finditer(body))
-                values = [int(m.group(0)) for m in ints]
-                gaps = [
-                    body[a.end() if a else 0 : b.start()]
-                    for a, b in zip([None, *ints], ints, strict=False)
-                ]
-                ok = (
-                    len(ints) >= 3
-                    and all(a < b for a, b in zip(values, values[1:], strict=False))
-                    and all(re.search(r"[A-Za-z]{2}", g) for g in gaps)
-                    and all(
-                        re.match(r"[ \t\u00a0]+[A-Z]|[ \t\u00a0]*$", body[m.end() :]) for m in ints
-                    )
-                )
-                if ok:
-                    info["toc"] = frozenset(info["start"] + m.start() for m in ints)
+            body, found, run, last = info["text"], set(), [], None
+            for m in _BARE_INT.finditer(body):
+                gap = body[last.end() if last else 0 : m.start()]
+                heading = re.search(r"[A-Za-z]{2}", gap) and not _FULL_STOP.search(gap)
+                before_heading = re.match(r"[ \t\u00a0]+[A-Z]|[ \t\u00a0]*$", body[m.end() :])
+                value = int(m.group(0))
+                if not (heading and before_heading) or run and value < run[-1][1]:
+                    if len(run) >= 3 and run[0][1] < run[-1][1]:
+                        found.update(p for p, _ in run)
+                    run = []
+                if heading and before_heading:
+                    run.append((info["start"] + m.start(), value))
+                last = m
+            if len(run) >= 3 and run[0][1] < run[-1][1]:
+                found.update(p for p, _ in run)
+            info["toc"] = frozenset(found)
         return info["toc"]
 
     def contents_block(self, info: dict[str, Any]) -> bool:
@@ -1003,9 +1028,9 @@ class _Layout:
         prev_end = info["start"] - 1
         if prev_end <= 0:
             return False
-        prev = self.line(prev_end - 1) if prev_end - 1 >= 0 else None
-        body = prev["text"].rstrip() if prev else ""
-        return bool(body) and (body[-1] == "," or body[-1].islower() and prev["words"] >= 6)
+        body = self.text[self.text.rfind("\n", 0, prev_end) + 1 : prev_end].rstrip()
+        words = len(body.split())
+        return bool(body) and (body[-1] == "," or body[-1].islower() and words >= 6)
 
 
 def _enumerator(layout: _Layout, info: dict[str, Any], s: int) -> bool:
@@ -1265,8 +1290,18 @@ def _restructure(
     last_on_line = not text[e : info["end"]].strip()
     if kind == "count" and last_on_line and info["unpunctuated"] and layout.contents_block(info):
         return value, "reference", None, "boilerplate"
-    if kind == "count" and _page_header(info, s, e):
+    if kind == "count" and (_page_header(info, s, e) or _CAPS_TITLE_AFTER.match(text, e)):
         return value, "reference", None, "boilerplate"
+    if kind == "count" and _HANSARD_COLUMN.match(text, e):
+        return value, "reference", None, "boilerplate"  # "Column 1415W", "cols. 1840-41W"
+    if (
+        kind == "count"
+        and re.search(r"[0-9A-Za-z]\($", text[max(0, s - 2) : s])
+        and text[e : e + 1] == ")"
+    ):
+        return value, "reference", None, "other"  # a subsection: "section 48(7)"
+    if kind == "count" and _STREET_AFTER.match(text, e):
+        return value, "other", None, "other"  # a house number: "130 Mill Road"
     number = text[s:e]
     if kind == "count" and (re.fullmatch(r"[0-9]{6,}", number) or re.fullmatch(r"0[0-9]+", number)):
         return value, "identifier", None, "boilerplate"
@@ -1304,7 +1339,14 @@ def _restructure(
     short = info["unpunctuated"] or info["words"] <= 12
     if bare and short and info["counters"] and _COUNTER_NEXT.match(text, e):
         return value, kind, unit, "boilerplate"
-    if bare and info["unpunctuated"] and text[s - 1 : s] == "(" and text[e : e + 1] == ")":
+    if (
+        bare
+        and info["unpunctuated"]
+        and info["words"] <= 8
+        and text[s - 1 : s] == "("
+        and text[e : e + 1] == ")"
+        and "," not in text[s:e]
+    ):
         return value, kind, unit, "boilerplate"  # "Child protection (41)", "2023 (31)"
     if (
         info["unpunctuated"]
@@ -1376,7 +1418,7 @@ def extract(text: str) -> list[Mention]:
             and _in_proper_name(text, s, e)
         ):
             role = "name"
-        if any(a <= s < b for a, b in listings):
+        if any(a <= s < b for a, b in listings) and _listing_line(text, layout.line(s)):
             role = "boilerplate"
         elif role in ("statistic", "other"):
             ls, le = _line_bounds(text, s, e)
