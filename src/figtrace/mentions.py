@@ -10,6 +10,7 @@ page furniture, so one compiled set of regular expressions serves every document
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -746,16 +747,16 @@ def _listing_blocks(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _listing_line(text: str, info: dict[str, Any]) -> bool:
+def _listing_line(text: str, info: _Line) -> bool:
     """In a job-listing block, a line of the listing: it states the salary ("£30,095 per annum,
     negotiable."), or no sentence ends on it and a salary is at most six lines away. A sentence
     beside the advert, or a page that never breaks its lines into blocks, keeps its numbers."""
-    body = info["text"].strip()
+    body = info.text.strip()
     if _SALARY.search(body):
         return True
     if _FULL_STOP.search(body):
         return False
-    start, end = info["start"], info["end"]
+    start, end = info.start, info.end
     for _ in range(6):
         start = max(0, text.rfind("\n", 0, max(0, start - 1)) + 1)
         nxt = text.find("\n", end + 1)
@@ -945,43 +946,82 @@ _STREET_AFTER = re.compile(
 )
 
 
+def _page_at_end(line: str) -> int | None:
+    """The page number a contents line ends with ("Methods 12"): a number of one to three
+    digits after a space, with a letter since the last digit before it."""
+    body = line.rstrip(" \t\u00a0")
+    digits = len(body) - len(body.rstrip("0123456789"))
+    head = body[: len(body) - digits]
+    if not 1 <= digits <= 3 or head[-1:] not in (" ", "\t", "\u00a0"):
+        return None
+    since_digit = re.split(r"[0-9]", head)[-1]
+    return int(body[len(head) :]) if any(c.isalpha() for c in since_digit) else None
+
+
+class _Line:
+    """One line of a text; each shape is worked out the first time a rule asks for it."""
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.start, self.end, self.text = start, end, text[start:end]
+        self.toc: frozenset[int] | None = None
+
+    @functools.cached_property
+    def unpunctuated(self) -> bool:
+        """No sentence ends on this line (a heading, a menu, a listing, a table row)."""
+        return _FULL_STOP.search(self.text) is None
+
+    @functools.cached_property
+    def leaders(self) -> bool:
+        return _LEADERS.search(self.text) is not None
+
+    @functools.cached_property
+    def words(self) -> int:
+        return len(self.text.split())
+
+    @functools.cached_property
+    def counters(self) -> bool:
+        return _COUNTER_WORDS.search(self.text) is not None
+
+    @functools.cached_property
+    def salary(self) -> bool:
+        return bool(_SALARY.search(self.text) or _MONEY_K.search(self.text))
+
+    @functools.cached_property
+    def postcode(self) -> bool:
+        return _POSTCODE_IN.search(self.text) is not None
+
+    @functools.cached_property
+    def job_key(self) -> bool:
+        return _JOB_KEY.match(self.text) is not None
+
+    @functools.cached_property
+    def furniture(self) -> bool:
+        return _FURNITURE_LINE.search(self.text) is not None
+
+
 class _Layout:
     """The lines of one text, each looked at once, when a number on it needs its shape."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines: dict[int, dict[str, Any]] = {}
+        self.lines: dict[int, _Line] = {}
         self.toc_block_ends: set[int] | None = None
 
-    def line(self, pos: int) -> dict[str, Any]:
+    def line(self, pos: int) -> _Line:
         ls = self.text.rfind("\n", 0, pos) + 1
         info = self.lines.get(ls)
         if info is None:
             le = self.text.find("\n", pos)
-            le = len(self.text) if le < 0 else le
-            body = self.text[ls:le]
-            info = {
-                "start": ls,
-                "end": le,
-                "text": body,
-                "unpunctuated": _FULL_STOP.search(body) is None,
-                "leaders": _LEADERS.search(body) is not None,
-                "words": len(body.split()),
-                "counters": _COUNTER_WORDS.search(body) is not None,
-                "salary": bool(_SALARY.search(body) or _MONEY_K.search(body)),
-                "postcode": _POSTCODE_IN.search(body) is not None,
-                "job_key": _JOB_KEY.match(body) is not None,
-            }
-            self.lines[ls] = info
+            info = self.lines[ls] = _Line(self.text, ls, len(self.text) if le < 0 else le)
         return info
 
-    def run_on_contents(self, info: dict[str, Any]) -> frozenset[int]:
+    def run_on_contents(self, info: _Line) -> frozenset[int]:
         """Offsets of the page numbers of a contents list run together on one line
         ("Summary 4 Background 6 Scale of the problem 8 ..."): three or more numbers in a row,
         each after a heading (words, no sentence end) and before the next heading or the end of
         the line, never falling."""
-        if "toc" not in info:
-            body, found, run, last = info["text"], set(), [], None
+        if info.toc is None:
+            body, found, run, last = info.text, set(), [], None
             for m in _BARE_INT.finditer(body):
                 gap = body[last.end() if last else 0 : m.start()]
                 heading = re.search(r"[A-Za-z]{2}", gap) and not _FULL_STOP.search(gap)
@@ -992,27 +1032,23 @@ class _Layout:
                         found.update(p for p, _ in run)
                     run = []
                 if heading and before_heading:
-                    run.append((info["start"] + m.start(), value))
+                    run.append((info.start + m.start(), value))
                 last = m
             if len(run) >= 3 and run[0][1] < run[-1][1]:
                 found.update(p for p, _ in run)
-            info["toc"] = frozenset(found)
-        return info["toc"]
+            info.toc = frozenset(found)
+        return info.toc
 
-    def contents_block(self, info: dict[str, Any]) -> bool:
+    def contents_block(self, info: _Line) -> bool:
         """The line is one of three or more lines in a row that end in rising page numbers."""
         if self.toc_block_ends is None:
             self.toc_block_ends = set()
             run: list[tuple[int, int]] = []
             pos = 0
             for body in [*self.text.split("\n"), None]:
-                m = (
-                    None
-                    if body is None
-                    else re.search(r"[A-Za-z][^0-9]*?[ \t\u00a0]([0-9]{1,3})[ \t\u00a0]*$", body)
-                )
-                if m and _FULL_STOP.search(body) is None:
-                    run.append((pos, int(m.group(1))))
+                page = _page_at_end(body) if body else None
+                if page is not None and _FULL_STOP.search(body) is None:
+                    run.append((pos, page))
                 else:
                     values = [v for _, v in run]
                     if len(run) >= 3 and all(
@@ -1021,11 +1057,11 @@ class _Layout:
                         self.toc_block_ends.update(p for p, _ in run)
                     run = []
                 pos += len(body or "") + 1
-        return info["start"] in self.toc_block_ends
+        return info.start in self.toc_block_ends
 
-    def mid_sentence_before(self, info: dict[str, Any]) -> bool:
+    def mid_sentence_before(self, info: _Line) -> bool:
         """The line before this one stops mid-sentence (a wrapped line, not a new paragraph)."""
-        prev_end = info["start"] - 1
+        prev_end = info.start - 1
         if prev_end <= 0:
             return False
         body = self.text[self.text.rfind("\n", 0, prev_end) + 1 : prev_end].rstrip()
@@ -1033,11 +1069,11 @@ class _Layout:
         return bool(body) and (body[-1] == "," or body[-1].islower() and words >= 6)
 
 
-def _enumerator(layout: _Layout, info: dict[str, Any], s: int) -> bool:
+def _enumerator(layout: _Layout, info: _Line, s: int) -> bool:
     """A number that opens a line as a section, paragraph or list number ("1.2 Aims",
     "17. Leaders have ...", "3 Methods" as a heading)."""
     text = layout.text
-    if text[info["start"] : s].strip():
+    if text[info.start : s].strip():
         return False
     if _MULTI_LEVEL.match(text, s):
         return True
@@ -1047,20 +1083,17 @@ def _enumerator(layout: _Layout, info: dict[str, Any], s: int) -> bool:
         return True
     heading = _HEADING_NUMBER.match(text, s)
     return bool(
-        heading
-        and heading.group(1) not in _COUNT_NOUNS
-        and info["unpunctuated"]
-        and info["words"] <= 8
+        heading and heading.group(1) not in _COUNT_NOUNS and info.unpunctuated and info.words <= 8
     )
 
 
-def _page_header(info: dict[str, Any], s: int, e: int) -> bool:
+def _page_header(info: _Line, s: int, e: int) -> bool:
     """A page number at either end of a short running header in capitals or title case."""
-    body = info["text"]
-    rest = (body[: s - info["start"]] + " " + body[e - info["start"] :]).strip()
-    if not info["unpunctuated"] or info["words"] > 10 or re.search(r"[0-9]", rest):
+    body = info.text
+    rest = (body[: s - info.start] + " " + body[e - info.start :]).strip()
+    if not info.unpunctuated or info.words > 10 or re.search(r"[0-9]", rest):
         return False
-    if body[: s - info["start"]].strip() and body[e - info["start"] :].strip():
+    if body[: s - info.start].strip() and body[e - info.start :].strip():
         return False  # the number must open or close the line
     words = re.findall(r"[A-Za-z][A-Za-z'’]*", rest)
     caps = len(words) >= 2 and all(w.isupper() for w in words if len(w) > 1)
@@ -1245,14 +1278,12 @@ _AGE_LAST_WORDS = frozenset(
 )
 
 
-def _reference_kind(
-    text: str, info: dict[str, Any], s: int, e: int, kind: str
-) -> tuple[str, str] | None:
+def _reference_kind(text: str, info: _Line, s: int, e: int, kind: str) -> tuple[str, str] | None:
     """(kind, role) when a noun just before the number makes it a reference or an identifier:
     "section 20", "Appendix 4", "UIN 65898", "Registered Charity No. 1020419", "Act 1989"."""
-    if text[s - 1 : s] != "#" and _word_before(text, info["start"], s) not in _REF_LAST_WORDS:
+    if text[s - 1 : s] != "#" and _word_before(text, info.start, s) not in _REF_LAST_WORDS:
         return None
-    before = text[max(info["start"], s - 40) : s]
+    before = text[max(info.start, s - 40) : s]
     number = text[s:e]
     year = kind == "year" or re.fullmatch(r"(?:1[89]|20)[0-9]{2}", number)
     if year and _ACT_BEFORE.search(before):
@@ -1283,12 +1314,12 @@ def _restructure(
             return value, ref[0], None, ref[1]
     if kind == "year":
         return value, kind, unit, role
-    if bare and (info["leaders"] or s in layout.run_on_contents(info)):
+    if bare and (info.leaders or s in layout.run_on_contents(info)):
         return value, "reference", None, "boilerplate"
     if kind == "count" and _enumerator(layout, info, s):
         return value, "reference", None, "boilerplate"
-    last_on_line = not text[e : info["end"]].strip()
-    if kind == "count" and last_on_line and info["unpunctuated"] and layout.contents_block(info):
+    last_on_line = not text[e : info.end].strip()
+    if kind == "count" and last_on_line and info.unpunctuated and layout.contents_block(info):
         return value, "reference", None, "boilerplate"
     if kind == "count" and (_page_header(info, s, e) or _CAPS_TITLE_AFTER.match(text, e)):
         return value, "reference", None, "boilerplate"
@@ -1310,7 +1341,7 @@ def _restructure(
         and text[s - 1 : s] == "("
         and re.match(r"\)[ \t\u00a0]+[A-Za-z]", text[e : e + 3])
     ):
-        lead, rest = text[info["start"] : s - 1], text[e : info["end"]]
+        lead, rest = text[info.start : s - 1], text[e : info.end]
         n = int(value or 0)
         if (
             not lead.strip()
@@ -1331,32 +1362,32 @@ def _restructure(
         )
     ):
         before = text[max(0, s - 60) : s]
-        for prefix, suffix, oldest in _AGE_BEFORE[int(info["unpunctuated"]) :]:
+        for prefix, suffix, oldest in _AGE_BEFORE[int(info.unpunctuated) :]:
             if value <= oldest and prefix.search(before) and suffix.match(text, e):
                 return value, "age", "years", "other"
     if role not in ("statistic", "other") and kind != "duration":
         return value, kind, unit, role
-    short = info["unpunctuated"] or info["words"] <= 12
-    if bare and short and info["counters"] and _COUNTER_NEXT.match(text, e):
+    short = info.unpunctuated or info.words <= 12
+    if bare and short and info.counters and _COUNTER_NEXT.match(text, e):
         return value, kind, unit, "boilerplate"
     if (
         bare
-        and info["unpunctuated"]
-        and info["words"] <= 8
+        and info.unpunctuated
+        and info.words <= 8
         and text[s - 1 : s] == "("
         and text[e : e + 1] == ")"
         and "," not in text[s:e]
     ):
         return value, kind, unit, "boilerplate"  # "Child protection (41)", "2023 (31)"
     if (
-        info["unpunctuated"]
+        info.unpunctuated
         and kind in ("count", "money", "duration", "other")
-        and (info["salary"] or info["postcode"])
+        and (info.salary or info.postcode)
     ):
         return value, kind, unit, "boilerplate"
-    if info["job_key"]:
+    if info.job_key:
         return value, kind, unit, "boilerplate"
-    segments = _SEGMENT_SPLIT.split(text[info["start"] : s])
+    segments = _SEGMENT_SPLIT.split(text[info.start : s])
     if len(segments) > 1 and _FURNITURE_LINE.search(segments[-1]):
         return value, kind, unit, "boilerplate"
     return value, kind, unit, role
@@ -1418,12 +1449,10 @@ def extract(text: str) -> list[Mention]:
             and _in_proper_name(text, s, e)
         ):
             role = "name"
-        if any(a <= s < b for a, b in listings) and _listing_line(text, layout.line(s)):
+        line = layout.line(s)
+        in_listing = any(a <= s < b for a, b in listings) and _listing_line(text, line)
+        if in_listing or role in ("statistic", "other") and line.furniture:
             role = "boilerplate"
-        elif role in ("statistic", "other"):
-            ls, le = _line_bounds(text, s, e)
-            if _FURNITURE_LINE.search(text[ls:le]):
-                role = "boilerplate"
         sent_s, sent_e = _sentence_span(starts, text, s, e)
         out.append(
             Mention(
