@@ -577,6 +577,7 @@ def roles(text: str) -> dict[str, tuple[str, str]]:
         ("Coordinator\n£19,340.50 to £21,002.10\n35 hours per week\n", "35 hours",
          "duration", "boilerplate"),
         ("Pay: £12.40 per hour\n", "£12.40", "money", "boilerplate"),
+        ("Part time, 16-20 hours per week\n", "16-20 hours per week", "duration", "boilerplate"),
         # service hours and short phone numbers
         ("We answer 24 hours a day, 365 days a year.", "365 days a year", "time", "boilerplate"),
         ("The team is on call 24/7.", "24/7", "time", "boilerplate"),
@@ -636,6 +637,9 @@ def test_web_shapes_are_not_statistics(text, span, kind, role):
         ("In 2019, 14 children were referred.", "14", 14.0, "count"),
         ("In Leeds, 14 of the children were boys.", "14", 14.0, "count"),
         ("Aged care: 16 homes closed.", "16", 16.0, "count"),
+        ("Calls rose from 30 to 45 a week.", "45", 45.0, "count"),
+        ("1. 4,524 potential victims were referred\n", "4,524", 4524.0, "count"),
+        ("  • 80% (3,628) of referrals were sent on\n", "3,628", 3628.0, "count"),
     ],
 )  # fmt: skip
 def test_web_statistics_stay_statistics(text, span, value, kind):

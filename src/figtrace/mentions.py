@@ -279,6 +279,26 @@ def _page_counter(m: re.Match[str], text: str):
     return None, "reference", None, "boilerplate"
 
 
+@_rule(
+    rf"(?<![\w.,])[0-9]{{1,2}}(?:\.[0-9])?{_SP}*(?:-|–|to){_SP}*[0-9]{{1,2}}(?:\.[0-9])?"
+    rf"{_SP}+(?:hours?{_SP}+|hrs?{_SP}+)?(?:a|per|each){_SP}+week\b",
+    DIGIT,
+)
+def _weekly_hours(m: re.Match[str], text: str):
+    # "37 to 40 a week", "16-20 hours per week": the hours of a job, not two counts
+    if re.search(r"(?i)\bfrom[ \t\u00a0]+$", text[max(0, m.start() - 8) : m.start()]):
+        return None  # "rose from 37 to 40 a week" compares two counts
+    ls = text.rfind("\n", 0, m.start()) + 1
+    le = text.find("\n", m.end())
+    line = text[ls : len(text) if le < 0 else le]
+    return (
+        None,
+        "duration",
+        "hours per week",
+        "boilerplate" if not _FULL_STOP.search(line) else "other",
+    )
+
+
 @_rule(rf"(?<![\w.,])[0-9]+(?:\.[0-9]+)?{_SP}?(?:KB|MB|GB|kB|Kb|Mb)\b", DIGIT, flags=0)
 def _file_size(m: re.Match[str], text: str):
     return None, "other", None, "boilerplate"
