@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
+from figtrace import mentions
 from figtrace.documents import load_catalogue
 from figtrace.errors import FigtraceError
 from figtrace.mentions import (
@@ -450,6 +451,8 @@ NUMBERISH = st.sampled_from(
         "....", "…", "Page", "of", "/", "[", "]", "(", ")", "UIN", "No.", "section", "Act",
         "aged", "as young as", "year-olds", "24/7", "views", "|", "•", "£25k", "Q3", "half",
         "ago", "birthday", "12.04.2019", "was", "Ann Lee,", "9", "15.", "1.2", "k", "#",
+        "3.5m", "fold", "st", "pounds", "p", "MB", "to", "and", "week", "hours", "–", "365",
+        "24", "7", "0800", "2019-2021", "2023/7781", "&", "year-olds", "or",
     ]
 )  # fmt: skip
 
@@ -658,3 +661,16 @@ def test_web_statistics_stay_statistics(text, span, value, kind):
 )
 def test_web_non_statistics_are_not_claimed(text):
     assert stats(text) == [], stats(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(NUMBERISH, st.text(max_size=3)), max_size=25).map("".join))
+def test_the_digit_guards_change_no_result(text):
+    # the guards only skip patterns that cannot match; without them every result is the same
+    guarded = extract(text)
+    saved = dict(mentions._DIGIT_GUARDS)
+    mentions._DIGIT_GUARDS.clear()
+    try:
+        assert extract(text) == guarded
+    finally:
+        mentions._DIGIT_GUARDS.update(saved)

@@ -112,13 +112,18 @@ def _c(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     return re.compile(pattern, flags | re.ASCII)
 
 
+_DIGIT_VALUE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s?(million|billion|thousand|bn|m)?", re.ASCII)
+_SCALE = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3}
+
+
 def parse_number(token: str) -> float | None:
     """The value of a number written in digits ("1,060", "2.5m") or words ("Forty-two")."""
+    if token.isdigit():
+        return float(token)  # the common case, first
     t = token.lower().replace(",", "").replace("\u00a0", " ").strip()
-    m = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s?(million|billion|thousand|bn|m)?", t, re.ASCII)
+    m = _DIGIT_VALUE.fullmatch(t)
     if m:
-        scale = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3}
-        return float(m.group(1)) * scale.get(m.group(2) or "", 1.0)
+        return float(m.group(1)) * _SCALE.get(m.group(2) or "", 1.0)
     total = current = 0
     seen = False
     for word in re.split(r"[\s-]+", t):
@@ -654,11 +659,7 @@ def _glued_name(m: re.Match[str], text: str):
 )
 def _number(m: re.Match[str], text: str):
     s = m.group(0)
-    dur = re.search(
-        r"(?i)(?:\s+|-)(years?|months?|weeks?|days?|hours?|minutes?|mins?|seconds?|decades?"
-        r"|centuries)$",
-        s,
-    )
+    dur = _DURATION_UNIT.search(s) if s[-1:].isalpha() else None
     num_text = s[: dur.start()] if dur else s
     value = parse_number(num_text)
     if value is None or num_text.lower() == "a":
@@ -667,9 +668,15 @@ def _number(m: re.Match[str], text: str):
         unit = dur.group(1).lower()
         unit = "minutes" if unit.startswith("min") else unit.rstrip("s") + "s"
         return value, "duration", unit, _duration_role(m, text)
-    if re.fullmatch(r"(?:1[89]|20)[0-9]{2}", num_text) and _looks_like_year(m, text):
+    if len(num_text) == 4 and _YEAR_LIKE.fullmatch(num_text) and _looks_like_year(m, text):
         return value, "year", None, "date"
     return value, "count", None, None
+
+
+_DURATION_UNIT = _c(
+    r"(?:\s+|-)(years?|months?|weeks?|days?|hours?|minutes?|mins?|seconds?|decades?|centuries)$"
+)
+_YEAR_LIKE = re.compile(r"(?:1[89]|20)[0-9]{2}")
 
 
 _YEAR_PREP = _c(
@@ -883,6 +890,7 @@ _JOB_KEY = _c(
     r"contract(?:\s+type)?|job\s+type|grade|band|closing\s+date|deadline|location|fte)\s*:"
 )
 _SEGMENT_SPLIT = re.compile(r"[|•·›]")
+_NON_SPACE = re.compile(r"\S")
 _POSTCODE_IN = re.compile(
     r"\b[A-PR-UWYZ][A-HK-Y]?[0-9][A-Z0-9]?[ \u00a0][0-9][ABD-HJLNP-UW-Z]{2}\b"
 )
@@ -1015,6 +1023,11 @@ class _Line:
         return _JOB_KEY.match(self.text) is not None
 
     @functools.cached_property
+    def segmented(self) -> bool:
+        """The line is cut into segments by bars or bullets ("News | 4 min read | Share")."""
+        return _SEGMENT_SPLIT.search(self.text) is not None
+
+    @functools.cached_property
     def furniture(self) -> bool:
         return _FURNITURE_LINE.search(self.text) is not None
 
@@ -1025,14 +1038,19 @@ class _Layout:
     def __init__(self, text: str) -> None:
         self.text = text
         self.lines: dict[int, _Line] = {}
+        self.last: _Line | None = None
         self.toc_block_ends: set[int] | None = None
 
     def line(self, pos: int) -> _Line:
+        last = self.last
+        if last is not None and last.start <= pos <= last.end:
+            return last
         ls = self.text.rfind("\n", 0, pos) + 1
         info = self.lines.get(ls)
         if info is None:
             le = self.text.find("\n", pos)
             info = self.lines[ls] = _Line(self.text, ls, len(self.text) if le < 0 else le)
+        self.last = info
         return info
 
     def run_on_contents(self, info: _Line) -> frozenset[int]:
@@ -1093,7 +1111,7 @@ def _enumerator(layout: _Layout, info: _Line, s: int) -> bool:
     """A number that opens a line as a section, paragraph or list number ("1.2 Aims",
     "17. Leaders have ...", "3 Methods" as a heading)."""
     text = layout.text
-    if text[info.start : s].strip():
+    if _NON_SPACE.search(text, info.start, s):
         return False
     if _MULTI_LEVEL.match(text, s):
         return True
@@ -1109,9 +1127,11 @@ def _enumerator(layout: _Layout, info: _Line, s: int) -> bool:
 
 def _page_header(info: _Line, s: int, e: int) -> bool:
     """A page number at either end of a short running header in capitals or title case."""
+    if info.words > 10 or not info.unpunctuated:
+        return False
     body = info.text
     rest = (body[: s - info.start] + " " + body[e - info.start :]).strip()
-    if not info.unpunctuated or info.words > 10 or re.search(r"[0-9]", rest):
+    if re.search(r"[0-9]", rest):
         return False
     if body[: s - info.start].strip() and body[e - info.start :].strip():
         return False  # the number must open or close the line
@@ -1338,23 +1358,26 @@ def _restructure(
         return value, "reference", None, "boilerplate"
     if kind == "count" and _enumerator(layout, info, s):
         return value, "reference", None, "boilerplate"
-    last_on_line = not text[e : info.end].strip()
-    if kind == "count" and last_on_line and info.unpunctuated and layout.contents_block(info):
+    count = kind == "count"
+    last_on_line = _NON_SPACE.search(text, e, info.end) is None
+    if count and last_on_line and info.unpunctuated and layout.contents_block(info):
         return value, "reference", None, "boilerplate"
-    if kind == "count" and (_page_header(info, s, e) or _CAPS_TITLE_AFTER.match(text, e)):
+    capital_next = text[e + 1 : e + 2].isupper()
+    if count and (_page_header(info, s, e) or capital_next and _CAPS_TITLE_AFTER.match(text, e)):
         return value, "reference", None, "boilerplate"
-    if kind == "count" and _HANSARD_COLUMN.match(text, e):
+    if count and text[e : e + 1] == "W" and _HANSARD_COLUMN.match(text, e):
         return value, "reference", None, "boilerplate"  # "Column 1415W", "cols. 1840-41W"
     if (
-        kind == "count"
-        and re.search(r"[0-9A-Za-z]\($", text[max(0, s - 2) : s])
+        count
+        and text[s - 1 : s] == "("
+        and text[s - 2 : s - 1].isalnum()
         and text[e : e + 1] == ")"
     ):
         return value, "reference", None, "other"  # a subsection: "section 48(7)"
-    if kind == "count" and _STREET_AFTER.match(text, e):
+    if count and capital_next and _STREET_AFTER.match(text, e):
         return value, "other", None, "other"  # a house number: "130 Mill Road"
     number = text[s:e]
-    if kind == "count" and (re.fullmatch(r"[0-9]{6,}", number) or re.fullmatch(r"0[0-9]+", number)):
+    if count and number.isdigit() and (len(number) >= 6 or len(number) > 1 and number[0] == "0"):
         return value, "identifier", None, "boilerplate"
     if (
         kind == "count"
@@ -1407,13 +1430,51 @@ def _restructure(
         return value, kind, unit, "boilerplate"
     if info.job_key:
         return value, kind, unit, "boilerplate"
-    segments = _SEGMENT_SPLIT.split(text[info.start : s])
-    if len(segments) > 1 and _FURNITURE_LINE.search(segments[-1]):
-        return value, kind, unit, "boilerplate"
+    if info.segmented:
+        segments = _SEGMENT_SPLIT.split(text[info.start : s])
+        if len(segments) > 1 and _FURNITURE_LINE.search(segments[-1]):
+            return value, kind, unit, "boilerplate"
     return value, kind, unit, role
 
 
 _TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|[£$€+(\[]", re.ASCII)
+_NUMBER_RUN = re.compile(r"[0-9,.]*")
+DigitGuard = Callable[[str, str, str], bool]
+
+
+def _guards() -> dict[Handler, DigitGuard]:
+    """Before a run of digits tries a pattern, a cheap look at what follows skips the patterns
+    that cannot match there: `token` is the digits, `glued` the character right after them,
+    `after` the first character after the whole number (its separators and decimals) past spaces
+    and hyphens, lower-cased. A guard may let through a pattern that then fails, never stop one
+    that would match (tests/test_mentions.py checks that the guards change no result)."""
+    time_like = lambda t, g, a: g in (":", ".") or a in ("a", "p")  # noqa: E731
+    return {
+        _isbn: lambda t, g, a: g in ("-", " "),
+        _phone: lambda t, g, a: t[0] == "0",
+        _opening_hours: time_like,
+        _time: time_like,
+        _service_hours: lambda t, g, a: t in ("24", "7", "365"),
+        _page_counter: lambda t, g, a: a in ("o", "v", "d", "s"),
+        _weekly_hours: lambda t, g, a: g in ("-", "–") or a in ("t", "–") or a.isdigit(),
+        _file_size: lambda t, g, a: a in ("k", "m", "g"),
+        _read_time: lambda t, g, a: a == "m",
+        _date: lambda t, g, a: g in (".", "/", "-", "–") or a.isalpha() or a.isdigit()
+        or a in ("&", "–"),
+        _code: lambda t, g, a: len(t) == 4 and g in ("-", "/"),
+        _period: lambda t, g, a: len(t) == 4 and g in ("-", "/", "–"),
+        _age: lambda t, g, a: g in ("-", "–") or a.isalpha() or a.isdigit() or a == "–",
+        _slash_fraction: lambda t, g, a: g == "/",
+        _ratio: lambda t, g, a: a in ("i", "o", "p"),
+        _percent: lambda t, g, a: a in ("%", "p", "m", "b", "t"),
+        _money: lambda t, g, a: a in ("p", "d", "e", "m", "b", "t"),
+        _fraction: lambda t, g, a: a.isalpha(),
+        _multiplier: lambda t, g, a: a in ("t", "f"),
+        _rank: lambda t, g, a: g in ("s", "n", "r", "t", "S", "N", "R", "T"),
+    }  # fmt: skip
+
+
+_DIGIT_GUARDS = _guards()
 
 
 def extract(text: str) -> list[Mention]:
@@ -1428,7 +1489,15 @@ def extract(text: str) -> list[Mention]:
             continue
         word = token.group(0)
         if word[0].isdigit():
-            candidates = _TRIGGERS.get(DIGIT, [])
+            end = token.end()
+            glued = text[end : end + 1]
+            after = text[_NUMBER_RUN.match(text, end).end() :][:12].lstrip(" \t\u00a0-")[:1].lower()
+            candidates = [
+                i
+                for i in _TRIGGERS.get(DIGIT, [])
+                if (guard := _DIGIT_GUARDS.get(_PATTERNS[i][1])) is None
+                or guard(word, glued, after)
+            ]
         elif len(word) == 1 and not word.isalpha():
             candidates = _TRIGGERS.get(word, [])
         else:
