@@ -726,11 +726,16 @@ def _duration_role(m: re.Match[str], text: str) -> str:
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n")
 _BLOCK_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
-_SALARY = _c(
-    rf"[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k?{_SP}*(?:-|–|—|to){_SP}*[£$€]?{_SP}?[0-9]"
-    rf"|[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k?{_SP}*(?:per{_SP}+annum|p\.?a\.?\b|per{_SP}+(?:year|hour|"
+_SALARY_RANGE = rf"[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k?{_SP}*(?:-|–|—|to){_SP}*[£$€]?{_SP}?[0-9]"
+_SALARY_RATE = (
+    rf"[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k?{_SP}*(?:per{_SP}+annum|p\.?a\.?\b|per{_SP}+(?:year|hour|"
     rf"week|day)|an{_SP}+hour|a{_SP}+year|pro{_SP}+rata|/{_SP}?(?:yr|year|hour|hr|annum))"
 )
+_SALARY = _c(f"{_SALARY_RANGE}|{_SALARY_RATE}")
+# on a line that is not a sentence, pay as a job advert states it: a rate, a sum in k, or a
+# range on a short line ("costs ranged from £20,000 to £45,000" in a long bullet is a finding)
+_PAY_RATE = _c(rf"{_SALARY_RATE}|[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k\b")
+_PAY_RANGE = _c(rf"(?<!from{_SP})(?<!between{_SP}){_SALARY_RANGE}")
 _FURNITURE_LINE = _c(
     r"^\W*(?:page\s+[0-9]+\s+of\s+[0-9]+|[0-9][0-9,]*\s+(?:shares?|comments?|likes?|views?|"
     r"followers?|replies)|©|copyright|share\b|advertisement|hide\s+ad|updated|published|posted)"
@@ -884,7 +889,6 @@ _COUNTER_NEXT = _c(
     r"clicks|stars?|pages)\b)",
     re.MULTILINE,
 )
-_MONEY_K = _c(r"[£$€][ \t\u00a0]?[0-9][0-9,.]*[ \t\u00a0]?k\b")
 _JOB_KEY = _c(
     r"^[ \t\u00a0]*(?:salary|pay(?:\s+rate)?|wage|rate\s+of\s+pay|(?:working\s+)?hours(?:\s+per\s+week)?|"
     r"contract(?:\s+type)?|job\s+type|grade|band|closing\s+date|deadline|location|fte)\s*:"
@@ -912,10 +916,11 @@ _FURNITURE_REFS = re.compile(
     r"v\.|releases?|series|licen[cs]e|attribution|issue)\b"
 )
 _ID_BEFORE = _c(
-    r"(?:\b(?:urn|uin|isbn|issn|doi|crn|vat|foi)|\b(?:(?:registered\s+)?charity|company|"
-    r"registration|registered|reference|ref|request|case|account|licence|license|certificate|crime|"
-    r"incident|vacancy|job|application|publication|document|report|version|unique\s+reference)"
-    r"(?:\s+(?:no\.?|number|num\.?|#|id|code|reference|ref\.?)|\s*:)|\b(?:no|nos)\.|#)"
+    r"(?:\b(?:urn|uin|isbn|issn|doi|crn|vat|foi)|\b(?:reference|ref|request|registration|licence|"
+    r"license|certificate|vacancy|version|unique\s+reference)\s*:|\b(?:(?:registered\s+)?charity|"
+    r"company|registration|registered|reference|ref|request|case|account|licence|license|"
+    r"certificate|crime|incident|vacancy|job|application|publication|document|report|version|"
+    r"unique\s+reference)\s+(?:no\.?|number|num\.?|#|id|code|reference|ref\.?)|\b(?:no|nos)\.|#)"
     r"[ \t\u00a0]*[:.#]?[ \t\u00a0]*$"
 )
 _ID_STRONG = re.compile(r"\b(?:HC|HL|Cm|Cmnd|SI)[ \t\u00a0]*$")
@@ -958,7 +963,7 @@ _AGE_BEFORE: list[tuple[re.Pattern[str], re.Pattern[str], int]] = [
             r"younger\s+than|older\s+than)[ \t\u00a0]+$"
         ),
         _c(r"(?![ \t\u00a0]+[a-z]+s\b)"),
-        25,
+        21,
     ),  # fmt: skip
     # "the day they turn 18", "until they reach 18"
     (_c(r"\b(?:turn|turns|turned|turning|reach|reaches|reached|reaching)[ \t\u00a0]+$"), _ANY, 25),
@@ -1012,7 +1017,10 @@ class _Line:
 
     @functools.cached_property
     def salary(self) -> bool:
-        return bool(_SALARY.search(self.text) or _MONEY_K.search(self.text))
+        """Pay as a job advert states it (see _PAY_RATE, _PAY_RANGE)."""
+        if _PAY_RATE.search(self.text):
+            return True
+        return self.words <= 12 and _PAY_RANGE.search(self.text) is not None
 
     @functools.cached_property
     def postcode(self) -> bool:
