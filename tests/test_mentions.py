@@ -674,7 +674,9 @@ def test_the_digit_guards_change_no_result(text):
     guarded = extract(text)
     saved = dict(mentions._DIGIT_GUARDS)
     mentions._DIGIT_GUARDS.clear()
+    mentions._CANDIDATE_CACHE.clear()
     try:
         assert extract(text) == guarded
     finally:
         mentions._DIGIT_GUARDS.update(saved)
+        mentions._CANDIDATE_CACHE.clear()

@@ -10,7 +10,6 @@ page furniture, so one compiled set of regular expressions serves every document
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -112,6 +111,13 @@ def _c(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     return re.compile(pattern, flags | re.ASCII)
 
 
+# compiled once: a handler that built these from strings on every call spent more on that than
+# on matching
+_NUMBERS_IN = re.compile(rf"(?i){_DIGITS}|\b{_WORDNUM}\b")
+_LEADING_NUMBER = re.compile(rf"(?i){_DIGITNUM}|{_WORDNUM}")
+_LEADING_PLAIN_NUMBER = re.compile(rf"(?i){_DIGITS}|{_WORDNUM}")
+
+
 _DIGIT_VALUE = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s?(million|billion|thousand|bn|m)?", re.ASCII)
 _SCALE = {"million": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "thousand": 1e3}
 
@@ -165,6 +171,21 @@ _HEDGE_RE = _c(
     + "|".join(re.escape(h).replace(r"\ ", r"\s+") for h in sorted(_HEDGES, key=len, reverse=True))
     + r")\s+(the\s+)?$"
 )
+# the last word of every hedge (and "the": "more than the 500"): only after one is _HEDGE_RE tried
+_HEDGE_LAST = frozenset(h.split()[-1].rstrip(".") for h in _HEDGES) | {"the"}
+
+
+def _hedge_word_before(text: str, s: int) -> str:
+    """The word that ends just before position s past any whitespace (and a full stop, for
+    "approx."), lower-cased: the last word of a hedge, if there is one."""
+    tail = text[max(0, s - 40) : s].rstrip()
+    j = len(tail) - 1 if tail.endswith(".") else len(tail)
+    i = j
+    while i > 0 and tail[i - 1].isalpha():
+        i -= 1
+    return tail[i:j].lower()
+
+
 _HEDGED_KINDS = {
     "count", "percent", "fraction", "ratio", "multiplier", "money", "duration", "age",
 }  # fmt: skip
@@ -376,7 +397,7 @@ def _part_of_year(m: re.Match[str], text: str):
 )
 def _age(m: re.Match[str], text: str):
     rest = re.sub(r"(?i)^(?:age[ds]?\s+(of\s+)?|as\s+(?:young|old)\s+as\s+)", "", m.group(0))
-    nums = re.findall(rf"(?i){_DIGITS}|\b{_WORDNUM}\b", rest)
+    nums = _NUMBERS_IN.findall(rest)
     value = parse_number(nums[0]) if len(nums) == 1 else None  # a range has no single value
     return value, "age", "years", "other"
 
@@ -440,7 +461,7 @@ def _denominator(token: str) -> float | None:
     NUMBER_WORDS,
 )
 def _percent(m: re.Match[str], text: str):
-    num = re.match(rf"(?i){_DIGITNUM}|{_WORDNUM}", m.group(0))
+    num = _LEADING_NUMBER.match(m.group(0))
     value = parse_number(num.group(0)) if num else None
     if value is None:
         return None
@@ -524,7 +545,7 @@ def _multiplier(m: re.Match[str], text: str):
                         ("quadrupl", 4.0), ("halv", 0.5)):  # fmt: skip
         if s.startswith(stem):
             return value, "multiplier", None, None
-    num = re.match(rf"(?i){_DIGITS}|{_WORDNUM}", s.replace("-fold", " ").replace("fold", " "))
+    num = _LEADING_PLAIN_NUMBER.match(s.replace("-fold", " ").replace("fold", " "))
     value = parse_number(num.group(0)) if num else None
     return None if value is None else (value, "multiplier", None, None)
 
@@ -991,6 +1012,18 @@ def _page_at_end(line: str) -> int | None:
     return int(body[len(head) :]) if any(c.isalpha() for c in since_digit) else None
 
 
+class _once:  # noqa: N801 - a decorator, named like one
+    """A property computed on first use and then kept in the instance (functools'
+    cached_property takes a lock on every first use, which costs more than these rules)."""
+
+    def __init__(self, compute: Callable[[Any], Any]) -> None:
+        self.compute, self.name = compute, compute.__name__
+
+    def __get__(self, obj: Any, cls: type | None = None) -> Any:
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
+
+
 class _Line:
     """One line of a text; each shape is worked out the first time a rule asks for it."""
 
@@ -998,44 +1031,44 @@ class _Line:
         self.start, self.end, self.text = start, end, text[start:end]
         self.toc: frozenset[int] | None = None
 
-    @functools.cached_property
+    @_once
     def unpunctuated(self) -> bool:
         """No sentence ends on this line (a heading, a menu, a listing, a table row)."""
         return _FULL_STOP.search(self.text) is None
 
-    @functools.cached_property
+    @_once
     def leaders(self) -> bool:
         return _LEADERS.search(self.text) is not None
 
-    @functools.cached_property
+    @_once
     def words(self) -> int:
         return len(self.text.split())
 
-    @functools.cached_property
+    @_once
     def counters(self) -> bool:
         return _COUNTER_WORDS.search(self.text) is not None
 
-    @functools.cached_property
+    @_once
     def salary(self) -> bool:
         """Pay as a job advert states it (see _PAY_RATE, _PAY_RANGE)."""
         if _PAY_RATE.search(self.text):
             return True
         return self.words <= 12 and _PAY_RANGE.search(self.text) is not None
 
-    @functools.cached_property
+    @_once
     def postcode(self) -> bool:
         return _POSTCODE_IN.search(self.text) is not None
 
-    @functools.cached_property
+    @_once
     def job_key(self) -> bool:
         return _JOB_KEY.match(self.text) is not None
 
-    @functools.cached_property
+    @_once
     def segmented(self) -> bool:
         """The line is cut into segments by bars or bullets ("News | 4 min read | Share")."""
         return _SEGMENT_SPLIT.search(self.text) is not None
 
-    @functools.cached_property
+    @_once
     def furniture(self) -> bool:
         return _FURNITURE_LINE.search(self.text) is not None
 
@@ -1483,6 +1516,30 @@ def _guards() -> dict[Handler, DigitGuard]:
 
 
 _DIGIT_GUARDS = _guards()
+_SERVICE_NUMBERS = ("24", "7", "365")
+_CANDIDATE_CACHE: dict[tuple[str, bool, int, str, str], list[int]] = {}
+
+
+def _digit_candidates(token: str, glued: str, after: str) -> list[int]:
+    """The patterns a run of digits tries, those whose guard lets it; the answer depends only on
+    a few features of the token and the two characters, so it is worked out once for each."""
+    key = (
+        token if token in _SERVICE_NUMBERS else "",
+        token[0] == "0",
+        len(token) if len(token) == 4 else 0,
+        glued,
+        after,
+    )
+    found = _CANDIDATE_CACHE.get(key)
+    if found is None:
+        if len(_CANDIDATE_CACHE) > 4096:
+            _CANDIDATE_CACHE.clear()
+        found = _CANDIDATE_CACHE[key] = [
+            i
+            for i in _TRIGGERS.get(DIGIT, [])
+            if (guard := _DIGIT_GUARDS.get(_PATTERNS[i][1])) is None or guard(token, glued, after)
+        ]
+    return found
 
 
 def extract(text: str) -> list[Mention]:
@@ -1500,12 +1557,7 @@ def extract(text: str) -> list[Mention]:
             end = token.end()
             glued = text[end : end + 1]
             after = text[_NUMBER_RUN.match(text, end).end() :][:12].lstrip(" \t\u00a0-")[:1].lower()
-            candidates = [
-                i
-                for i in _TRIGGERS.get(DIGIT, [])
-                if (guard := _DIGIT_GUARDS.get(_PATTERNS[i][1])) is None
-                or guard(word, glued, after)
-            ]
+            candidates = _digit_candidates(word, glued, after)
         elif len(word) == 1 and not word.isalpha():
             candidates = _TRIGGERS.get(word, [])
         else:
@@ -1532,7 +1584,7 @@ def extract(text: str) -> list[Mention]:
     out: list[Mention] = []
     for s, e, value, kind, unit, role, m in found:
         qualifier = qualifier_start = None
-        if kind in _HEDGED_KINDS:
+        if kind in _HEDGED_KINDS and _hedge_word_before(text, s) in _HEDGE_LAST:
             hm = _HEDGE_RE.search(text, max(0, s - 40), s)
             if hm and (hm.group(2) is None or kind == "age"):
                 qualifier = _HEDGES[re.sub(r"\s+", " ", hm.group(1).lower())]
