@@ -255,7 +255,7 @@ def text(
     mentions_out: Path | None,
 ) -> None:
     """Write each document's canonical text, its source map (page/box/element) and furniture."""
-    from figtrace.text import write_text_tables
+    from figtrace.shards import write_text_tables
 
     frame = write_text_tables(
         raw_dir, text_out, map_out, furniture_out, catalogue, memo, documents_out, mentions_out
