@@ -14,22 +14,35 @@ from figtrace.documents import add_document, date_precision, load_catalogue
 from figtrace.errors import FigtraceError
 
 RAW = ROOT / "data" / "raw"
+SEED_HASHES = ROOT / "tests" / "data" / "seeds.sha256"
 
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def seed_hashes() -> dict[str, str]:
+    """sha256 -> file name of the five seeds as delivered, from tests/data/seeds.sha256."""
+    pairs = (line.split(maxsplit=1) for line in SEED_HASHES.read_text("ascii").splitlines())
+    return {digest: name.strip() for digest, name in pairs}
+
+
 def test_raw_documents_are_the_seeds_byte_for_byte():
+    seeds = seed_hashes()
+    assert len(seeds) == 5
     docs = load_catalogue(RAW)
     assert len(docs) == 5
-    seeds = {sha(p): p.name for p in SEEDS.iterdir()} if SEEDS.is_dir() else {}
     for doc in docs:
-        assert sha(doc.path) == doc.sha256
-        if seeds:
-            assert seeds.get(doc.sha256) == doc.meta["source_filename"]
-    if seeds:
-        assert {d.sha256 for d in docs} == set(seeds)
+        assert sha(doc.path) == doc.sha256, doc.path
+    # every raw document is a seed under its delivered name, and every seed is a raw document
+    assert {sha(doc.path): doc.meta["source_filename"] for doc in docs} == seeds
+
+
+def test_the_hash_list_is_the_shared_seeds():
+    """The hashes carried in the repository are those of the seeds in ../shared, when present."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is not here; the hashes in {SEED_HASHES.name} are checked alone")
+    assert {sha(p): p.name for p in SEEDS.iterdir()} == seed_hashes()
 
 
 def test_unstated_fields_are_null_with_a_note():
@@ -82,8 +95,7 @@ def test_pipeline_writes_documents_table_with_seed_hashes(built_project):
         raw = built_project / row.path
         assert sha(raw) == row.sha256
         assert row.n_chars == len(raw.read_text("utf-8"))
-    if SEEDS.is_dir():
-        assert set(table.sha256) == {sha(p) for p in SEEDS.iterdir()}
+    assert set(table.sha256) == set(seed_hashes())
 
 
 def test_second_run_does_no_work(built_project):
@@ -187,15 +199,27 @@ def test_bad_input_stops_verify_with_a_clear_message(project, fault):
 @pytest.mark.parametrize("fault", ["changed byte", "missing field", "non-UTF-8 text", "empty file"])
 def test_failed_run_leaves_earlier_outputs_intact(project, fault):
     run_snakemake(project, check=True)
-    table = project / "data/processed/documents.parquet"
-    before = table.read_bytes()
+    before = output_files(project)
+    assert "data/processed/documents.parquet" in before and "results/report.html" in before
     expected = BAD_INPUTS[fault](project)
     proc = run_snakemake(project)
     assert proc.returncode != 0
     assert "source documents failed verification" in proc.stderr
     assert expected.splitlines()[0] in proc.stderr
-    assert table.read_bytes() == before
-    assert not list((project / "data/processed").glob(".*.tmp"))
+    after = output_files(project)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a failed run touched: {changed}"
+
+
+def output_files(project: Path) -> dict[str, tuple[str, int]]:
+    """Every file under data/processed/ and results/, at any depth and hidden ones included
+    (a killed writer's .tmp), with its sha256 and modification time."""
+    return {
+        p.relative_to(project).as_posix(): (sha(p), p.stat().st_mtime_ns)
+        for folder in ("data/processed", "results")
+        for p in (project / folder).rglob("*")
+        if p.is_file()
+    }
 
 
 # --- adding a document ----------------------------------------------------------------------------

@@ -54,6 +54,19 @@ def test_every_anchor_resolves_and_every_value_matches(mentions):
         text = texts[row.doc_id]
         assert text[row.start : row.end] == row.quote
         assert text[: row.start].endswith(row.prefix) and text[row.end :].startswith(row.suffix)
+        # the ledger's value and hedge are what the extractor reads inside the quoted span
+        inside = mentions[
+            (mentions["doc_id"] == row.doc_id)
+            & (mentions["start"] >= row.start)
+            & (mentions["end"] <= row.end)
+        ]
+        readings = {
+            (round(m.value, 4), None if pd.isna(m.qualifier) else m.qualifier)
+            for m in inside.itertuples()
+            if not pd.isna(m.value)
+        }
+        stated = (round(row.value, 4), None if pd.isna(row.qualifier) else row.qualifier)
+        assert stated in readings, (row.figure_id, stated, readings)
     assert set(exclusions["category"]) >= {"boilerplate", "name", "idiom"}
 
 
@@ -348,7 +361,11 @@ def test_new_document_is_reported_not_fatal_and_annotate_fills_anchors(project, 
     for candidate in data["candidates"]:
         anchor = Anchor.from_dict(candidate["anchor"])
         assert text[anchor.start : anchor.end] == anchor.exact
-    assert load_annotations(project / "data/raw").figures is not None
+    # the stub lists candidates only: it loads, and gives the ledger no figure until curated
+    loaded = load_annotations(project / "data/raw")
+    assert "new-article" in loaded.sha256
+    assert [f for f in loaded.figures if f.doc_id == "new-article"] == []
+    assert len(loaded.figures) == len(load_annotations(RAW).figures)
     again = run_cli(
         project, "annotate", "new-article", "--out", "data/raw/annotations/new-article.yaml"
     )

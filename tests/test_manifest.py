@@ -62,12 +62,38 @@ def test_an_edit_with_size_and_time_put_back_is_seen(outputs, settled, tmp_path,
     assert f"{expected}  results/a.txt\n" in text
 
 
+def clock_at(monkeypatch, folder, seconds_after: float) -> None:
+    """Set the manifest's clock to `seconds_after` the newest change of any file in `folder`
+    (not the wall clock: a slow machine must not turn a fresh file into a settled one)."""
+    newest = max(
+        max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in folder.iterdir() if p.is_file()
+    )
+
+    class Clock:
+        @staticmethod
+        def time_ns() -> int:
+            return newest + int(seconds_after * 1e9)
+
+    monkeypatch.setattr(manifest, "time", Clock)
+
+
 def test_files_changed_just_now_are_not_remembered(outputs, tmp_path, monkeypatch):
     cache = tmp_path / "cache.json"
-    manifest.manifest_text([outputs], tmp_path, cache=cache)  # both written a moment ago
+    clock_at(monkeypatch, outputs, 0.5)  # both written half a second before the manifest
+    manifest.manifest_text([outputs], tmp_path, cache=cache)
     calls = digest_calls(monkeypatch)
     manifest.manifest_text([outputs], tmp_path, cache=cache)
     assert sorted(calls) == ["a.txt", "b.txt"]
+
+
+@pytest.mark.parametrize(("after", "remembered"), [(1.9, False), (2.1, True), (60, True)])
+def test_files_are_remembered_once_settled(outputs, tmp_path, monkeypatch, after, remembered):
+    cache = tmp_path / "cache.json"
+    clock_at(monkeypatch, outputs, after)
+    first = manifest.manifest_text([outputs], tmp_path, cache=cache)
+    calls = digest_calls(monkeypatch)
+    assert manifest.manifest_text([outputs], tmp_path, cache=cache) == first
+    assert sorted(calls) == ([] if remembered else ["a.txt", "b.txt"])
 
 
 def test_an_unreadable_cache_only_costs_time(outputs, tmp_path):
