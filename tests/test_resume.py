@@ -3,8 +3,9 @@ whole process group, or Ctrl-C) is finished by the README's pipeline command, `m
 leaves no temporary files and writes the same bytes as a clean run; the lock of a live run is
 never removed.
 
-The kill lands at a known point: `tests/stall/sitecustomize.py` holds the report job just before
-it renames report.md into place, after report.html is written (see that module). The Makefile's
+The kill lands at a known point: `tests/stall/sitecustomize.py`, copied into the project copy's
+src/ (which every job has on its PYTHONPATH), holds the report job just before it renames
+report.md into place, after report.html is written (see that module). The Makefile's
 `all` recipe is run by make itself, so what is tested is what a user types.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import ROOT, copy_project, run_snakemake
+from conftest import ROOT, run_snakemake
 from figtrace import outputs
 
 pytestmark = pytest.mark.pipeline
@@ -51,10 +52,9 @@ def _start_stalled(project: Path) -> tuple[subprocess.Popen, Path]:
     """Start the pipeline in its own process group; return once the report job is held with
     report.html written and report.md's complete temporary file not yet renamed."""
     marker = project.parent / "stalled"
-    env = _env(
-        PYTHONPATH=os.pathsep.join([str(STALL), os.environ.get("PYTHONPATH", "")]),
-        FIGTRACE_TEST_STALL=f"{STALLED_OUTPUT}:{marker}",
-    )
+    # The rules put the project's own src/ on PYTHONPATH, so the hook goes there (in this copy).
+    shutil.copy2(STALL / "sitecustomize.py", project / "src" / "sitecustomize.py")
+    env = _env(FIGTRACE_TEST_STALL=f"{STALLED_OUTPUT}:{marker}")
     proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "2"],
         cwd=project,

@@ -1,7 +1,8 @@
 """Test-only: stop a pipeline job at a known point of a write, so a test can kill it there.
 
-A test puts this folder on PYTHONPATH and sets FIGTRACE_TEST_STALL to `NAME:MARKER`. Every
-Python process then imports this module at start-up (`site` does); in the process that renames a
+A test copies this file into a folder on the jobs' PYTHONPATH (a project copy's src/) and sets
+FIGTRACE_TEST_STALL to `NAME:MARKER`. Every Python process then imports it at start-up (`site`
+does); without the variable it does nothing; in the process that renames a
 finished temporary file onto an output called NAME (the atomic writers' last step), the rename
 is held: the process writes MARKER and sleeps until it is killed. At that moment the job has
 written its earlier outputs and a complete temporary file of NAME, and NAME itself is missing:
