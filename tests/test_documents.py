@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SEEDS, edit_yaml, run_cli, run_snakemake
-from figtrace.documents import add_document, date_precision, load_catalogue
+from figtrace.documents import add_document, date_precision, documents_table, load_catalogue
 from figtrace.errors import FigtraceError
 
 RAW = ROOT / "data" / "raw"
@@ -194,6 +195,56 @@ def test_bad_input_stops_verify_with_a_clear_message(project, fault):
     assert expected in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (project / "data/processed/documents.parquet").exists()
+
+
+@pytest.mark.parametrize("fault", BAD_INPUTS)
+def test_bad_input_is_refused_by_the_catalogue(tmp_path, fault):
+    """The same faults, in process: load_catalogue raises one error naming the file and fault."""
+    project = tmp_path / "project"
+    shutil.copytree(RAW, project / "data/raw")
+    expected = BAD_INPUTS[fault](project)
+    with pytest.raises(FigtraceError) as info:
+        load_catalogue(project / "data/raw")
+    message = str(info.value).replace(str(project) + "/", "")
+    assert expected.splitlines()[0] in message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"doc_id": "another-id"}, "doc_id 'another-id' does not match the file name; rename"),
+        ({"reports_cited": ["no-such-report"]}, "reports_cited names 'no-such-report', not in"),
+        ({"path": "missing.txt"}, "missing.txt"),
+    ],
+)
+def test_a_sidecar_that_points_nowhere_is_refused(tmp_path, change, message):
+    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    edit_yaml(raw / "documents" / f"{DOC}.yaml", lambda meta: meta.update(change))
+    with pytest.raises(FigtraceError) as info:
+        load_catalogue(raw)
+    assert f"{DOC}.yaml" in str(info.value) and message in str(info.value)
+
+
+def test_an_empty_catalogue_says_how_to_add_a_document(tmp_path):
+    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    for sidecar in (raw / "documents").glob("*.yaml"):
+        sidecar.unlink()
+    with pytest.raises(
+        FigtraceError, match="no documents found; add one with `python -m figtrace add`"
+    ):
+        load_catalogue(raw)
+
+
+def test_documents_table_has_a_row_per_document_in_order(tmp_path):
+    docs = load_catalogue(RAW)
+    table = documents_table(docs, ROOT)
+    assert list(table["doc_id"]) == sorted(d.doc_id for d in docs)
+    for row, doc in zip(table.itertuples(), sorted(docs, key=lambda d: d.doc_id), strict=True):
+        assert (row.sha256, row.path, row.n_chars) == (
+            doc.sha256, doc.path.relative_to(ROOT).as_posix(), len(doc.text())
+        )  # fmt: skip
+        assert row.media_type == doc.media_type
+        assert row.title == doc.title or (pd.isna(row.title) and doc.title is None)
 
 
 @pytest.mark.parametrize("fault", ["changed byte", "missing field", "non-UTF-8 text", "empty file"])
