@@ -497,6 +497,23 @@ def test_a_number_typed_into_the_markdown_report_fails_its_audit(
     assert [u["text"] for u in result.unlinked] == unlinked
 
 
+@pytest.mark.parametrize("typed", ["{{ 609 }}", '{{ "more than 80 per cent" }}'])
+def test_a_number_typed_into_the_markdown_template_fails_the_built_reports_audit(
+    corpus, tmp_path: Path, monkeypatch, typed: str
+) -> None:
+    from jinja2 import ChoiceLoader, DictLoader
+
+    import figtrace.report
+
+    env = environment().overlay()
+    body = (TEMPLATES / "report.md.j2").read_text("utf-8")
+    env.loader = ChoiceLoader([DictLoader({"report.md.j2": body + typed + "\n"}), env.loader])
+    monkeypatch.setattr(figtrace.report, "environment", lambda: env)
+    write_report(corpus, tmp_path / "r.html", tmp_path / "r.md")
+    result = audit_markdown((tmp_path / "r.md").read_text("utf-8"), corpus.ledger)
+    assert [u["text"] for u in result.unlinked] == [typed.strip('{} "')]
+
+
 def test_markdown_links_must_go_to_the_figures_own_passage_and_state_its_value(corpus) -> None:
     ledger, fid = corpus.ledger, "mer-nrm-child-referrals-2017"
     doc, shown = ledger.figures.loc[fid, "doc_id"], format_ref(ledger, fid)
