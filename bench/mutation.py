@@ -34,7 +34,10 @@ from conftest import copy_project, run_snakemake  # noqa: E402
 
 # module -> the tests that check it in process (pytest arguments)
 SELECTION: dict[str, list[str]] = {
-    "anchors": ["tests/test_figures.py", "-k", "anchor or fuzzy or stale or broken_chain"],
+    "anchors": [
+        "tests/test_anchors.py", "tests/test_figures.py::test_a_stale_anchor_suggests_the_nearest_passage",
+        "tests/test_figures.py::test_fuzzy_match_never_accepts_an_anchor",
+    ],
     "documents": [
         "tests/test_documents.py", "tests/test_catalogue_memo.py",
         "-k", "not failed_run and not add_copies and not pipeline and not stops_verify",
