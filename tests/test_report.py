@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -241,6 +242,25 @@ def test_templates_type_no_numbers(name: str) -> None:
     for text in render_with_sentinels(sentinel_environment(), name):
         assert "sentinel" in text or name == "_macros.j2"
         assert [m.text for m in extract(text)] == [], text
+
+
+def test_report_code_types_no_numbers_into_its_markup() -> None:
+    """The HTML and Markdown that figtrace/report.py writes itself (its `Markup(...)` literals)
+    holds no number once its format fields are filled with sentinels."""
+    import ast
+
+    tree = ast.parse((ROOT / "src/figtrace/report.py").read_text("utf-8"))
+    literals = [
+        node.value
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Markup"
+        for node in ast.walk(call)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    assert len(literals) >= 8
+    for literal in literals:
+        text = BeautifulSoup(re.sub(r"{[^}]*}", " sentinel ", literal), "html.parser").get_text()
+        assert [m.text for m in extract(text)] == [], literal
 
 
 def test_every_report_template_is_scanned() -> None:
