@@ -146,3 +146,12 @@ def test_a_line_break_is_shown_in_the_description() -> None:
     with pytest.raises(FigtraceError) as info:
         resolve(Anchor(a.exact, a.prefix, a.suffix, 0, 5), text, "w")
     assert "…one⏎[2,118] referrals⏎more…" in str(info.value)
+
+
+def test_an_ambiguous_anchor_names_where_its_quote_sits() -> None:
+    text = "A: the 5 children. B: the 5 children."
+    a = make_anchor(text, 7, 8, 4)
+    assert (a.prefix, a.exact, a.suffix) == ("the ", "5", " chi")
+    with pytest.raises(FigtraceError) as info:
+        resolve(a, text, "w")
+    assert "the quote with its context occurs 2 times (at 7, 26); lengthen prefix" in str(info.value)
