@@ -154,4 +154,6 @@ def test_an_ambiguous_anchor_names_where_its_quote_sits() -> None:
     assert (a.prefix, a.exact, a.suffix) == ("the ", "5", " chi")
     with pytest.raises(FigtraceError) as info:
         resolve(a, text, "w")
-    assert "the quote with its context occurs 2 times (at 7, 26); lengthen prefix" in str(info.value)
+    assert "the quote with its context occurs 2 times (at 7, 26); lengthen prefix" in str(
+        info.value
+    )

@@ -75,6 +75,18 @@ def test_untrusted_strings_show_as_text(built: Path, page: str) -> None:
     assert "\u202e" not in text  # direction controls are shown as tags, never applied
 
 
+def test_no_page_applies_a_direction_control(built: Path) -> None:
+    """U+202E and friends in a title reorder what a reader sees, in text and in attributes (alt
+    text, tooltips) alike: every page shows them as tags instead (the charts gallery too)."""
+    results = built / "results"
+    pages = [results / "report.html", results / "charts/index.html",
+             *sorted((results / "sources").glob("*.html"))]  # fmt: skip
+    for page in pages:
+        text = page.read_text("utf-8")
+        assert "\u202e" not in text and "<script" not in text.lower(), page
+    assert "⟨RLO⟩" in (built / "results/charts/index.html").read_text("utf-8")
+
+
 def test_urls_are_attributes_that_say_what_the_sidecar_says(built: Path) -> None:
     """A URL with quotes and angle brackets stays one attribute value: nothing breaks out."""
     for page, url in [
@@ -109,9 +121,10 @@ def test_add_refuses_a_script_url(tmp_path: Path) -> None:
     project = copy_project(tmp_path / "project")
     src = tmp_path / "page.txt"
     src.write_text(hostile.TEXT, "utf-8")
-    proc = run_cli(project, "add", str(src), "--title", "t", "--url", "javascript:alert(7)")
-    assert proc.returncode != 0 and "http" in proc.stderr
-    assert not list((project / "data/raw/documents").glob("t.*"))
+    proc = run_cli(project, "add", str(src), "--id", "script-url", "--title", "t",
+                   "--url", "javascript:alert(7)")  # fmt: skip
+    assert proc.returncode != 0 and "http" in proc.stderr, proc.stderr
+    assert not list((project / "data/raw/documents").glob("script-url.*"))
 
 
 def test_the_hostile_report_still_passes_its_audit(built: Path) -> None:

@@ -743,9 +743,16 @@ def write_chart(chart: Chart, ledger: Ledger, out_dir: Path) -> dict[str, Any]:
 def gallery_html(charts: list[dict[str, Any]]) -> str:
     """The gallery page: every chart with caption, alt text, downloads and citation (escaped)."""
     from jinja2 import Environment, PackageLoader
+    from markupsafe import Markup
 
+    from figtrace.report import plain_text
+
+    # finalize: every printed value has its invisible direction controls shown as tags (⟨RLO⟩),
+    # in text and attributes alike, before autoescape
     env = Environment(loader=PackageLoader("figtrace", "templates"), autoescape=True,
-                      keep_trailing_newline=True)  # fmt: skip
+                      keep_trailing_newline=True,
+                      finalize=lambda v: v if isinstance(v, Markup) or not isinstance(v, str)
+                      else plain_text(v))  # fmt: skip
     return env.get_template("charts_gallery.html.j2").render(
         charts=charts, formats=FORMATS, dpi=PNG_DPI
     )
