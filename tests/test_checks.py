@@ -186,6 +186,24 @@ def test_a_broken_check_names_itself(tmp_path, check, message) -> None:
     assert str(info.value) == f"{tmp_path / 'checks.yaml'}: {message}"
 
 
+def test_a_broken_rounding_check_names_itself(tmp_path) -> None:
+    check = {"check_id": "xx", "kind": "rounding", "unit": "count", "stated": "nope",
+             "computed": "a-1060"}  # fmt: skip
+    with pytest.raises(FigtraceError) as info:
+        run(tmp_path, check)
+    assert str(info.value) == (
+        f"{tmp_path / 'checks.yaml'}: check 'xx': 'nope' is neither a figure_id nor a derived_id."
+    )
+
+
+def test_an_agreement_in_percent_says_so(tmp_path) -> None:
+    table = run(tmp_path, {"check_id": "pp", "kind": "agreement", "unit": "percent",
+                           "tolerance": 1, "figures": ["a-41-per-cent", "a-one-in-six"]})  # fmt: skip
+    assert table.loc["pp", "message"] == (
+        "a-41-per-cent = 41%; a-one-in-six = 16.67%: they disagree by 22.33 percentage points"
+    )
+
+
 def test_a_check_id_used_twice_is_refused(tmp_path) -> None:
     check = {
         "check_id": "xx",

@@ -24,7 +24,7 @@ PAGES = ["report.html", *(f"sources/{doc_id}.html" for doc_id in hostile.DOCS)]
 ACTIVE = {"script", "iframe", "object", "embed", "frame", "frameset", "base", "form", "svg",
           "math", "link", "meta"}  # fmt: skip
 SAFE_HREF = re.compile(
-    r"^(#[^\s]*|sources/[a-z0-9-]+\.html(#[^\s]*)?|\.\./report\.html|https?://\S+)$"
+    r"^(#[^\s]*|sources/[a-z0-9-]+\.html(#[^\s]*)?|\.\./report\.html(#[^\s]*)?|https?://\S+)$"
 )
 
 
