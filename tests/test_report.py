@@ -137,7 +137,9 @@ def test_markdown_links_numbers_to_the_viewer(corpus, built_project: Path) -> No
 # --- templates hold no numbers ----------------------------------------------------------------
 
 
-REPORT_TEMPLATES = ["report.html.j2", "report.md.j2", "source.html.j2", "charts_gallery.html.j2"]
+REPORT_TEMPLATES = [
+    "report.html.j2", "report.md.j2", "source.html.j2", "charts_gallery.html.j2", "factcheck.html.j2",
+]  # fmt: skip
 
 
 class Sentinel(str):
@@ -151,7 +153,7 @@ class Sentinel(str):
         return super().__new__(cls, "sentinel")
 
     def __iter__(self):
-        return iter([Sentinel(), Sentinel(), Sentinel()])  # also unpacks `for a, b, c in x`
+        return iter([Sentinel(), Sentinel(), Sentinel()])
 
     def __call__(self, *args, **kwargs) -> Sentinel:
         return Sentinel()
@@ -203,6 +205,9 @@ def sentinel_environment():
     )
     env.filters.update(base.filters)
     env.globals.update(base.globals)
+    # a count of data is data: the length of a sentinel is a sentinel
+    for count in ("length", "count"):
+        env.filters[count] = lambda v: Sentinel() if isinstance(v, Sentinel) else len(v)
     return env
 
 
@@ -212,13 +217,22 @@ def render_with_sentinels(env, name: str) -> list[str]:
     from jinja2 import meta
     from jinja2.runtime import Macro
 
+    from jinja2 import nodes
+
     source = env.loader.get_source(env, name)[0]
-    names = meta.find_undeclared_variables(env.parse(source)) - set(env.globals)
+    tree = env.parse(source)
+    names = meta.find_undeclared_variables(tree) - set(env.globals)
+    # `{% for a, b in pairs %}`: rows of that many sentinels (a Sentinel itself unpacks to three)
+    rows = {
+        loop.iter.name: [tuple(Sentinel() for _ in loop.target.items)] * 3
+        for loop in tree.find_all(nodes.For)
+        if isinstance(loop.target, nodes.Tuple) and isinstance(loop.iter, nodes.Name)
+    }
     texts = []
     for truth in (True, False):
         Sentinel.truth = truth
         template = env.get_template(name)
-        context = {n: Sentinel() for n in names}
+        context = {n: rows.get(n, Sentinel()) for n in names}
         out = template.render(**context)
         module = template.make_module(context)
         for attr in dir(module):  # macros print nothing until called
