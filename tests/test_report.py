@@ -214,10 +214,8 @@ def sentinel_environment():
 def render_with_sentinels(env, name: str) -> list[str]:
     """The visible text of template `name` rendered with every variable a Sentinel, once with
     every test true and once with every test false (both branches of each `if`)."""
-    from jinja2 import meta
+    from jinja2 import meta, nodes
     from jinja2.runtime import Macro
-
-    from jinja2 import nodes
 
     source = env.loader.get_source(env, name)[0]
     tree = env.parse(source)
