@@ -11,7 +11,17 @@ import pytest
 import yaml
 
 from conftest import ROOT, SEEDS, edit_yaml, run_cli, run_snakemake
-from figtrace.documents import add_document, date_precision, documents_table, load_catalogue
+from figtrace.documents import (
+    add_document,
+    date_precision,
+    documents_table,
+    fingerprint,
+    load_catalogue,
+    load_documents,
+    load_listed,
+    read_fingerprint,
+    slugify,
+)
 from figtrace.errors import FigtraceError
 
 RAW = ROOT / "data" / "raw"
@@ -377,3 +387,54 @@ def test_editing_package_code_reruns_the_rules_that_use_it(built_project):
         assert "rule mentions:" not in shown and "rule text_shard:" not in shown
     finally:
         checks.write_text(original, "utf-8")
+
+
+# --- the catalogue's helpers, in process ---------------------------------------------------------
+
+
+def test_fingerprint_round_trips_and_refuses_a_broken_line(tmp_path):
+    docs = load_catalogue(RAW)
+    path = tmp_path / "catalogue.tsv"
+    path.write_text(fingerprint(docs), "utf-8")
+    rows = read_fingerprint(path)
+    assert rows == sorted((d.doc_id, d.sha256, d.sidecar_sha256) for d in docs)
+    assert [d.doc_id for d in load_listed(RAW, path)] == [r[0] for r in rows]
+    path.write_text(fingerprint(docs) + "one  two\n", "utf-8")
+    with pytest.raises(FigtraceError, match=r"line 6 is not `doc_id  sha256  sidecar sha256`"):
+        read_fingerprint(path)
+
+
+def test_load_documents_reads_only_the_named_ones(tmp_path):
+    assert [d.doc_id for d in load_documents(RAW, [DOC, "not-there"])] == [DOC]
+    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    edit_yaml(raw / "documents" / f"{DOC}.yaml", lambda meta: meta.update(doc_id="renamed"))
+    with pytest.raises(FigtraceError, match="doc_id 'renamed' does not match the file name"):
+        load_documents(raw, [DOC])
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [("Over 1,200 Children Referred: a Report on 2019 and Beyond", "over-1-200-children-referred-a"),
+     ("¿¡!", "document")],
+)  # fmt: skip
+def test_slugify(title, slug):
+    assert slugify(title) == slug
+
+
+def test_add_document_in_process_writes_the_sidecar(tmp_path):
+    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    source = tmp_path / "Some Article.txt"
+    source.write_bytes(b"It says 1,234 children were referred.\n")
+    doc = add_document(source, raw, title="A title", publisher="P", date_published="2019-05",
+                       url="https://example.org/a", doc_id="some-article")  # fmt: skip
+    assert (doc.doc_id, doc.title, doc.date_published, doc.date_precision) == (
+        "some-article", "A title", "2019-05", "month"
+    )  # fmt: skip
+    meta = yaml.safe_load((raw / "documents/some-article.yaml").read_text("utf-8"))
+    assert meta["sha256"] == sha(source) and meta["source_filename"] == "Some Article.txt"
+    assert (raw / "documents/some-article.txt").read_bytes() == source.read_bytes()
+    table = documents_table(load_catalogue(raw), tmp_path)
+    row = table.set_index("doc_id").loc["some-article"]
+    assert (row.date_published, row.url, row.publisher) == ("2019-05", "https://example.org/a", "P")
+    with pytest.raises(FigtraceError, match=r"--id 'Bad Id': a doc_id is 3 to 64 lower-case"):
+        add_document(source, raw, title="t", publisher=None, date_published=None, doc_id="Bad Id")
