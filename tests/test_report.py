@@ -560,6 +560,28 @@ def test_markdown_links_must_go_to_the_figures_own_passage_and_state_its_value(c
     assert [u["text"] for u in elsewhere.unlinked] == [shown]
 
 
+def test_markdown_text_that_states_no_figure_is_listed_not_failed(corpus) -> None:
+    result = audit_markdown("It happened at least once, in one county.\n", corpus.ledger)
+    assert result.ok and result.exempt == {"nonfigure": 2}
+    assert result.nonfigures == ["at least once", "one"]
+
+
+def test_audit_json_records_every_count_and_fault(corpus, tmp_path: Path) -> None:
+    from figtrace.audit import write_audit
+
+    bad = page('<p>609 and <a href="#x" data-ref="x">1</a></p>')
+    html, md = audit_report(bad, corpus.ledger), audit_markdown("In 2009.\n", corpus.ledger)
+    write_audit(tmp_path / "audit.json", html, md)
+    data = json.loads((tmp_path / "audit.json").read_text("utf-8"))
+    assert data["ok"] is False and data["markdown"]["ok"] is True
+    assert (data["numbers_found"], data["numbers_linked"], data["links_checked"]) == (2, 1, 1)
+    assert [u["text"] for u in data["unlinked"]] == ["609"]
+    assert [m["reason"] for m in data["mismatches"]] == ["no such entry"]
+    assert data["markdown"]["exempt"] == {"year": 1} and data["nonfigures"] == []
+    write_audit(tmp_path / "html-only.json", md)
+    assert "markdown" not in json.loads((tmp_path / "html-only.json").read_text("utf-8"))
+
+
 def test_markdown_exemptions_are_code_titles_years_and_marked_non_figures(corpus) -> None:
     ledger = corpus.ledger
     ok = 'In 2009 `{a-2017} * 100` in *Fifteen years of work*; <span class="nonfigure">under 18</span>\n'
