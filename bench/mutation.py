@@ -40,8 +40,8 @@ SELECTION: dict[str, list[str]] = {
     ],
     "documents": [
         "tests/test_documents.py", "tests/test_catalogue_memo.py",
-        "-k", "not failed_run and not add_ and not pipeline and not stops_verify and not editing"
-        " and not second_run",
+        "-k", "not failed_run and not add_copies and not add_refuses and not add_rolls"
+        " and not pipeline and not stops_verify and not editing and not second_run",
     ],
     "figures": [
         "tests/test_figures.py", "-k",
