@@ -39,7 +39,7 @@ SELECTION: dict[str, list[str]] = {
         "tests/test_figures.py::test_fuzzy_match_never_accepts_an_anchor",
     ],
     "documents": [
-        "tests/test_documents.py", "tests/test_catalogue_memo.py",
+        "tests/test_documents.py", "tests/test_catalogue_memo.py", "tests/test_text.py",
         "-k", "not failed_run and not add_copies and not add_refuses and not add_rolls"
         " and not pipeline and not stops_verify and not editing and not second_run",
     ],
