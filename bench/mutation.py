@@ -48,7 +48,7 @@ SELECTION: dict[str, list[str]] = {
         "not pipeline_stops and not new_document and not trace and not frictionless",
     ],
     "checks": ["tests/test_checks.py"],
-    "audit": ["tests/test_report.py", "-k", "audit or exemption"],
+    "audit": ["tests/test_report.py", "-k", "audit or exemption or markdown"],
     "manifest": ["tests/test_manifest.py"],
 }  # fmt: skip
 COPY = ["src", "tests", "data", "workflow", "config", "Snakefile", "envs", "notebooks",
