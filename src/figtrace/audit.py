@@ -221,6 +221,7 @@ def audit_report(html: str, ledger: Ledger) -> AuditResult:
 
 
 MARKDOWN_TARGET = re.compile(r"^(?:sources/[^/#]+\.html|report\.html)#(?P<ref>[^#\s]+)$")
+PAGE_ANCHOR = re.compile(r"page-[0-9]+")  # a viewer's page mark (report.PAGE_MARK)
 FORMAT_SPECS = (None, "bare", "percent", "int", "bare,percent", "bare,int")
 
 
@@ -256,8 +257,8 @@ def markdown_page(md: str, ledger: Ledger) -> str:
     targets: set[str] = set()
     for a in soup.find_all("a", href=True):
         match = MARKDOWN_TARGET.match(a["href"])
-        if not match:
-            continue
+        if not match or PAGE_ANCHOR.fullmatch(match["ref"]):
+            continue  # not a provenance link (a page of a viewer is a position, not a value)
         ref = match["ref"]
         a["data-ref"] = ref
         shows, spec = _shows(ledger, ref, " ".join(a.get_text().split()))
