@@ -242,7 +242,7 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
     viewer = (project / "results/sources" / f"{REPORT}.html").read_text("utf-8")
     assert f'id="page-{FIGURE_PAGE}"' in viewer and 'id="atmg-nrm-child-referrals-2017"' in viewer
     md = (project / "results/report.md").read_text("utf-8")
-    assert f"agrees ([page {FIGURE_PAGE}](sources/{REPORT}.html#page-{FIGURE_PAGE}))" in md
+    assert f"agrees ([page `{FIGURE_PAGE}`](sources/{REPORT}.html#page-{FIGURE_PAGE}))" in md
     assert (
         "not in the corpus: `figtrace fetch barnardos-2009-whose-child-now --url PDF_ADDRESS`" in md
     )

@@ -16,7 +16,13 @@ from figtrace.anchors import Anchor, make_anchor, resolve
 from figtrace.derived import evaluate
 from figtrace.documents import load_catalogue
 from figtrace.errors import FigtraceError
-from figtrace.figures import build, load_annotations
+from figtrace.figures import (
+    annotation_stub,
+    build,
+    dump_annotations,
+    exclusions_frame,
+    load_annotations,
+)
 from figtrace.mentions import mentions_table
 from figtrace.registries import load_indicators, load_reports
 
@@ -54,6 +60,19 @@ def test_every_anchor_resolves_and_every_value_matches(mentions):
         text = texts[row.doc_id]
         assert text[row.start : row.end] == row.quote
         assert text[: row.start].endswith(row.prefix) and text[row.end :].startswith(row.suffix)
+        # the ledger's value and hedge are what the extractor reads inside the quoted span
+        inside = mentions[
+            (mentions["doc_id"] == row.doc_id)
+            & (mentions["start"] >= row.start)
+            & (mentions["end"] <= row.end)
+        ]
+        readings = {
+            (round(m.value, 4), None if pd.isna(m.qualifier) else m.qualifier)
+            for m in inside.itertuples()
+            if not pd.isna(m.value)
+        }
+        stated = (round(row.value, 4), None if pd.isna(row.qualifier) else row.qualifier)
+        assert stated in readings, (row.figure_id, stated, readings)
     assert set(exclusions["category"]) >= {"boilerplate", "name", "idiom"}
 
 
@@ -348,9 +367,52 @@ def test_new_document_is_reported_not_fatal_and_annotate_fills_anchors(project, 
     for candidate in data["candidates"]:
         anchor = Anchor.from_dict(candidate["anchor"])
         assert text[anchor.start : anchor.end] == anchor.exact
-    assert load_annotations(project / "data/raw").figures is not None
+    # the stub lists candidates only: it loads, and gives the ledger no figure until curated
+    loaded = load_annotations(project / "data/raw")
+    assert "new-article" in loaded.sha256
+    assert [f for f in loaded.figures if f.doc_id == "new-article"] == []
+    assert len(loaded.figures) == len(load_annotations(RAW).figures)
     again = run_cli(
         project, "annotate", "new-article", "--out", "data/raw/annotations/new-article.yaml"
     )
     assert again.returncode == 2 and "never overwritten" in again.stderr
     assert run_snakemake(project).returncode == 0
+
+
+def test_annotation_stub_lists_every_unreviewed_number_with_its_reading(mentions):
+    dated = "merseyside-before-the-harm"  # a document whose text has dates
+    doc = next(d for d in load_catalogue(RAW) if d.doc_id == dated)
+    own = mentions[mentions["doc_id"] == dated]
+    existing = yaml.safe_load((RAW / "annotations" / f"{dated}.yaml").read_text("utf-8"))
+    reviewed = {(e["anchor"]["start"], e["anchor"]["end"])
+                for e in existing["figures"] + existing["exclusions"]}  # fmt: skip
+    stub = annotation_stub(doc, own, None)
+    assert (stub["doc_id"], stub["sha256"], stub["figures"]) == (dated, doc.sha256, [])
+    dates = own[own["role"] == "date"]
+    assert len(dates) > 0
+    assert len(stub["candidates"]) == len(own) - len(dates) > 0
+    first = stub["candidates"][0]
+    assert set(first["extracted"]) == {"value", "kind", "qualifier", "role"}
+    text = doc.text()
+    for c in stub["candidates"]:
+        a = c["anchor"]
+        assert text[a["start"] : a["end"]] == a["exact"]
+        assert c["extracted"]["role"] != "date"
+    kept = annotation_stub(doc, own, yaml.safe_load(yaml.safe_dump(existing)))
+    assert len(kept["figures"]) == len(existing["figures"])
+    for c in kept["candidates"]:
+        span = (c["anchor"]["start"], c["anchor"]["end"])
+        assert not any(s <= span[0] and span[1] <= e for s, e in reviewed)
+    text_out = dump_annotations(kept)
+    assert yaml.safe_load(text_out) == kept
+    assert list(yaml.safe_load(text_out)) == list(kept)  # key order kept, not sorted
+    assert '"a\\nb"' in dump_annotations({"x": "a\nb"}) and "x: plain" in dump_annotations(
+        {"x": "plain"}
+    )
+
+
+def test_exclusions_table_columns():
+    annotations = load_annotations(RAW)
+    table = exclusions_frame(annotations)
+    assert list(table.columns) == ["doc_id", "start", "end", "quote", "category", "reason"]
+    assert table["reason"].str.len().min() > 0

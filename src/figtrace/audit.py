@@ -19,6 +19,12 @@ text states the ledger's value of ID, or when an exemption rule below covers it:
 - `title`: inside `<cite>` (titles of works are names: "Fifteen years of ..." is not a claim);
 - `name`: inside `<span class="name">`: publishers and producers ("Channel 4") are names;
 - `url`: inside an element with class "url": a web address ("/2016/11/") is an address.
+
+`report.md`, the file writers copy from, is audited by the same rules (`audit_markdown`): it is
+rendered as a Markdown viewer shows it (CommonMark with tables), a link to a figure's passage
+(`sources/<doc_id>.html#<id>`, the figure's own document) or to a derived figure's entry
+(`report.html#<id>`) is a provenance link, a code span holds identifiers and formulas, and a bare
+year (1900-2099, no thousands separator) is a year. Any other number fails the audit.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +43,14 @@ from bs4.element import Comment, Doctype
 from figtrace import outputs
 from figtrace.mentions import extract
 from figtrace.provenance import Ledger, format_ref
-from figtrace.report import comparable, ref_value, same_value
+from figtrace.report import (
+    comparable,
+    is_claim,
+    is_ledger_count,
+    is_year,
+    ref_value,
+    same_value,
+)
 
 EXEMPTIONS: dict[str, tuple[str, set[str] | None]] = {
     # rule: (element name or "*", required classes)
@@ -153,6 +167,8 @@ def check_link(a: Tag, ledger: Ledger, ids: set[str]) -> dict[str, Any] | None:
     except Exception:  # noqa: BLE001 - an unknown id is a fault of the report, reported as one
         return {**fault, "expected": "a ledger id", "reason": "not in the ledger"}
     shows = a.get("data-shows", "value")
+    if shows not in ("value", "quote", "prose"):
+        return {**fault, "expected": "data-shows value, quote or prose", "reason": "mode"}
     if shows == "value":
         expected = format_ref(ledger, ref, a.get("data-format"))
         return None if shown == expected else {**fault, "expected": expected, "reason": "value"}
@@ -204,6 +220,96 @@ def audit_report(html: str, ledger: Ledger) -> AuditResult:
     return result
 
 
-def write_audit(path: Path, result: AuditResult) -> None:
-    """Write the audit result as JSON (sorted keys, stable order)."""
-    outputs.write_text(path, json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n")
+MARKDOWN_TARGET = re.compile(r"^(?:sources/[^/#]+\.html|report\.html)#(?P<ref>[^#\s]+)$")
+PAGE_ANCHOR = re.compile(r"page-[0-9]+")  # a viewer's page mark (report.PAGE_MARK)
+FORMAT_SPECS = (None, "bare", "percent", "int", "bare,percent", "bare,int")
+
+
+def markdown_target(ledger: Ledger, ref: str) -> str | None:
+    """Where report.md must link `ref`: a figure to its passage in its own document's viewer,
+    a derived figure or a ledger count to its entry in report.html; None for an unknown id."""
+    if ref in ledger.figures.index:
+        return f"sources/{ledger.figures.loc[ref, 'doc_id']}.html#{ref}"
+    if ref in ledger.derived.index or is_ledger_count(ref):
+        return f"report.html#{ref}"
+    return None
+
+
+def _shows(ledger: Ledger, ref: str, shown: str) -> tuple[str, str | None]:
+    """How a Markdown link states its value: ("value", format) when its text is the ledger value
+    in one of the report's formats, else ("prose", None), checked as prose."""
+    if ref in ledger.figures.index or ref in ledger.derived.index:
+        for spec in FORMAT_SPECS:
+            if shown == format_ref(ledger, ref, spec):
+                return "value", spec
+    return "prose", None
+
+
+def markdown_page(md: str, ledger: Ledger) -> str:
+    """report.md as the page the audit reads: rendered as a Markdown viewer shows it (CommonMark
+    with tables), with its links to provenance targets made provenance links, code spans made
+    formulas, emphasis made titles, and the numbers of its plain text marked as years or
+    non-figures where the report's own reading of prose (`prose_pieces`) says so."""
+    from markdown_it import MarkdownIt
+
+    soup = BeautifulSoup(MarkdownIt("commonmark").enable("table").render(md), "lxml")
+    body = soup.body or soup
+    targets: set[str] = set()
+    for a in soup.find_all("a", href=True):
+        match = MARKDOWN_TARGET.match(a["href"])
+        if not match or PAGE_ANCHOR.fullmatch(match["ref"]):
+            continue  # not a provenance link (a page of a viewer is a position, not a value)
+        ref = match["ref"]
+        a["data-ref"] = ref
+        shows, spec = _shows(ledger, ref, " ".join(a.get_text().split()))
+        a["data-shows"] = shows
+        if spec:
+            a["data-format"] = spec
+        if a["href"] == markdown_target(ledger, ref):
+            a["href"] = f"#{ref}"
+            targets.add(ref)
+    for ref in sorted(targets):
+        body.append(soup.new_tag("span", attrs={"id": ref}))
+    for code in soup.find_all("code"):
+        code["class"] = ["formula"]
+    for em in soup.find_all("em"):
+        em.name = "cite"
+    for node in list(body.find_all(string=True)):
+        if not isinstance(node, Comment | Doctype) and not (
+            provenance_link(node) or exemption(node)
+        ):
+            _mark_unclaimed(soup, node)
+    return str(soup)
+
+
+def _mark_unclaimed(soup: BeautifulSoup, node: NavigableString) -> None:
+    """Mark the years and the numbers that are no claim (`report.is_claim`: thresholds, idioms,
+    small counts in words) in a text node; a claim is left bare, for the audit to find."""
+    text, pieces, pos = str(node), [], 0
+    for m in extract(text):
+        kind = "year" if is_year(m) else None if is_claim(m) else "nonfigure"
+        if kind is None:
+            continue
+        start = max(m.qualifier_start if m.qualifier_start is not None else m.start, pos)
+        tag = soup.new_tag("span", attrs={"class": kind})
+        tag.string = text[start : m.end]
+        pieces += [NavigableString(text[pos:start]), tag]
+        pos = m.end
+    if pieces:
+        node.replace_with(*pieces, NavigableString(text[pos:]))
+
+
+def audit_markdown(md: str, ledger: Ledger) -> AuditResult:
+    """Audit report.md: every number a link to its provenance that states the ledger value, or
+    exempt (code spans, years); see the module docstring."""
+    return audit_report(markdown_page(md, ledger), ledger)
+
+
+def write_audit(path: Path, result: AuditResult, markdown: AuditResult | None = None) -> None:
+    """Write the audit result as JSON (sorted keys, stable order); with the Markdown report's
+    result under "markdown", and "ok" only when both pass."""
+    data = result.as_dict()
+    if markdown is not None:
+        data["ok"] = result.ok and markdown.ok
+        data["markdown"] = markdown.as_dict()
+    outputs.write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -30,6 +30,7 @@ from figtrace.registries import load_yaml
 
 FORMATS = ("png", "svg", "pdf", "csv", "json")
 KINDS = ("bars", "dumbbell", "ledger_counts")
+PNG_DPI = 300  # the raster charts' resolution (the gallery page states it)
 # A hedge that bounds the value from below or above is drawn as an arrow in that direction;
 # emphasis ("only", "just") is not a range and is drawn as the plain value.
 HEDGE_UP = {"more_than", "over", "at_least"}
@@ -729,7 +730,9 @@ def write_chart(chart: Chart, ledger: Ledger, out_dir: Path) -> dict[str, Any]:
     for fmt, meta in metadata.items():
         outputs.atomic_write(
             out_dir / f"{chart.chart_id}.{fmt}",
-            lambda tmp, fmt=fmt, meta=meta: fig.savefig(tmp, format=fmt, dpi=300, metadata=meta),
+            lambda tmp, fmt=fmt, meta=meta: fig.savefig(
+                tmp, format=fmt, dpi=PNG_DPI, metadata=meta
+            ),
         )
     outputs.write_csv(out_dir / f"{chart.chart_id}.csv", _csv(chart))
     data = sidecar(chart, ledger)
@@ -740,10 +743,19 @@ def write_chart(chart: Chart, ledger: Ledger, out_dir: Path) -> dict[str, Any]:
 def gallery_html(charts: list[dict[str, Any]]) -> str:
     """The gallery page: every chart with caption, alt text, downloads and citation (escaped)."""
     from jinja2 import Environment, PackageLoader
+    from markupsafe import Markup
 
+    from figtrace.report import plain_text
+
+    # finalize: every printed value has its invisible direction controls shown as tags (⟨RLO⟩),
+    # in text and attributes alike, before autoescape
     env = Environment(loader=PackageLoader("figtrace", "templates"), autoescape=True,
-                      keep_trailing_newline=True)  # fmt: skip
-    return env.get_template("charts_gallery.html.j2").render(charts=charts, formats=FORMATS)
+                      keep_trailing_newline=True,
+                      finalize=lambda v: v if isinstance(v, Markup) or not isinstance(v, str)
+                      else plain_text(v))  # fmt: skip
+    return env.get_template("charts_gallery.html.j2").render(
+        charts=charts, formats=FORMATS, dpi=PNG_DPI
+    )
 
 
 def render_charts(

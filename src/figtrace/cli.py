@@ -659,6 +659,7 @@ def sources(
 
 @main.command()
 @path_option("--report", Path("results/report.html"), "report_html")
+@path_option("--markdown", None, "report_md", help="Also audit this Markdown report (report.md).")
 @path_option("--processed", PROCESSED, "processed_dir")
 @corpus_option()
 @path_option("--raw", RAW, "raw_dir")
@@ -666,25 +667,38 @@ def sources(
     "--out", type=click.Path(path_type=Path), default=Path("results/audit.json"), show_default=True
 )
 def audit(
-    report_html: Path, processed_dir: Path, corpus_dir: Path | None, raw_dir: Path, out: Path
+    report_html: Path,
+    report_md: Path | None,
+    processed_dir: Path,
+    corpus_dir: Path | None,
+    raw_dir: Path,
+    out: Path,
 ) -> None:
     """Read the rendered report back; fail if any number is not a provenance link or shows another value."""
-    from figtrace.audit import audit_report, write_audit
+    from figtrace.audit import audit_markdown, audit_report, write_audit
     from figtrace.provenance import load_ledger
 
-    result = audit_report(
-        report_html.read_text(encoding="utf-8"), load_ledger(processed_dir, raw_dir, corpus_dir)
-    )
-    write_audit(out, result)
-    click.echo(result.summary())
-    for item in result.unlinked:
-        click.echo(f"  unlinked {item['text']!r} in: …{item['context']}…", err=True)
-    for item in result.mismatches:
-        click.echo(
-            f"  mismatch {item['ref']}: shows {item['shown']!r}, ledger {item['expected']!r}",
-            err=True,
-        )
-    if not result.ok:
+    ledger = load_ledger(processed_dir, raw_dir, corpus_dir)
+    result = audit_report(report_html.read_text(encoding="utf-8"), ledger)
+    audited = [(report_html, result)]
+    markdown = None
+    if report_md is not None:
+        markdown = audit_markdown(report_md.read_text(encoding="utf-8"), ledger)
+        audited.append((report_md, markdown))
+    write_audit(out, result, markdown)
+    for path, found in audited:
+        click.echo(f"{path.name}: {found.summary()}")
+        for item in found.unlinked:
+            click.echo(
+                f"  {path.name}: unlinked {item['text']!r} in: …{item['context']}…", err=True
+            )
+        for item in found.mismatches:
+            click.echo(
+                f"  {path.name}: mismatch {item['ref']}: shows {item['shown']!r}, "
+                f"ledger {item['expected']!r} ({item['reason']})",
+                err=True,
+            )
+    if not all(found.ok for _, found in audited):
         sys.exit(1)
 
 

@@ -202,21 +202,18 @@ def is_claim(m: Mention) -> bool:
     return not (m.kind == "count" and m.qualifier is None and not any(c.isdigit() for c in m.text))
 
 
-def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
-    """Curated prose with each number linked to the ledger entry in `scope` that it states.
-
-    Years are marked class="year"; a number that states no value in scope (a threshold such as
-    "under 18", "two figures") is marked class="nonfigure" and listed by the audit.
-    """
+def prose_pieces(
+    text: str, ledger: Ledger, scope: Sequence[str]
+) -> Iterator[tuple[str, str, str | None]]:
+    """Curated prose cut into (kind, text, ref): kind "text", "link" (a number stating the value
+    of `ref`, in `scope`), "year", or "nonfigure" (a number that states no value in scope)."""
     from figtrace.mentions import extract
 
-    if not isinstance(text, str) or not text:
-        return Markup("")
-    out, pos = [], 0
+    pos = 0
     for m in extract(text):
         start = m.qualifier_start if m.qualifier_start is not None else m.start
         start = max(start, pos)
-        out.append(safe_text(text[pos:start]))
+        yield "text", text[pos:start], None
         shown = text[start : m.end]
         ref = None
         if not is_year(m) and is_claim(m):
@@ -224,17 +221,37 @@ def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
             same_hedge = [r for r in matches if ref_value(ledger, r)[2] == m.qualifier]
             ref = (same_hedge or matches or [None])[0]
         if ref is not None:
-            out.append(link(ref, shown, "prose"))
+            yield "link", shown, ref
         elif is_year(m):
-            out.append(Markup('<span class="year">{}</span>').format(safe_text(shown)))
+            yield "year", shown, None
         else:
+            yield "nonfigure", shown, None
+        pos = m.end
+    yield "text", text[pos:], None
+
+
+def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
+    """Curated prose with each number linked to the ledger entry in `scope` that it states.
+
+    Years are marked class="year"; a number that states no value in scope (a threshold such as
+    "under 18", "two figures") is marked class="nonfigure" and listed by the audit.
+    """
+    if not isinstance(text, str) or not text:
+        return Markup("")
+    out = []
+    for kind, shown, ref in prose_pieces(text, ledger, scope):
+        if kind == "link":
+            out.append(link(ref, shown, "prose"))
+        elif kind == "year":
+            out.append(Markup('<span class="year">{}</span>').format(safe_text(shown)))
+        elif kind == "nonfigure":
             out.append(
                 Markup(
                     '<span class="nonfigure" title="not a figure in the ledger">{}</span>'
                 ).format(safe_text(shown))
             )
-        pos = m.end
-    out.append(safe_text(text[pos:]))
+        else:
+            out.append(safe_text(shown))
     return Markup("").join(out)
 
 
@@ -706,7 +723,7 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
                 "alt": chart.get("alt") or "",
                 "src": f"data:image/png;base64,{data}",
                 "source_line": linkify(chart.get("source_line"), ledger, scope),
-                "title_md": render_template(chart.get("title_template") or "", ledger),
+                "scope": scope,
                 "png_name": chart["_png"].name,
             }
         )
@@ -748,33 +765,84 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
     }
 
 
+def md_target(ledger: Ledger, ref: str) -> str:
+    """Where report.md links `ref`: a figure to its passage in the viewer, anything else (a
+    derived figure, a ledger count) to its entry in report.html."""
+    if ref in ledger.figures.index:
+        return f"sources/{ledger.figures.loc[ref, 'doc_id']}.html#{ref}"
+    return f"report.html#{ref}"
+
+
+def md_prose(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
+    """Curated prose for Markdown: each number that states a value in `scope` linked to it
+    (as `linkify` does for HTML), a number that states none marked as a non-figure (inline
+    HTML, which Markdown viewers show as its text), the rest escaped text."""
+    if not isinstance(text, str) or not text:
+        return Markup("")
+    out = []
+    for kind, shown, ref in prose_pieces(text, ledger, scope):
+        if kind == "link":
+            out.append(Markup("[{}]({})").format(md_text(shown), md_target(ledger, ref)))
+        elif kind == "nonfigure":
+            out.append(Markup('<span class="nonfigure">{}</span>').format(md_text(shown)))
+        else:
+            out.append(md_text(shown))
+    return Markup("").join(out)
+
+
 def md_context(corpus: Corpus, context: dict[str, Any]) -> dict[str, Any]:
-    """Markdown links: a figure's number to its passage in the viewer, a derived one to its entry."""
+    """Markdown links: a figure's number to its passage in the viewer, a derived one to its entry;
+    labels and chart titles with their numbers linked the same way."""
     ledger = corpus.ledger
 
     def md_link(ref: str, fmt: str | None = None) -> Markup:
         text = md_text(format_ref(ledger, ref, fmt))
-        if ref in ledger.figures.index:
-            target = f"sources/{ledger.figures.loc[ref, 'doc_id']}.html#{ref}"
-        else:
-            target = f"report.html#{ref}"
-        return Markup("[{}]({})").format(text, target)
+        return Markup("[{}]({})").format(text, md_target(ledger, ref))
+
+    def md_label(ref: str) -> Markup:
+        table = ledger.figures if ref in ledger.figures.index else ledger.derived
+        scope = [ref]
+        if ref in ledger.derived.index:
+            scope = widen(ledger, [ref, *ledger.derived.loc[ref, "inputs"].split(";")])
+        return md_prose(table.loc[ref, "label"], ledger, scope)
+
+    def md_title(template: str, scope: Sequence[str]) -> Markup:
+        out, pos = [], 0
+        for m in PLACEHOLDER.finditer(template):
+            out.append(md_prose(template[pos : m.start()], ledger, scope))
+            out.append(md_link(m.group(1), m.group(2)))
+            pos = m.end()
+        out.append(md_prose(template[pos:], ledger, scope))
+        return Markup("").join(out)
 
     def md_against(fid: str) -> Markup:
         a = against_report(corpus, fid)
         if a is None:
             return Markup("")
         if a["state"] == "self":
-            return Markup("the report itself{}").format(f", page {a['page']}" if a["page"] else "")
+            return Markup("the report itself{}").format(
+                f", page `{a['page']}`" if a["page"] else ""
+            )
         if a["state"] == "absent":
             return Markup("not in the corpus: `{}`").format(a["command"])
         if a["status"] == "not-found":
             return Markup("not found in the report")
         verdict = "agrees" if a["status"] == "pass" else "differs"
-        where = f"page {a['page']}" if a["page"] else "its passage"
+        where = f"page `{a['page']}`" if a["page"] else "its passage"
         return Markup("{} ([{}]({}))").format(verdict, where, a["href"])
 
-    return {**context, "md_link": md_link, "md_against": md_against, "ledger": ledger}
+    charts = [
+        {**c, "title_md": md_title(chart.get("title_template") or "", c["scope"])}
+        for c, chart in zip(context["charts"], corpus.charts, strict=True)
+    ]
+    return {
+        **context,
+        "charts": charts,
+        "md_link": md_link,
+        "md_label": md_label,
+        "md_against": md_against,
+        "ledger": ledger,
+    }
 
 
 def write_report(corpus: Corpus, html_out: Path, md_out: Path) -> None:
