@@ -412,8 +412,9 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     stub = annotation_stub(doc, document_mentions(doc), existing)
     text = (
         f"# Annotations for {doc_id}. Move each candidate into `figures` (add figure_id, label,\n"
-        "# indicator, value, unit, qualifier, population, geography, period, report_id) or into\n"
-        "# `exclusions` (add reason and category); then run the pipeline.\n"
+        "# indicator, value, unit, qualifier, population, geography, period, claimant) or into\n"
+        "# `exclusions` (add reason and category). List who states each figure under `claimants`\n"
+        "# with the passage that says so (docs/attribution.md); then run the pipeline.\n"
         + dump_annotations(stub)
     )
     if out is None and existing is None:
