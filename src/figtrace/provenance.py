@@ -91,6 +91,30 @@ def chain(ledger: Ledger, ref: str) -> dict[str, Any]:
     raise FigtraceError(f"{ref!r} is not a figure_id or derived_id in the ledger.{hint}")
 
 
+CLAIMANT_KINDS = {
+    "report": "the report",
+    "statistics": "released figures",
+    "organisation": "an organisation, quoted",
+    "person": "a person, quoted",
+    "research": "unnamed research, cited",
+    "article": "the document itself, naming no source",
+}
+
+
+def claimant_words(figure: dict[str, Any]) -> str:
+    """Who states a figure, in words: `Jasmine O'Connor (Anti-Slavery International; a person,
+    quoted)`, with whoever relays the words and whether the passage is in the figure's sentence."""
+    org = figure.get("claimant_organisation")
+    parts = [org] if isinstance(org, str) and org else []
+    parts.append(CLAIMANT_KINDS.get(figure["claimant_kind"], figure["claimant_kind"]))
+    via = figure.get("claimant_via")
+    if isinstance(via, str) and via:
+        parts.append(f"relayed by {via}")
+    if figure.get("claimant_basis") == "context":
+        parts.append("named before the figure's sentence")
+    return f"{figure['claimant_name']} ({'; '.join(parts)})"
+
+
 def format_value(value: float, unit: str, qualifier: str | None = None) -> str:
     """A value as a reader would write it: `more than 1,000`, `41%`, `0.1667`, `2×`."""
     from figtrace.checks import HEDGE_WORDS
@@ -139,12 +163,16 @@ def format_chain(
         )
         add(f"{indent}             url {d['url'] or 'not stated'}")
         add(f"{indent}             path {d['path']}; sha256 {d['sha256']}")
+        add(f"{indent}  stated by  {claimant_words(f)}")
+        claim = (f["claimant_prefix"] + mark(f["claimant_quote"]) + f["claimant_suffix"]).replace("\n", " ⏎ ")
+        add(f"{indent}             …{claim}… (characters {f['claimant_start']}–{f['claimant_end']})")
         if r:
-            add(
-                f"{indent}  report     {r['producer']}, {r['title']} ({r['year'] or 'year unknown'}) [{r['report_id']}]"
-            )
+            name = Report(**r).display_name()
+            add(f"{indent}  report     {name} [{r['report_id']}]")
+            if r.get("inference_basis"):
+                add(f"{indent}             (inferred: {' '.join(r['inference_basis'].split())})")
         else:
-            add(f"{indent}  report     none: stated by the document itself")
+            add(f"{indent}  report     none named: the passage ties the figure to no report")
     else:
         dv = c["derived"]
         add(
