@@ -319,8 +319,20 @@ def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> Non
 @path_option("--out", PROCESSED / "checks.parquet")
 @path_option("--csv", PROCESSED / "checks.csv", "csv_path")
 @path_option("--summary", Path("results/checks.md"))
+@path_option(
+    "--text",
+    None,
+    "text_path",
+    help="The documents' text table: agreements between documents that copy one source are restatements.",
+)
 def checks(
-    raw_dir: Path, figures_path: Path, derived_path: Path, out: Path, csv_path: Path, summary: Path
+    raw_dir: Path,
+    figures_path: Path,
+    derived_path: Path,
+    out: Path,
+    csv_path: Path,
+    summary: Path,
+    text_path: Path | None,
 ) -> None:
     """Run the consistency checks (data/raw/checks.yaml); warnings and failures do not stop the build."""
     import pandas as pd
@@ -328,9 +340,13 @@ def checks(
     from figtrace import outputs
     from figtrace.checks import run_checks, summary_markdown
 
-    table = run_checks(
-        raw_dir / "checks.yaml", pd.read_parquet(figures_path), pd.read_parquet(derived_path)
-    )
+    figures = pd.read_parquet(figures_path)
+    texts = None
+    if text_path is not None:
+        table = pd.read_parquet(text_path, columns=["doc_id", "text"])
+        wanted = set(figures["doc_id"])
+        texts = {d: t for d, t in table.itertuples(index=False) if d in wanted}
+    table = run_checks(raw_dir / "checks.yaml", figures, pd.read_parquet(derived_path), texts)
     outputs.write_parquet(out, table)
     outputs.write_csv(csv_path, table)
     outputs.write_text(summary, summary_markdown(table))
