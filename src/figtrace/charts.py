@@ -191,7 +191,7 @@ class Chart:
 
 def _report_name(ledger: Ledger, report_id: str | None) -> str:
     if report_id is None:
-        return "The article itself (no source report)"
+        return "No report named (quotes, unnamed research, the articles' own statements)"
     # a year no document states is left out: a chart has no room for its basis
     return ledger.reports[report_id].display_name(short=True, inferred=False)
 

@@ -284,7 +284,7 @@ def run_checks(
                 note += f" ({'; '.join(reasons)})" if reasons else ""
             else:
                 evidence, status = "restatement", "restatement"
-                note = "one source: " + (
+                note = "the same source: " + (
                     "; ".join(reasons) if reasons else f"every figure is in {docs[0]}"
                 )
         rows.append(
@@ -339,8 +339,8 @@ def summary_markdown(checks: pd.DataFrame) -> str:
             "",
             "## Restatements (not evidence)",
             "",
-            "The same figure stated twice by one source: in one document, or in documents that"
-            " reproduce the same passage. Their agreement corroborates nothing.",
+            "The same figure stated again by the same source: in the same document, or in documents"
+            " that reproduce the same passage. Their agreement corroborates nothing.",
             "",
             "| check | one source because | result |",
             "| --- | --- | --- |",
