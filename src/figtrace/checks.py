@@ -33,18 +33,20 @@ EVIDENCE = ("corroboration", "restatement", "arithmetic")
 # Words in a row that two documents must share, word for word, to be copies of one source: a
 # reproduced quote or press-release sentence, longer than any phrase two writers share by chance.
 MIN_SHARED_WORDS = 12
-_WORD = re.compile(r"[0-9a-z]+(?:['’][a-z]+)?")
+_WORD = re.compile(r"[0-9a-z]+(?:['’][a-z]+)?", re.IGNORECASE)
 
 
 def words(text: str) -> list[str]:
     """The text as lower-case words, quotes folded and punctuation dropped, for comparing copies."""
-    return _WORD.findall(text.lower().replace("’", "'"))
+    return [m.group().lower().replace("’", "'") for m in _WORD.finditer(text)]
 
 
 def shared_passage(text_a: str, text_b: str, min_words: int = MIN_SHARED_WORDS) -> str | None:
     """The longest run of at least `min_words` words that both texts contain word for word (a
-    quote or press release both reproduce), or None."""
-    a, b = words(text_a), words(text_b)
+    quote or press release both reproduce), as `text_b` writes it; or None."""
+    a = words(text_a)
+    spans = [m.span() for m in _WORD.finditer(text_b)]
+    b = words(text_b)
     if len(a) < min_words or len(b) < min_words:
         return None
     starts: dict[tuple[str, ...], list[int]] = {}
@@ -59,7 +61,8 @@ def shared_passage(text_a: str, text_b: str, min_words: int = MIN_SHARED_WORDS) 
             best = max(best, (n, -j))
     if not best[0]:
         return None
-    return " ".join(b[-best[1] : -best[1] + best[0]])
+    first, last = -best[1], -best[1] + best[0] - 1
+    return " ".join(text_b[spans[first][0] : spans[last][1]].split())
 
 
 def same_source(doc_a: str, text_a: str, doc_b: str, text_b: str) -> tuple[bool, str]:
@@ -69,7 +72,7 @@ def same_source(doc_a: str, text_a: str, doc_b: str, text_b: str) -> tuple[bool,
         return True, f"both are in {doc_a}"
     shared = shared_passage(text_a, text_b)
     if shared:
-        n = len(shared.split())
+        n = len(words(shared))
         shown = " ".join(shared.split()[:10])
         return True, f"{doc_a} and {doc_b} reproduce the same passage ({n} words: “{shown} …”)"
     return False, f"{doc_a} and {doc_b} share no passage of {MIN_SHARED_WORDS} words or more"

@@ -106,13 +106,14 @@ def claimant_words(figure: dict[str, Any]) -> str:
     quoted)`, with whoever relays the words and whether the passage is in the figure's sentence."""
     org = figure.get("claimant_organisation")
     parts = [org] if isinstance(org, str) and org else []
-    parts.append(CLAIMANT_KINDS.get(figure["claimant_kind"], figure["claimant_kind"]))
+    if figure["claimant_kind"] not in ("report", "statistics"):  # the name says it already
+        parts.append(CLAIMANT_KINDS.get(figure["claimant_kind"], figure["claimant_kind"]))
     via = figure.get("claimant_via")
     if isinstance(via, str) and via:
         parts.append(f"relayed by {via}")
     if figure.get("claimant_basis") == "context":
         parts.append("named before the figure's sentence")
-    return f"{figure['claimant_name']} ({'; '.join(parts)})"
+    return f"{figure['claimant_name']} ({'; '.join(parts)})" if parts else figure["claimant_name"]
 
 
 def format_value(value: float, unit: str, qualifier: str | None = None) -> str:

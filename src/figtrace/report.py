@@ -635,7 +635,7 @@ def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
                 "kind": r.kind,
                 "status": r.status,
                 "evidence": getattr(r, "evidence", None),
-                "sources_note": linkify(getattr(r, "sources_note", None), ledger, scope),
+                "sources_note": _with_ids(getattr(r, "sources_note", None), ledger, scope),
                 "description": linkify(r.description, ledger, scope),
                 "inputs": [
                     {
@@ -651,6 +651,24 @@ def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _with_ids(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
+    """Curated or generated prose with document ids shown as ids (never read as numbers: the
+    `second` of northamptonshire-second-highest is no rank) and the rest linkified."""
+    if not text:
+        return Markup("")
+    ids = sorted(set(ledger.documents.index), key=len, reverse=True)
+    if not ids:
+        return linkify(text, ledger, scope)
+    pattern = re.compile("|".join(re.escape(i) for i in ids))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(linkify(text[pos : m.start()], ledger, scope))
+        out.append(Markup('<code class="id">{}</code>').format(m.group()))
+        pos = m.end()
+    out.append(linkify(text[pos:], ledger, scope))
+    return Markup("").join(out)
 
 
 def _stated_by(ledger: Ledger, ref: str) -> str:
@@ -746,6 +764,8 @@ def claimant_groups(corpus: Corpus) -> list[dict[str, Any]]:
                 "document": chain_document(ledger, row.doc_id),
                 "doc_id": row.doc_id,
                 "stated_by": linkify(claimant_words(row._asdict()), ledger, scope),
+                "claimant_quote": linkify(row.claimant_quote, ledger, widen(ledger, scope)),
+                "basis": row.claimant_basis,
                 "report": ledger.reports.get(row.report_id) if key[0] != "report" else None,
             }
         )
