@@ -142,6 +142,9 @@ def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = yaml.safe_load(path.read_text("utf-8"))
     candidate = next(c for c in data["candidates"] if c["anchor"]["exact"] == "41")
     data["candidates"].remove(candidate)
+    data.setdefault("claimants", []).append(
+        {"claimant_id": "page", "kind": "article", "name": "the page", "anchor": candidate["anchor"]}
+    )
     data["figures"].append(
         {
             "figure_id": "hostile-children-missing",
@@ -154,6 +157,7 @@ def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "population": "children",
             "geography": "UK",
             "period": "2019",
+            "claimant": "page",
             "report_id": None,
         }
     )

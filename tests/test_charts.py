@@ -131,7 +131,8 @@ def test_source_line_names_reports_and_articles(built_project: Path, charts) -> 
     for chart in charts:
         for source in (s for v in chart["values"] for s in v["sources"]):
             if source["report_id"]:
-                assert ledger.reports[source["report_id"]].producer in chart["source_line"]
+                report = ledger.reports[source["report_id"]]
+                assert (report.producer or report.title) in chart["source_line"]
             doc = ledger.documents.loc[source["doc_id"]]
             assert (doc["title"] if isinstance(doc["title"], str) else source["doc_id"]) in chart[
                 "source_line"

@@ -43,8 +43,13 @@ def curate(project: Path, doc_id: str, figure_id: str, exact: str, suffix_start:
     candidate = chosen[0]
     data["candidates"].remove(candidate)
     value = candidate["extracted"]["value"]
+    # who states it: the report, named in the figure's own passage
+    claimant = {"claimant_id": "the-report", "kind": "report", "name": "the report"}
+    claimant |= {"report_id": MEANING["report_id"], "anchor": candidate["anchor"]}
+    data.setdefault("claimants", []).append(claimant)
     data["figures"].append(
         {"figure_id": figure_id, "anchor": candidate["anchor"], "value": value, **MEANING}
+        | {"claimant": "the-report"}
     )
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
     return candidate

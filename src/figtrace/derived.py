@@ -94,7 +94,8 @@ def stated_interval(value: float, unit: str, qualifier: str | None, quote: str) 
     A number with digits in a percent, proportion or factor is rounded to its last written digit
     ("41%" is 40.5 to 41.5; "0.25" is 0.245 to 0.255); a count or rank written out is exact, and
     so is a value in words ("one in six", "doubled"). "Around 500" spans half its last non-zero
-    place (450 to 550). A hedge opens one side: "more than 80" is 80 up, "nearly half" 50 down.
+    place (450 to 550). A hedge opens one side at the stated number: "more than 80" is 80 and
+    up, "nearly half" 50 and down (to zero).
     """
     number = _NUMBER.search(quote.replace("\u00a0", " "))
     half = 0.0
@@ -110,9 +111,9 @@ def stated_interval(value: float, unit: str, qualifier: str | None, quote: str) 
     low, high = value - half, value + half
     floor = 0.0 if value >= 0 else -math.inf
     if qualifier in _ABOVE:
-        return low, math.inf
+        return value, math.inf
     if qualifier in _BELOW:
-        return floor, high
+        return floor, value
     return low, high
 
 
