@@ -129,9 +129,12 @@ def _interval_op(op: type, a: Interval, b: Interval) -> Interval:
     if op is ast.Div:
         if b[0] <= 0 <= b[1]:
             return -math.inf, math.inf  # the divisor may be zero: anything is possible
-        b = (1 / b[1], 1 / b[0])
-    products = [_mul(x, y) for x in a for y in b]
-    return min(products), max(products)
+        results = [x / y for x in a for y in b]  # divided, not times 1/y: exact inputs stay exact
+    else:
+        results = [_mul(x, y) for x in a for y in b]
+    if any(math.isnan(r) for r in results):
+        return -math.inf, math.inf
+    return min(results), max(results)
 
 
 def evaluate_interval(formula: str, intervals: dict[str, Interval]) -> Interval:
