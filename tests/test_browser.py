@@ -143,7 +143,12 @@ def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     candidate = next(c for c in data["candidates"] if c["anchor"]["exact"] == "41")
     data["candidates"].remove(candidate)
     data.setdefault("claimants", []).append(
-        {"claimant_id": "page", "kind": "article", "name": "the page", "anchor": candidate["anchor"]}
+        {
+            "claimant_id": "page",
+            "kind": "article",
+            "name": "the page",
+            "anchor": candidate["anchor"],
+        }
     )
     data["figures"].append(
         {

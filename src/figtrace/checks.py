@@ -100,6 +100,8 @@ def source_groups(docs: list[str], texts: dict[str, str]) -> tuple[list[list[str
     for d in docs:
         groups.setdefault(root(d), []).append(d)
     return list(groups.values()), list(dict.fromkeys(reasons))
+
+
 ABOVE = {"more_than", "over", "at_least"}
 BELOW = {"under", "less_than", "fewer_than", "up_to"}
 JUST_BELOW = {"nearly", "almost"}

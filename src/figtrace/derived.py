@@ -238,8 +238,10 @@ DERIVED_SCHEMA = pa.DataFrameSchema(
     },
     checks=[
         pa.Check(
-            lambda df: (df["low"].isna() | (df["low"] <= df["value"] + 1e-9))
-            & (df["high"].isna() | (df["high"] >= df["value"] - 1e-9)),
+            lambda df: (
+                (df["low"].isna() | (df["low"] <= df["value"] + 1e-9))
+                & (df["high"].isna() | (df["high"] >= df["value"] - 1e-9))
+            ),
             error="the value must lie in its interval",
         )
     ],

@@ -155,9 +155,7 @@ def load_annotations(raw_dir: Path) -> Annotations:
                     geography=entry.get("geography", defaults.get("geography")),
                     period=entry["period"],
                     period_note=entry.get("period_note"),
-                    report_id=entry.get(
-                        "report_id", defaults.get("report_id", claimant.report_id)
-                    ),
+                    report_id=entry.get("report_id", defaults.get("report_id", claimant.report_id)),
                     note=entry.get("note"),
                     source=path,
                     claimant=claimant,
@@ -280,7 +278,9 @@ def _check_curator_reading(figure: Figure, mentions: pd.DataFrame) -> str | None
     """Why a curator's reading is not allowed: it needs a note, and only where the extractor
     reads no number (else the extractor's reading is checked like any other)."""
     if not figure.reading_note:
-        return "`reading: curator` needs a `reading_note` saying how the value is read from the words"
+        return (
+            "`reading: curator` needs a `reading_note` saying how the value is read from the words"
+        )
     a = figure.anchor
     inside = mentions[(mentions["start"] >= a.start) & (mentions["end"] <= a.end)]
     stated = inside[inside["value"].notna()]
@@ -400,7 +400,9 @@ def claimant_basis(figure: Figure, mentions: pd.DataFrame) -> tuple[str | None, 
     a = figure.anchor
     inside = mentions[(mentions["start"] < a.end) & (mentions["end"] > a.start)]
     if inside.empty:  # a curator's reading: the sentence is the one the quote is in
-        around = mentions[(mentions["sentence_start"] <= a.start) & (mentions["sentence_end"] >= a.end)]
+        around = mentions[
+            (mentions["sentence_start"] <= a.start) & (mentions["sentence_end"] >= a.end)
+        ]
         inside = around if not around.empty else None
     if inside is None:
         s_start, s_end = a.start, a.end
@@ -437,7 +439,7 @@ FIGURE_COLUMNS: dict[str, tuple[str, str]] = {
     "geography": ("string", "Where."),
     "period": ("string", "When, only as precise as the text allows; empty if the text does not say."),
     "period_note": ("string", "How the period was read from the text."),
-    "report_id": ("string", "The original publication (data/raw/reports.yaml); empty when the document itself states it."),
+    "report_id": ("string", "The original publication (data/raw/reports.yaml) that the claimant passage ties the figure to; empty when it names none."),
     "note": ("string", "Anything else a reader should know about this figure."),
     "reading": ("string", "extractor (the value is read from the passage and checked) or curator (a value in words the extractor does not read, explained in the note)."),
     "claimant_id": ("string", "Who states the figure: an id under `claimants` of the annotation file."),
@@ -504,8 +506,10 @@ FIGURE_SCHEMA = pa.DataFrameSchema(
             error="quote length must equal end - start",
         ),
         pa.Check(
-            lambda df: df["report_id"].isna()
-            | df["claimant_kind"].isin(["report", "statistics", "organisation", "person"]),
+            lambda df: (
+                df["report_id"].isna()
+                | df["claimant_kind"].isin(["report", "statistics", "organisation", "person"])
+            ),
             error="a figure stated by unnamed research or the article itself carries no report_id",
         ),
     ],

@@ -186,8 +186,12 @@ def format_chain(
         add(f"{indent}             url {d['url'] or 'not stated'}")
         add(f"{indent}             path {d['path']}; sha256 {d['sha256']}")
         add(f"{indent}  stated by  {claimant_words(f)}")
-        claim = (f["claimant_prefix"] + mark(f["claimant_quote"]) + f["claimant_suffix"]).replace("\n", " ⏎ ")
-        add(f"{indent}             …{claim}… (characters {f['claimant_start']}–{f['claimant_end']})")
+        claim = (f["claimant_prefix"] + mark(f["claimant_quote"]) + f["claimant_suffix"]).replace(
+            "\n", " ⏎ "
+        )
+        add(
+            f"{indent}             …{claim}… (characters {f['claimant_start']}–{f['claimant_end']})"
+        )
         if r:
             name = Report(**r).display_name()
             add(f"{indent}  report     {name} [{r['report_id']}]")

@@ -113,6 +113,7 @@ class Report:
         if self.year_inferred and inferred:
             return f"{head} (year not stated; {self.year_inferred} inferred)"
         return head
+
     date_published: str | None = None
     date_precision: str | None = None
     url: str | None = None
