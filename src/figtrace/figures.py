@@ -28,7 +28,7 @@ UNITS = ("count", "percent", "proportion", "factor", "rank")
 UNIT_KINDS = {
     "count": {"count"},
     "percent": {"percent", "fraction", "ratio"},  # "nearly half" stored as 50 under a percent
-    "proportion": {"fraction", "ratio"},
+    "proportion": {"fraction", "ratio", "percent"},  # "28%" stored as 0.28 under a proportion
     "factor": {"multiplier"},
     "rank": {"rank"},
 }
@@ -253,6 +253,8 @@ def _check_value(figure: Figure, mentions: pd.DataFrame) -> str | None:
             continue
         if figure.unit == "percent" and kind in ("fraction", "ratio"):
             value = value * 100  # a share in words, stored in points
+        if figure.unit == "proportion" and kind == "percent":
+            value = value / 100  # a percentage stored as a share
         if not math.isclose(value, figure.value, rel_tol=1e-9, abs_tol=VALUE_TOLERANCE):
             continue
         if kind not in UNIT_KINDS[figure.unit]:
