@@ -102,6 +102,14 @@ class Report:
     producer_note: str | None = None
     year_inferred: int | None = None
     inference_basis: str | None = None
+    date_published: str | None = None
+    date_precision: str | None = None
+    url: str | None = None
+    known: str | None = None
+    notes: str | None = None
+    # where the original can be fetched (page, pdf, notes) and, once fetched, its pin
+    sources: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None
 
     def display_name(self, short: bool = False, inferred: bool = True) -> str:
         """`Producer, Title (year)`: no producer where none is named; a year no document states
@@ -114,11 +122,12 @@ class Report:
             return f"{head} (year not stated; {self.year_inferred} inferred)"
         return head
 
-    date_published: str | None = None
-    date_precision: str | None = None
-    url: str | None = None
-    known: str | None = None
-    notes: str | None = None
+    @property
+    def pdf_url(self) -> str | None:
+        """The PDF address `figtrace fetch` downloads: the pinned one, else the recorded one."""
+        if self.document:
+            return self.document["url"]
+        return (self.sources or {}).get("pdf")
 
 
 def load_reports(path: Path) -> dict[str, Report]:

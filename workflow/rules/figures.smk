@@ -70,7 +70,9 @@ rule checks:
         derived=f"{PROCESSED}/derived.parquet",
         # the annotated documents' texts, to tell copies of one source from independent ones
         text=f"{LEDGER_CORPUS}/text.parquet",
-        code=code("checks", "figures"),
+        # the reports in the corpus: each article figure is checked against its report's own
+        report_documents=REPORT_DOCUMENTS,
+        code=code("checks", "figures", "reports"),
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
@@ -90,7 +92,8 @@ rule checks:
     shell:
         "python -m figtrace checks --raw {params.raw} --figures {input.figures}"
         " --derived {input.derived} --text {input.text} --out {output.table}"
-        " --csv {output.csv} --summary {output.summary} 2>&1 | tee {log}"
+        " --csv {output.csv} --summary {output.summary}"
+        " --report-documents {input.report_documents} 2>&1 | tee {log}"
 
 
 rule coverage:
