@@ -350,7 +350,7 @@ for rid, report in reports.items():
 own = figures[figures["report_id"].isna()]
 report_rows.append(
     {
-        "report_id": "(the document itself)",
+        "report_id": "(no report named)",
         "producer": "",
         "title": "",
         "year": None,

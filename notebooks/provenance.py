@@ -46,7 +46,7 @@ import yaml
 from IPython.display import HTML, display
 
 from figtrace.documents import load_documents
-from figtrace.provenance import chain, format_chain, format_value, load_ledger
+from figtrace.provenance import chain, claimant_words, format_chain, format_value, load_ledger
 
 pd.set_option("display.max_colwidth", 200)
 
@@ -184,10 +184,11 @@ for fid in leaves:
                 "period": f["period"] if isinstance(f["period"], str) else "not stated",
                 "period note": f["period_note"] if isinstance(f["period_note"], str) else "",
                 "report": (
-                    f"{report.producer}, {report.title} ({report.year})"
+                    report.display_name()
                     if report
-                    else "none: stated by the document itself"
+                    else "none named: the passage ties the figure to no report"
                 ),
+                "stated by": claimant_words(f),
                 "note": f["note"] if isinstance(f["note"], str) else "",
             },
             name=fid,

@@ -89,6 +89,9 @@ def _curate(project: Path, doc_id: str, number: str, figure_id: str, label: str)
     data = yaml.safe_load(path.read_text("utf-8"))
     candidate = next(c for c in data["candidates"] if c["anchor"]["exact"] == number)
     data["candidates"].remove(candidate)
+    data.setdefault("claimants", []).append(
+        {"claimant_id": "page", "kind": "article", "name": "the page", "anchor": candidate["anchor"]}
+    )
     data["figures"].append(
         {
             "figure_id": figure_id,
@@ -101,6 +104,7 @@ def _curate(project: Path, doc_id: str, number: str, figure_id: str, label: str)
             "population": "children",
             "geography": "UK",
             "period": "2019",
+            "claimant": "page",
             "report_id": None,
         }
     )

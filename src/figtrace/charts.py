@@ -192,10 +192,9 @@ class Chart:
 
 def _report_name(ledger: Ledger, report_id: str | None) -> str:
     if report_id is None:
-        return "The article itself (no source report)"
-    r = ledger.reports[report_id]
-    year = f" ({r.year})" if r.year else ""
-    return f"{r.producer}, {r.short_title or r.title}{year}"
+        return "No report named (quotes, unnamed research, the articles' own statements)"
+    # a year no document states is left out: a chart has no room for its basis
+    return ledger.reports[report_id].display_name(short=True, inferred=False)
 
 
 def _document_name(ledger: Ledger, doc_id: str) -> str:
@@ -416,7 +415,8 @@ def citation(chart: dict[str, Any], ledger: Ledger) -> str:
         if rid is None:
             continue
         r = ledger.reports[rid]
-        parts.append(f"{r.producer}, {r.title} ({_date(r.date_published, r.date_precision)})")
+        producer = f"{r.producer}, " if r.producer else ""
+        parts.append(f"{producer}{r.title} ({_date(r.date_published, r.date_precision)})")
     arts = []
     for d in docs:
         doc = ledger.documents.loc[d]

@@ -372,6 +372,12 @@ def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> Non
 @path_option("--csv", PROCESSED / "checks.csv", "csv_path")
 @path_option("--summary", Path("results/checks.md"))
 @path_option(
+    "--text",
+    None,
+    "text_path",
+    help="The documents' text table: agreements between documents that copy one source are restatements.",
+)
+@path_option(
     "--report-documents",
     None,
     "report_documents",
@@ -385,6 +391,7 @@ def checks(
     out: Path,
     csv_path: Path,
     summary: Path,
+    text_path: Path | None,
     report_documents: Path | None,
 ) -> None:
     """Run the consistency checks (data/raw/checks.yaml); warnings and failures do not stop the build."""
@@ -395,7 +402,12 @@ def checks(
     from figtrace.reports import read_report_documents
 
     figures_table = pd.read_parquet(figures_path)
-    table = run_checks(raw_dir / "checks.yaml", figures_table, pd.read_parquet(derived_path))
+    texts = None
+    if text_path is not None:
+        text_table = pd.read_parquet(text_path, columns=["doc_id", "text"])
+        wanted = set(figures_table["doc_id"])
+        texts = {d: t for d, t in text_table.itertuples(index=False) if d in wanted}
+    table = run_checks(raw_dir / "checks.yaml", figures_table, pd.read_parquet(derived_path), texts)
     if report_documents is not None:
         against = against_report_checks(figures_table, read_report_documents(report_documents))
         if len(against):
@@ -481,8 +493,9 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     stub = annotation_stub(doc, document_mentions(doc), existing)
     text = (
         f"# Annotations for {doc_id}. Move each candidate into `figures` (add figure_id, label,\n"
-        "# indicator, value, unit, qualifier, population, geography, period, report_id) or into\n"
-        "# `exclusions` (add reason and category); then run the pipeline.\n"
+        "# indicator, value, unit, qualifier, population, geography, period, claimant) or into\n"
+        "# `exclusions` (add reason and category). List who states each figure under `claimants`\n"
+        "# with the passage that says so (docs/attribution.md); then run the pipeline.\n"
         + dump_annotations(stub)
     )
     if out is None and existing is None:

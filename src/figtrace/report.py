@@ -26,9 +26,12 @@ from markupsafe import Markup, escape
 from figtrace import outputs
 from figtrace.errors import FigtraceError
 from figtrace.provenance import (
+    CLAIMANT_KINDS,
     PLACEHOLDER,
     Ledger,
     chain,
+    claimant_words,
+    derived_interval,
     format_ref,
     load_ledger,
     read_table,
@@ -508,6 +511,9 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
         "period": linkify(f["period"], ledger, scope) if f["period"] else None,
         "period_note": linkify(f["period_note"], ledger, scope),
         "note": linkify(f["note"], ledger, scope),
+        "stated_by": linkify(claimant_words(f), ledger, scope),
+        "claimant_passage": claimant_passage(corpus, f),
+        "inference": report_inference(ledger, ledger.reports.get(f["report_id"] or "")),
         "passage": passage(corpus, f),
         "start": f["start"],
         "end": f["end"],
@@ -519,6 +525,59 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
         "viewer": f"sources/{f['doc_id']}.html#{fid}",
         "against": against_report(corpus, fid),
     }
+
+
+def _pieces(corpus: Corpus, doc_id: str, start: int, end: int) -> Markup:
+    """text[start:end] of a document with the numbers in it linked (figures) or marked."""
+    out = []
+    for piece, s in _segments(corpus.texts[doc_id], corpus.spans.get(doc_id, []), start, end):
+        if s is None:
+            out.append(safe_text(piece))
+        elif s.role == "figure":
+            out.append(link(s.ref, piece, "quote"))
+        elif s.role == "date":
+            out.append(Markup('<span class="year">{}</span>').format(safe_text(piece)))
+        else:
+            out.append(
+                Markup('<span class="nonfigure" title="{}">{}</span>').format(
+                    s.note or ROLE_NAMES[s.role], safe_text(piece)
+                )
+            )
+    return Markup("").join(out)
+
+
+def claimant_passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
+    """The passage that says who states a figure, marked inside its prefix and suffix; a number
+    is never cut by an edge (each is shown whole, linked or marked like any passage's)."""
+    doc_id = figure["doc_id"]
+    start, end = int(figure["claimant_start"]), int(figure["claimant_end"])
+    a = start - len(figure["claimant_prefix"] or "")
+    b = end + len(figure["claimant_suffix"] or "")
+    for s in corpus.spans.get(doc_id, []):
+        a = s.start if s.start < a < s.end else a
+        b = s.end if s.start < b < s.end else b
+        start = s.start if s.start < start < s.end else start
+        end = s.end if s.start < end < s.end else end
+    return Markup('{}<mark class="claimant">{}</mark>{}').format(
+        _pieces(corpus, doc_id, a, start),
+        _pieces(corpus, doc_id, start, end),
+        _pieces(corpus, doc_id, end, b),
+    )
+
+
+def report_inference(ledger: Ledger, report: Any) -> Markup | None:
+    """What no document states about a report and the registry infers (year) or leaves open
+    (producer), with the basis; None when the documents state both."""
+    if report is None:
+        return None
+    parts = []
+    if not report.producer:
+        parts.append("Producer not stated. " + (report.producer_note or ""))
+    if report.year_inferred:
+        parts.append("Year inferred, not stated: " + (report.inference_basis or ""))
+    if not parts:
+        return None
+    return linkify(" ".join(" ".join(p.split()) for p in parts), ledger, [])
 
 
 def against_report(corpus: Corpus, fid: str) -> dict[str, Any] | None:
@@ -578,6 +637,19 @@ def derived_entry(corpus: Corpus, did: str) -> dict[str, Any]:
             {"id": i, "value": value_link(ledger, i), "label": _label(ledger, i, scope)}
             for i in d["inputs"].split(";")
         ],
+        "interval": interval_links(ledger, did),
+        "by_construction": bool(d.get("by_construction")),
+    }
+
+
+def interval_links(ledger: Ledger, did: str) -> dict[str, Any]:
+    """A derived figure's interval as links (its low and high ends at the printed precision),
+    or whether it is exact or open-ended."""
+    low, high, _ = derived_interval(ledger, did)
+    return {
+        "exact": low is not None and low == high,
+        "low": value_link(ledger, did, "low") if low is not None else None,
+        "high": value_link(ledger, did, "high") if high is not None else None,
     }
 
 
@@ -616,15 +688,48 @@ def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
                 "id": r.check_id,
                 "kind": r.kind,
                 "status": r.status,
+                "evidence": getattr(r, "evidence", None),
+                "sources_note": _with_ids(getattr(r, "sources_note", None), ledger, scope),
                 "description": linkify(r.description, ledger, scope),
                 "inputs": [
-                    {"id": i, "value": shown(i), "label": _label(ledger, i, scope)} for i in inputs
+                    {
+                        "id": i,
+                        "value": shown(i),
+                        "label": _label(ledger, i, scope),
+                        "stated_by": linkify(_stated_by(ledger, i), ledger, scope),
+                    }
+                    for i in inputs
                 ],
                 "stated": shown(inputs[0]) if r.kind in ("rounding", "change") else None,
                 "computed": shown(inputs[1]) if r.kind in ("rounding", "change") else None,
             }
         )
     return rows
+
+
+def _with_ids(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
+    """Curated or generated prose with document ids shown as ids (never read as numbers: the
+    `second` of northamptonshire-second-highest is no rank) and the rest linkified."""
+    if not text:
+        return Markup("")
+    ids = sorted(set(ledger.documents.index), key=len, reverse=True)
+    if not ids:
+        return linkify(text, ledger, scope)
+    pattern = re.compile("|".join(re.escape(i) for i in ids))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(linkify(text[pos : m.start()], ledger, scope))
+        out.append(Markup('<code class="id">{}</code>').format(m.group()))
+        pos = m.end()
+    out.append(linkify(text[pos:], ledger, scope))
+    return Markup("").join(out)
+
+
+def _stated_by(ledger: Ledger, ref: str) -> str:
+    """Who states a figure, in words; a derived figure is the ledger's arithmetic."""
+    if ref in ledger.figures.index and "claimant_kind" in ledger.figures.columns:
+        return claimant_words(ledger.figures.loc[ref].to_dict())
+    return "derived by figtrace from the figures it rests on"
 
 
 def chart_refs(ledger: Ledger, chart: dict[str, Any], checks: pd.DataFrame) -> list[str]:
@@ -663,28 +768,69 @@ def count_entries(ledger: Ledger, html: Iterable[Markup]) -> list[dict[str, Any]
     ]
 
 
+# The order of the findings' groups: publications first, then who is quoted, then unnamed
+# research, then what the articles state in their own voice.
+GROUP_ORDER = {"report": 0, "statistics": 0, "organisation": 1, "person": 1, "research": 2,
+               "article": 3}  # fmt: skip
+
+
+def claimant_key(row: Any) -> tuple[str, ...]:
+    """Which findings group a figure belongs to: its report for a publication's figures, else
+    who states it (a quoted person or organisation, unnamed research, the article itself)."""
+    kind = row.claimant_kind
+    if kind in ("report", "statistics"):
+        return ("report", row.report_id)
+    if kind == "article":
+        return ("article", row.doc_id)
+    org = row.claimant_organisation if isinstance(row.claimant_organisation, str) else ""
+    return (kind, row.claimant_name, org)
+
+
+def claimant_groups(corpus: Corpus) -> list[dict[str, Any]]:
+    """The findings grouped by who states them (GROUP_ORDER; reports in registry order, the rest
+    in order of first appearance): a quote is never listed as a report's finding."""
+    ledger = corpus.ledger
+    figures = ledger.figures
+    report_rank = {rid: i for i, rid in enumerate(ledger.reports)}
+    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    for n, row in enumerate(figures.itertuples(index=False)):
+        key = claimant_key(row)
+        if key not in groups:
+            rank = report_rank.get(row.report_id, n) if key[0] == "report" else n
+            report = ledger.reports.get(row.report_id) if key[0] == "report" else None
+            groups[key] = {
+                "order": (GROUP_ORDER[row.claimant_kind], rank),
+                "kind": key[0],
+                "report": report,
+                "inference": report_inference(ledger, report),
+                "name": row.claimant_name,
+                "organisation": key[2] if len(key) > 2 else None,
+                "kind_words": CLAIMANT_KINDS[row.claimant_kind],
+                "document": chain_document(ledger, row.doc_id),
+                "figures": [],
+            }
+        scope = [row.figure_id]
+        groups[key]["figures"].append(
+            {
+                "id": row.figure_id,
+                "value": value_link(ledger, row.figure_id),
+                "label": linkify(row.label, ledger, scope),
+                "document": chain_document(ledger, row.doc_id),
+                "doc_id": row.doc_id,
+                "stated_by": linkify(claimant_words(row._asdict()), ledger, scope),
+                "claimant_quote": linkify(row.claimant_quote, ledger, widen(ledger, scope)),
+                "basis": row.claimant_basis,
+                "report": ledger.reports.get(row.report_id) if key[0] != "report" else None,
+            }
+        )
+    return sorted(groups.values(), key=lambda g: g["order"])
+
+
 def report_context(corpus: Corpus) -> dict[str, Any]:
     """Everything the report templates render, in a fixed order."""
     ledger = corpus.ledger
     figures = ledger.figures
-    groups = []
-    by_report = {rid: g for rid, g in figures.groupby(figures["report_id"].fillna(""), sort=False)}
-    for rid in [*ledger.reports, ""]:
-        if rid not in by_report:
-            continue
-        rows = [
-            {
-                "id": fid,
-                "value": value_link(ledger, fid),
-                "label": linkify(label, ledger, [fid]),
-                "document": chain_document(ledger, doc_id),
-                "doc_id": doc_id,
-            }
-            for fid, label, doc_id in by_report[rid][["figure_id", "label", "doc_id"]].itertuples(
-                index=False
-            )
-        ]
-        groups.append({"report": ledger.reports.get(rid), "figures": rows})
+    groups = claimant_groups(corpus)
     indicators = []
     for iid, g in figures.groupby("indicator", sort=False):
         ind = ledger.indicators[iid]
