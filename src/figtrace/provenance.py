@@ -14,6 +14,9 @@ from typing import Any
 
 import pandas as pd
 
+from figtrace import display
+from figtrace.display import FORMATS
+from figtrace.documents import document_name
 from figtrace.errors import FigtraceError
 from figtrace.registries import Indicator, Report, load_indicators, load_reports
 
@@ -107,6 +110,15 @@ def format_value(value: float, unit: str, qualifier: str | None = None) -> str:
     return f"{hedge} {text}" if hedge else text
 
 
+def _shown_figure(f: dict[str, Any]) -> str:
+    """A figure's line in a chain: as its source states it, the value in its unit, the hedge."""
+    value, unit, qualifier = f["value"], f["unit"], f["qualifier"]
+    if not f.get("stated"):
+        return f"{format_value(value, unit, qualifier)} ({unit})"
+    hedge = f", hedge {qualifier}" if qualifier else ""
+    return f"{display.stated(f['stated'], value, unit, qualifier)} (value {value:g} {unit}{hedge})"
+
+
 def format_chain(
     c: dict[str, Any], mark: Callable[[str], str] = lambda s: f"⟦{s}⟧", indent: str = ""
 ) -> str:
@@ -115,9 +127,7 @@ def format_chain(
     add = lines.append
     if c["type"] == "figure":
         f, d, r, i = c["figure"], c["document"], c["report"], c["indicator"]
-        add(
-            f"{indent}{f['figure_id']}: {format_value(f['value'], f['unit'], f['qualifier'])} ({f['unit']})"
-        )
+        add(f"{indent}{f['figure_id']}: {_shown_figure(f)}")
         add(f"{indent}  meaning    {f['label']}")
         add(f"{indent}  indicator  {f['indicator']}: {i['name'] if i else '?'}")
         add(
@@ -133,7 +143,7 @@ def format_chain(
         if f.get("element_path"):
             where = f"element {f['element_path']}, "
         add(f"{indent}  position   {where}characters {f['start']}–{f['end']} of {f['doc_id']}")
-        add(f"{indent}  document   {d['title'] or '(no title)'}")
+        add(f"{indent}  document   {document_name(d['title'], d.get('description'), d['doc_id'])}")
         add(
             f"{indent}             publisher {d['publisher'] or 'not stated'}; published {d['date_published'] or 'not stated'}"
         )
@@ -148,7 +158,8 @@ def format_chain(
     else:
         dv = c["derived"]
         add(
-            f"{indent}{dv['derived_id']}: {format_value(dv['value'], dv['unit'])} ({dv['unit']}, derived)"
+            f"{indent}{dv['derived_id']}: {display.approximate(dv['value'], dv['unit'])} "
+            f"(derived; unrounded {display.unrounded(dv['value'], dv['unit'])})"
         )
         add(f"{indent}  meaning    {dv['label']}")
         add(f"{indent}  formula    {dv['formula']}")
@@ -161,7 +172,6 @@ def format_chain(
 
 
 PLACEHOLDER = re.compile(r"\{([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?::([a-z,]+))?\}")
-FORMATS = {"bare", "percent", "int"}
 
 
 def value_of(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
@@ -177,9 +187,17 @@ def value_of(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
     raise AssertionError("unreachable")
 
 
+def stated_of(ledger: Ledger, ref: str) -> str | None:
+    """A figure's stated form (the source's words for it); None for a derived figure."""
+    if ref in ledger.figures.index and "stated" in ledger.figures.columns:
+        return str(ledger.figures.loc[ref, "stated"])
+    return None
+
+
 def format_ref(ledger: Ledger, ref: str, spec: str | None = None) -> str:
-    """A ledger value as text; `spec` is a comma list of: bare (no hedge), percent (a
-    proportion shown as a percentage, one decimal), int (rounded to a whole number)."""
+    """A ledger value as a reader sees it (figtrace.display): a figure's stated form with its
+    normalised value, a derived figure at a sensible precision. `spec` is a comma list of: bare
+    (no hedge), percent (the normalised value only, a share in per cent), int (rounded)."""
     value, unit, qualifier = value_of(ledger, ref)
     options = set(spec.split(",")) if spec else set()
     unknown = options - FORMATS
@@ -187,16 +205,7 @@ def format_ref(ledger: Ledger, ref: str, spec: str | None = None) -> str:
         raise FigtraceError(
             f"{{{ref}:{spec}}}: unknown format {', '.join(sorted(unknown))}; use {', '.join(sorted(FORMATS))}."
         )
-    if "bare" in options:
-        qualifier = None
-    if "percent" in options and unit in ("proportion", "percent"):
-        value = value * 100 if unit == "proportion" else value
-        text = f"{value:.1f}%"
-        hedge = format_value(1, "count", qualifier)[: -len("1")]
-        return f"{hedge}{text}"
-    if "int" in options:
-        value = float(round(value))
-    return format_value(value, unit, qualifier)
+    return display.shown(value, unit, qualifier, stated_of(ledger, ref), options)
 
 
 def render_template(
