@@ -103,12 +103,15 @@ def link_faults(html: str, figures: pd.DataFrame, where: str) -> list[str]:
     for a in BeautifulSoup(html, "lxml").find_all("a"):
         text = " ".join(a.get_text().split())
         ref = a.get("data-ref")
-        if STORAGE.search(text) and not (ref in figures.index and STORAGE.search(figures.loc[ref, "quote"])):
+        if STORAGE.search(text) and not (
+            ref in figures.index and STORAGE.search(figures.loc[ref, "quote"])
+        ):
             faults.append(f"{where}: {text!r} ({ref})")
+        # a value link shows the figure's words ({id:bare} in a title drops them on purpose)
         shows_value = a.get("data-shows", "value") == "value" and not a.get("data-format")
-        if ref in figures.index and shows_value:  # {id:bare} in a title drops the words
-            if not text.startswith(display.in_sentence(figures.loc[ref, "stated"])):
-                faults.append(f"{where}: {text!r} does not show {figures.loc[ref, 'stated']!r}")
+        stated = display.in_sentence(figures.loc[ref, "stated"]) if ref in figures.index else None
+        if stated is not None and shows_value and not text.startswith(stated):
+            faults.append(f"{where}: {text!r} does not show {figures.loc[ref, 'stated']!r}")
     return faults
 
 
@@ -213,7 +216,9 @@ def check_project(project: Path) -> None:
     assert [t for t in exempt if display.in_sentence(t).lower() in words] == []
     # the stated form is the extractor's span with its hedge, inside the anchored passage
     mentions = pd.read_parquet(project / "data/processed/mentions.parquet")
-    texts = dict(pd.read_parquet(project / "data/processed/text.parquet")[["doc_id", "text"]].values)
+    texts = dict(
+        pd.read_parquet(project / "data/processed/text.parquet")[["doc_id", "text"]].values
+    )
     for fid, f in figures.iterrows():
         inside = mentions[(mentions["doc_id"] == f["doc_id"]) & (mentions["start"] >= f["start"])
                           & (mentions["end"] <= f["end"])]  # fmt: skip
@@ -255,7 +260,9 @@ def test_report_names_an_untitled_document_by_its_description(built_project: Pat
         "Barnardo's: councils in the south west not doing enough for child sex trafficking victims"
     }
     assert "untitled document" not in soup.get_text()
-    viewer = (built_project / "results/sources/barnardos-south-west-sex-trafficking.html").read_text()
+    viewer = (
+        built_project / "results/sources/barnardos-south-west-sex-trafficking.html"
+    ).read_text()
     assert "<title>Source: “Barnardo&#39;s: councils" in viewer
     md = (built_project / "results/report.md").read_text("utf-8")
     assert "barnardos-south-west-sex-trafficking |" not in md
@@ -329,7 +336,9 @@ def test_synthetic_corpus_shows_stated_forms_and_links_every_ledger_value(tmp_pa
     raw = tmp_path / "corpus"
     synthesize(6, raw, project / "data/raw", seed=16)
     synthetic = sorted(
-        p.stem for p in (raw / "documents").glob("*.yaml") if not (raw / "annotations" / p.name).exists()
+        p.stem
+        for p in (raw / "documents").glob("*.yaml")
+        if not (raw / "annotations" / p.name).exists()
     )
     assert annotate_all_statistics(raw, synthetic[:3]) >= 5
     run_snakemake(project, "--config", f"raw_dir={raw}", check=True)
