@@ -164,11 +164,18 @@ def _as_unit(value: float, kind: str, unit: str) -> float | None:
     return value
 
 
+def figure_words(figures: pd.DataFrame) -> set[str]:
+    """The stated forms that identify a figure by their words: not a single plain word such as
+    "two" or "double", which prose uses for other things ("the two counts")."""
+    words = {display.in_sentence(s).lower() for s in figures["stated"]}
+    return {w for w in words if not re.fullmatch(r"[a-z]+", w)}
+
+
 def ledger_values_outside_links(html: str, project: Path) -> list[str]:
     """Numbers outside any link that are a ledger figure: a figure's own words, or a number in
     digits the extractor reads as a statistic with a ledger value (not a scale's "1 =")."""
     figures = stated_forms(project)
-    words = {display.in_sentence(s).lower() for s in figures["stated"]}
+    words = figure_words(figures)
     values = ledger_values(project)
     found = []
     for run in outside_links(html):
@@ -212,7 +219,7 @@ def check_project(project: Path) -> None:
     audit = yaml.safe_load((project / "results/audit.json").read_text("utf-8"))
     assert audit["ok"] and audit["nonfigures"] == []
     exempt = [t for rule in NONFIGURE_RULES for t in audit["nonfigure_numbers"].get(rule, [])]
-    words = {display.in_sentence(s).lower() for s in figures["stated"]}
+    words = figure_words(figures)
     assert [t for t in exempt if display.in_sentence(t).lower() in words] == []
     # the stated form is the extractor's span with its hedge, inside the anchored passage
     mentions = pd.read_parquet(project / "data/processed/mentions.parquet")
