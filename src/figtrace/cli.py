@@ -635,3 +635,39 @@ def screenshots(results_dir: Path, out_dir: Path | None, chromium: Path) -> None
 
     for path in take_screenshots(results_dir, out_dir or results_dir / "screenshots", chromium):
         click.echo(f"screenshot -> {path}")
+
+
+# --- a writer's draft -------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("draft", type=click.Path(path_type=Path))
+@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
+              help="Write every number with its verdict, figure and reason as JSON.")  # fmt: skip
+@click.option("--html", "html_out", type=click.Path(path_type=Path), default=None,
+              help="Write the draft with every number marked, and the source passages beside it.")  # fmt: skip
+@click.option("--md", "md_out", type=click.Path(path_type=Path), default=None,
+              help="Write the draft with a footnote citing the source of each supported number "
+              "(and OUT.csl.json, the references as CSL-JSON).")  # fmt: skip
+@path_option("--processed", PROCESSED, "processed_dir")
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--results", Path("results"), "results_dir", help="Where the source viewers are.")
+def factcheck(
+    draft: Path,
+    json_out: Path | None,
+    html_out: Path | None,
+    md_out: Path | None,
+    processed_dir: Path,
+    raw_dir: Path,
+    results_dir: Path,
+) -> None:
+    """Check every number of a writer's DRAFT (.md, .txt, .html, .docx) against the ledger.
+
+    Exits 1 when a number is misquoted or its hedge changed, so a writer's CI can stop on it."""
+    from figtrace.factcheck import run, summary_line
+
+    done = run(draft, processed_dir, raw_dir, results_dir, json_out, html_out, md_out)
+    for line in done.lines():
+        click.echo(line)
+    click.echo(summary_line(done.draft, done.findings), err=True)
+    sys.exit(done.exit_code)
