@@ -172,6 +172,58 @@ def add(
 
 
 @main.command()
+@click.argument("report_ids", nargs=-1)
+@click.option(
+    "--url", default=None, help="The PDF's address (one report only), if reports.yaml has none."
+)
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the server.")
+@path_option("--raw", RAW, "raw_dir")
+def fetch(report_ids: tuple[str, ...], url: str | None, timeout: float, raw_dir: Path) -> None:
+    """Download reports (default: every report with a PDF address) into data/raw/ and pin them;
+    a report already pinned is verified, and a changed file is refused."""
+    _fetch_each(report_ids, url, timeout, raw_dir, repin=False)
+
+
+@main.command()
+@click.argument("report_id")
+@click.option("--url", default=None, help="The PDF's new address, if it moved.")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the server.")
+@path_option("--raw", RAW, "raw_dir")
+def repin(report_id: str, url: str | None, timeout: float, raw_dir: Path) -> None:
+    """Accept the file now at a report's address as its new pinned version (the old one is kept
+    under data/raw/superseded/)."""
+    _fetch_each((report_id,), url, timeout, raw_dir, repin=True)
+
+
+def _fetch_each(
+    report_ids: tuple[str, ...], url: str | None, timeout: float, raw_dir: Path, repin: bool
+) -> None:
+    """Fetch (or repin) each report in turn; one line per report, exit 1 if any failed."""
+    from figtrace import reports
+    from figtrace.registries import load_reports
+
+    registry = load_reports(raw_dir / reports.REGISTRY)
+    ids = list(report_ids) or [r.report_id for r in registry.values() if r.kind == "report"]
+    if url and len(ids) != 1:
+        raise FigtraceError("--url names one PDF: give exactly one REPORT_ID with it.")
+    failed = 0
+    for report_id in ids:
+        try:
+            step = reports.repin if repin else reports.fetch
+            result = step(raw_dir, report_id, url=url, timeout=timeout)
+        except FigtraceError as exc:
+            failed += 1
+            click.echo(f"error: {exc}", err=True)
+            continue
+        click.echo(
+            f"{result.status} {report_id}: {result.doc_id} ({result.size:,} bytes, sha256 "
+            f"{result.sha256}) from {result.url}"
+        )
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
 @path_option("--raw", RAW, "raw_dir")
 @click.option("--text", "text_out", type=click.Path(path_type=Path), required=True)
 @click.option("--map", "map_out", type=click.Path(path_type=Path), required=True)
@@ -319,18 +371,35 @@ def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> Non
 @path_option("--out", PROCESSED / "checks.parquet")
 @path_option("--csv", PROCESSED / "checks.csv", "csv_path")
 @path_option("--summary", Path("results/checks.md"))
+@path_option(
+    "--report-documents",
+    None,
+    "report_documents",
+    help="The reports in the corpus (report_id, doc_id, sha256; written by the pipeline): check "
+    "each article figure against its report's own figure.",
+)
 def checks(
-    raw_dir: Path, figures_path: Path, derived_path: Path, out: Path, csv_path: Path, summary: Path
+    raw_dir: Path,
+    figures_path: Path,
+    derived_path: Path,
+    out: Path,
+    csv_path: Path,
+    summary: Path,
+    report_documents: Path | None,
 ) -> None:
     """Run the consistency checks (data/raw/checks.yaml); warnings and failures do not stop the build."""
     import pandas as pd
 
     from figtrace import outputs
-    from figtrace.checks import run_checks, summary_markdown
+    from figtrace.checks import against_report_checks, run_checks, summary_markdown
+    from figtrace.reports import read_report_documents
 
-    table = run_checks(
-        raw_dir / "checks.yaml", pd.read_parquet(figures_path), pd.read_parquet(derived_path)
-    )
+    figures_table = pd.read_parquet(figures_path)
+    table = run_checks(raw_dir / "checks.yaml", figures_table, pd.read_parquet(derived_path))
+    if report_documents is not None:
+        against = against_report_checks(figures_table, read_report_documents(report_documents))
+        if len(against):
+            table = pd.concat([table, against], ignore_index=True)
     outputs.write_parquet(out, table)
     outputs.write_csv(csv_path, table)
     outputs.write_text(summary, summary_markdown(table))

@@ -68,7 +68,9 @@ rule checks:
         spec=f"{RAW}/checks.yaml",
         figures=f"{PROCESSED}/figures.parquet",
         derived=f"{PROCESSED}/derived.parquet",
-        code=code("checks", "figures"),
+        # the reports in the corpus: each article figure is checked against its report's own
+        report_documents=REPORT_DOCUMENTS,
+        code=code("checks", "figures", "reports"),
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
@@ -88,7 +90,8 @@ rule checks:
     shell:
         "python -m figtrace checks --raw {params.raw} --figures {input.figures}"
         " --derived {input.derived} --out {output.table} --csv {output.csv}"
-        " --summary {output.summary} 2>&1 | tee {log}"
+        " --summary {output.summary} --report-documents {input.report_documents}"
+        " 2>&1 | tee {log}"
 
 
 rule coverage:
