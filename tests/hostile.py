@@ -90,7 +90,12 @@ def _curate(project: Path, doc_id: str, number: str, figure_id: str, label: str)
     candidate = next(c for c in data["candidates"] if c["anchor"]["exact"] == number)
     data["candidates"].remove(candidate)
     data.setdefault("claimants", []).append(
-        {"claimant_id": "page", "kind": "article", "name": "the page", "anchor": candidate["anchor"]}
+        {
+            "claimant_id": "page",
+            "kind": "article",
+            "name": "the page",
+            "anchor": candidate["anchor"],
+        }
     )
     data["figures"].append(
         {

@@ -98,7 +98,8 @@ def test_screenshots_command_writes_pngs(built_project: Path, chromium: Path) ->
     proc = run_cli(built_project, "screenshots", "--chromium", str(chromium))
     assert proc.returncode == 0, proc.stderr
     shots = built_project / "results/screenshots"
-    for name in ("report.png", "provenance-entry.png", "source-viewer.png"):
+    names = ("report.png", "findings.png", "chart.png", "provenance-entry.png", "source-viewer.png")
+    for name in names:
         data = (shots / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
 

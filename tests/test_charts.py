@@ -16,7 +16,7 @@ import yaml
 from PIL import Image
 
 from figtrace.charts import FORMATS, load_definitions, render_charts
-from figtrace.documents import load_catalogue
+from figtrace.documents import UNTITLED_NOTE, load_catalogue
 from figtrace.errors import FigtraceError
 from figtrace.provenance import PLACEHOLDER, load_ledger, render_template
 
@@ -134,9 +134,11 @@ def test_source_line_names_reports_and_articles(built_project: Path, charts) -> 
                 report = ledger.reports[source["report_id"]]
                 assert (report.producer or report.title) in chart["source_line"]
             doc = ledger.documents.loc[source["doc_id"]]
-            assert (doc["title"] if isinstance(doc["title"], str) else source["doc_id"]) in chart[
-                "source_line"
-            ]
+            # a document without a headline is named by its sidecar's description, marked as one
+            name = doc["title"] if isinstance(doc["title"], str) else doc["description"]
+            assert isinstance(name, str) and name in chart["source_line"]
+            if not isinstance(doc["title"], str):
+                assert f"“{name}” ({UNTITLED_NOTE})" in chart["source_line"]
 
 
 def test_hedges_are_shown_not_hidden(charts) -> None:

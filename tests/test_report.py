@@ -454,6 +454,12 @@ EXEMPT_CASES = {
     "hash": '<p><code class="sha256">2118' + "ab" * 30 + "</code></p>",
     "position": '<p>characters <code class="pos">183–204</code></p>',
     "constant": '<p><code class="formula">20 / 209 * 100</code></p>',
+    "threshold": '<p>children <span class="nonfigure threshold">under 18</span></p>',
+    "frequency": '<p>went missing <span class="nonfigure frequency">at least once</span></p>',
+    "ordinal": '<p>the <span class="nonfigure ordinal">first</span> sentence</p>',
+    "scale": '<p>a rank (<span class="nonfigure scale">1</span> = highest)</p>',
+    "wording": '<p>from the <span class="nonfigure wording">two</span> counts beside it</p>',
+    "context": '<blockquote>aged <span class="nonfigure context">under the age of 16</span></blockquote>',
     "nonfigure": '<p>children <span class="nonfigure">under 18</span></p>',
     "title": "<p><cite>Whose Child Now? Fifteen years of work</cite></p>",
     "name": '<p>published by <span class="name">Channel 4</span></p>',
@@ -739,3 +745,32 @@ def test_snakemake_report_lists_the_report(built_project: Path, tmp_path: Path) 
     run_snakemake(built_project, "--report", str(out), check=True)
     text = out.read_text(encoding="utf-8")
     assert "report.html" in text and "checks.md" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Young people under 16 who run away", "threshold"),
+        ("Children (under 18) reported", "threshold"),
+        ("went missing at least once in the year", "frequency"),
+        ("gives the number twice.", "frequency"),
+        ("the first sentence and the headline", "ordinal"),
+        ("a rank (1 = highest).", "scale"),
+        ("from the two counts beside it.", "wording"),
+        ("One charity's caseload", "wording"),
+    ],
+)
+def test_a_number_that_is_not_a_figure_is_marked_with_its_rule(corpus, text, rule) -> None:
+    html = str(linkify(text, corpus.ledger, []))
+    assert f'class="nonfigure {rule}"' in html
+    assert audit_report(page(f"<p>{html}</p>"), corpus.ledger).exempt == {rule: 1}
+
+
+def test_a_derived_label_links_its_inputs_whatever_role_the_extractor_gives(corpus) -> None:
+    ledger = corpus.ledger
+    label = ledger.derived.loc["bsw-trafficked-within-uk-share-computed", "label"]
+    plain = BeautifulSoup(str(linkify(label, ledger, [])), "lxml")
+    assert not plain.find_all("a")  # "(90 of 609)" is not read as a statistic on its own
+    inputs = ledger.derived.loc["bsw-trafficked-within-uk-share-computed", "inputs"].split(";")
+    linked = BeautifulSoup(str(linkify(label, ledger, [], direct=inputs)), "lxml")
+    assert [a["data-ref"] for a in linked.find_all("a")] == inputs

@@ -4,7 +4,8 @@ Every number in the visible text is found with the project's own extractor
 (`figtrace.mentions.extract`: digits, thousands separators, percentages, number words, fractions
 such as "one in six" and hedges such as "more than a quarter"). A number passes when it lies
 wholly inside a provenance link (`<a data-ref=ID href="#ID">` to an element with that id) whose
-text states the ledger's value of ID, or when an exemption rule below covers it:
+text states the ledger's value of ID (as figtrace.display shows it, its unrounded value, the
+source's quote, or a number of curated prose), or when an exemption rule below covers it:
 
 - `year`: inside an element with class "year" or a `<time>` element (dates and years);
 - `identifier`: inside `<code class="id">` (figure and derived ids, formulas written in ids);
@@ -13,9 +14,18 @@ text states the ledger's value of ID, or when an exemption rule below covers it:
 - `constant`: inside `<code class="formula">`, a number that is not a link is an arithmetic
   constant of a derived figure's formula (the 100 of a percentage, the 1 of a change); the
   formula's inputs inside it are links and are checked like any other;
-- `nonfigure`: inside `<span class="nonfigure">`: a number in curated prose or quoted context that
-  states no ledger value (thresholds such as "under 18", "at least once"); each one is listed in
-  audit.json so a reviewer sees them all;
+- numbers that are not figures, each marked `<span class="nonfigure RULE">` by the report
+  (`figtrace.report.nonfigure_rule`) and listed in audit.json under `nonfigure_numbers`:
+  - `threshold`: a bound that defines a population in curated prose ("under 18", "under the
+    age of 16");
+  - `frequency`: how often, not how many ("twice", "at least once");
+  - `ordinal`: a position in the text, not a rank ("the first sentence");
+  - `scale`: the definition of a scale or code ("1 = highest");
+  - `wording`: a small count in words in the report's own prose ("one charity", "the two
+    counts"); a figure's own words are always a link;
+  - `context`: a number in a quoted passage that is not a ledger figure (a reviewed exclusion,
+    page furniture, another mention; its title says which);
+  - `nonfigure`: any other number in curated prose that states no ledger value in scope;
 - `title`: inside `<cite>` (titles of works are names: "Fifteen years of ..." is not a claim);
 - `name`: inside `<span class="name">`: publishers and producers ("Channel 4") are names;
 - `url`: inside an element with class "url": a web address ("/2016/11/") is an address.
@@ -40,7 +50,7 @@ from typing import Any
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Doctype
 
-from figtrace import outputs
+from figtrace import display, outputs
 from figtrace.mentions import extract
 from figtrace.provenance import Ledger, format_ref
 from figtrace.report import (
@@ -60,6 +70,13 @@ EXEMPTIONS: dict[str, tuple[str, set[str] | None]] = {
     "hash": ("code", {"sha256"}),
     "position": ("code", {"pos"}),
     "constant": ("code", {"formula"}),
+    # the non-figure rules: the specific ones before the catch-all `nonfigure`
+    "threshold": ("span", {"nonfigure", "threshold"}),
+    "frequency": ("span", {"nonfigure", "frequency"}),
+    "ordinal": ("span", {"nonfigure", "ordinal"}),
+    "scale": ("span", {"nonfigure", "scale"}),
+    "wording": ("span", {"nonfigure", "wording"}),
+    "context": ("span", {"nonfigure", "context"}),
     "nonfigure": ("span", {"nonfigure"}),
     "title": ("cite", None),
     "name": ("span", {"name"}),
@@ -71,6 +88,7 @@ BLOCKS = {
     "ul", "ol", "dl", "table", "body", "title",
 }  # fmt: skip
 INVISIBLE = {"script", "style", "head", "template", "noscript"}
+NONFIGURE_RULES = ("threshold", "frequency", "ordinal", "scale", "wording", "context", "nonfigure")
 
 
 @dataclass
@@ -82,6 +100,7 @@ class AuditResult:
     links: int = 0
     exempt: dict[str, int] = field(default_factory=dict)
     nonfigures: list[str] = field(default_factory=list)
+    nonfigure_numbers: dict[str, list[str]] = field(default_factory=dict)
     unlinked: list[dict[str, Any]] = field(default_factory=list)
     mismatches: list[dict[str, Any]] = field(default_factory=list)
 
@@ -106,6 +125,7 @@ class AuditResult:
             "links_checked": self.links,
             "exempt": dict(sorted(self.exempt.items())),
             "nonfigures": self.nonfigures,
+            "nonfigure_numbers": dict(sorted(self.nonfigure_numbers.items())),
             "unlinked": self.unlinked,
             "mismatches": self.mismatches,
         }
@@ -172,6 +192,9 @@ def check_link(a: Tag, ledger: Ledger, ids: set[str]) -> dict[str, Any] | None:
     if shows == "value":
         expected = format_ref(ledger, ref, a.get("data-format"))
         return None if shown == expected else {**fault, "expected": expected, "reason": "value"}
+    if shows == "unrounded":
+        expected = display.unrounded(value, unit)
+        return None if shown == expected else {**fault, "expected": expected, "reason": "unrounded"}
     if shows == "quote":
         expected = " ".join(str(ledger.figures.loc[ref, "quote"]).split())
         return None if shown == expected else {**fault, "expected": expected, "reason": "quote"}
@@ -214,6 +237,8 @@ def audit_report(html: str, ledger: Ledger) -> AuditResult:
             result.exempt[rule] = result.exempt.get(rule, 0) + 1
             if rule == "nonfigure":
                 result.nonfigures.append(text[start : m.end])
+            if rule in NONFIGURE_RULES:
+                result.nonfigure_numbers.setdefault(rule, []).append(text[start : m.end])
             continue
         context = " ".join(text[max(0, m.start - 40) : m.end + 40].split())
         result.unlinked.append({"text": text[start : m.end], "context": context})

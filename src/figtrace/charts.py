@@ -16,12 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from figtrace import outputs
+from figtrace import display, outputs
+from figtrace.documents import document_name
 from figtrace.errors import FigtraceError
 from figtrace.provenance import (
     Ledger,
     format_ref,
-    format_value,
     load_ledger,
     render_template,
     template_refs,
@@ -158,11 +158,9 @@ def _value(ledger: Ledger, ref: str, label: str) -> dict[str, Any]:
 
 
 def _shown(ledger: Ledger, value: dict[str, Any]) -> str:
-    """The value as printed on the chart: a range hedge in words, an implied count rounded."""
-    if value["ref_type"] == "derived":
-        spec = "int" if value["unit"] == "count" else None
-        return "≈" + format_ref(ledger, value["ref"], spec)
-    return format_value(value["value"], value["unit"], hedge_words(value["qualifier"]))
+    """The value as printed on the chart (figtrace.display): a figure as its source states it
+    with its normalised value, an implied value at a sensible precision."""
+    return format_ref(ledger, value["ref"])
 
 
 @dataclass
@@ -200,7 +198,12 @@ def _report_name(ledger: Ledger, report_id: str | None) -> str:
 def _document_name(ledger: Ledger, doc_id: str) -> str:
     doc = ledger.documents.loc[doc_id]
     title = _none(doc["title"])
-    return f"“{title}”" if title else f"untitled article [{doc_id}]"
+    if title:
+        return f"“{title}”"
+    description = _none(doc.get("description"))
+    return (
+        document_name(None, description, doc_id) if description else f"untitled article [{doc_id}]"
+    )
 
 
 def _bars(defn: dict[str, Any], ledger: Ledger, where: str) -> list[Panel]:
@@ -287,21 +290,20 @@ def _dumbbell(
             "unit": check["unit"],
             "status": check["status"],
         }
-        quote = stated["anchor"]["exact"] if stated["anchor"] else stated_ref
         computed_how = computed.get("expression") or "stated beside it"
         row_stated = {
             **common, "field": "stated_value", "value": float(check["stated_value"]),
             "qualifier": _none(check["stated_qualifier"]), "input_ref": stated_ref,
             "period": stated["period"], "doc_id": stated["doc_id"], "report_id": stated["report_id"],
             "anchor": stated["anchor"], "sha256": stated["sha256"], "sources": stated["sources"],
-            "shown": f"“{quote.strip()}”: {format_value(float(check['stated_value']), check['unit'], hedge_words(_none(check['stated_qualifier'])))}",
+            "shown": format_ref(ledger, stated_ref),
         }  # fmt: skip
         row_computed = {
             **common, "field": "computed_value", "value": float(check["computed_value"]),
             "qualifier": None, "input_ref": computed_ref, "period": computed["period"],
             "doc_id": computed["doc_id"], "report_id": computed["report_id"],
             "anchor": computed["anchor"], "sha256": computed["sha256"], "sources": computed["sources"],
-            "shown": f"{computed_how}{':' if computed_how.startswith('stated') else ' ='} {format_value(round(float(check['computed_value']), 1), check['unit'])}",
+            "shown": f"{computed_how}{':' if computed_how.startswith('stated') else ' ='} {display.approximate(float(check['computed_value']), check['unit'])}",
         }  # fmt: skip
         period = stated["period"]
         row_stated["meta"] = f"check {check['status'].upper()} ({cid}); " + (

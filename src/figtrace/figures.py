@@ -240,15 +240,21 @@ def _format(value: float) -> str:
 
 def _check_value(figure: Figure, mentions: pd.DataFrame) -> str | None:
     """Why the extractor's reading of the anchored span disagrees with the figure, or None."""
+    return _reading(figure, mentions)[0]
+
+
+def _reading(figure: Figure, mentions: pd.DataFrame) -> tuple[str | None, Any]:
+    """(why the extractor's reading of the anchored span disagrees with the figure or None,
+    the mention row that states the figure's value and hedge or None)."""
     a = figure.anchor
     inside = mentions[(mentions["start"] >= a.start) & (mentions["end"] <= a.end)]
     if inside.empty:
-        return f"the mention extractor finds no number inside the anchored span {a.exact!r}"
+        return f"the mention extractor finds no number inside the anchored span {a.exact!r}", None
     readings = [
-        (row.value, row.kind, None if pd.isna(row.qualifier) else row.qualifier, row.text)
+        (row.value, row.kind, None if pd.isna(row.qualifier) else row.qualifier, row.text, row)
         for row in inside.itertuples()
     ]
-    for value, kind, qualifier, text in readings:
+    for value, kind, qualifier, text, row in readings:
         if value is None or pd.isna(value):
             continue
         if figure.unit == "percent" and kind in ("fraction", "ratio"):
@@ -261,19 +267,44 @@ def _check_value(figure: Figure, mentions: pd.DataFrame) -> str | None:
             return (
                 f"the extractor reads {text!r} as a {kind}, which cannot carry a value in "
                 f"{figure.unit}; fix the unit"
-            )
+            ), None
         if qualifier != figure.qualifier:
             return (
                 f"the annotated qualifier is {figure.qualifier!r} but the extractor reads "
                 f"{qualifier!r} in {a.exact!r}; the hedge is part of the claim: fix one of them"
-            )
-        return None
+            ), None
+        return None, row
     read = "; ".join(f"{t!r} → {_format(v) if v is not None and not pd.isna(v) else 'no value'}"
-                     for v, _, _, t in readings)  # fmt: skip
+                     for v, _, _, t, _ in readings)  # fmt: skip
     return (
         f"the annotated value {_format(figure.value)} disagrees with the span: the extractor "
         f"reads {read}"
-    )
+    ), None
+
+
+def stated_form(text: str, mention: Any) -> str:
+    """The source's own words for a figure: the extractor's span with its hedge ("more than a
+    quarter", "just one", "Forty-two"), runs of white space read as one space."""
+    start = mention.start if pd.isna(mention.qualifier_start) else int(mention.qualifier_start)
+    return " ".join(text[start : int(mention.end)].split())
+
+
+def stated_forms(
+    annotations: Annotations, texts: dict[str, str], mentions: pd.DataFrame
+) -> dict[str, str]:
+    """figure_id -> its stated form, read from the mention that states its value and hedge
+    inside the anchored passage (check_figures has made sure there is one)."""
+    by_doc = {doc_id: frame for doc_id, frame in mentions.groupby("doc_id", sort=False)}
+    forms = {}
+    for figure in annotations.figures:
+        if figure.reading == "curator":  # no number to read: the curated words are the form
+            forms[figure.figure_id] = " ".join(figure.anchor.exact.split())
+            continue
+        why, row = _reading(figure, by_doc.get(figure.doc_id, mentions.iloc[0:0]))
+        if row is None:
+            raise FigtraceError(f"figure {figure.figure_id!r} ({figure.source}): {why}.")
+        forms[figure.figure_id] = stated_form(texts[figure.doc_id], row)
+    return forms
 
 
 def _check_curator_reading(figure: Figure, mentions: pd.DataFrame) -> str | None:
@@ -435,6 +466,7 @@ FIGURE_COLUMNS: dict[str, tuple[str, str]] = {
     "value": ("number", "The value as stated, in `unit`."),
     "unit": ("string", "count, percent (points), proportion (0-1), factor or rank."),
     "qualifier": ("string", "The hedge the source puts on the value (more_than, nearly ...), or empty."),
+    "stated": ("string", "The source's own words for the number, hedge included (\"more than a quarter\", \"one in six\", \"just one\"): the extractor's span in the passage, white space collapsed."),
     "label": ("string", "A short human label for the figure."),
     "indicator": ("string", "What it measures: an id in data/raw/indicators.yaml."),
     "population": ("string", "Who or what is counted."),
@@ -476,6 +508,7 @@ FIGURE_SCHEMA = pa.DataFrameSchema(
         "value": pa.Column("float64", pa.Check(lambda s: s.map(math.isfinite))),
         "unit": pa.Column(str, pa.Check.isin(UNITS)),
         "qualifier": pa.Column(str, nullable=True),
+        "stated": pa.Column(str, pa.Check.str_length(min_value=1)),
         "label": pa.Column(str),
         "indicator": pa.Column(str),
         "population": pa.Column(str),
@@ -523,6 +556,7 @@ FIGURE_SCHEMA = pa.DataFrameSchema(
 
 def figures_frame(
     annotations: Annotations,
+    stated: dict[str, str],
     root: Path | None = None,
     documents: dict[str, Document] | None = None,
     bases: dict[str, str | None] | None = None,
@@ -530,7 +564,8 @@ def figures_frame(
     """The ledger as a table, one row per figure, ordered by document and position.
 
     With `documents`, each figure also gets where its quote is in the source (PDF page, HTML
-    element path); plain-text sources have neither.
+    element path); plain-text sources have neither. `stated`: figure_id -> the source's words
+    for the number (stated_forms).
     """
     rows: list[dict[str, Any]] = []
     for f in annotations.figures:
@@ -552,6 +587,7 @@ def figures_frame(
                 "value": f.value,
                 "unit": f.unit,
                 "qualifier": f.qualifier,
+                "stated": stated[f.figure_id],
                 "label": f.label,
                 "indicator": f.indicator,
                 "population": f.population,
@@ -676,7 +712,8 @@ def build(raw_dir: Path, mentions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataF
         mentions,
     )
     root = raw_dir.parent.parent if raw_dir.name == "raw" else None
-    frame = figures_frame(annotations, root=root, documents=documents, bases=bases)
+    stated = stated_forms(annotations, texts, mentions)
+    frame = figures_frame(annotations, stated, root=root, documents=documents, bases=bases)
     return frame, exclusions_frame(annotations)
 
 

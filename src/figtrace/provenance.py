@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from figtrace import display
+from figtrace.documents import document_name
 from figtrace.errors import FigtraceError
 from figtrace.registries import Indicator, Report, load_indicators, load_reports
 
@@ -140,17 +142,26 @@ def derived_words(d: dict[str, Any]) -> str:
     low, high, decimals = d.get("low"), d.get("high"), d.get("decimals")
     if decimals is None or (not isinstance(decimals, str) and pd.isna(decimals)):
         if low is not None and high is not None and low == high:
-            return f"{format_value(d['value'], d['unit'])} (exact)"
-        low_text = "no lower end" if low is None else format_value(low, d["unit"])
-        high_text = "no upper end" if high is None else format_value(high, d["unit"])
-        return f"{format_value(d['value'], d['unit'])} ({low_text} to {high_text})"
+            return f"{display.number(d['value'], d['unit'])} (exact)"
+        low_text = "no lower end" if low is None else display.number(low, d["unit"])
+        high_text = "no upper end" if high is None else display.number(high, d["unit"])
+        return f"{display.number(d['value'], d['unit'])} ({low_text} to {high_text})"
     n = int(decimals)
-    shown = format_value(round_to(d["value"], n), d["unit"])
+    shown = display.number(round_to(d["value"], n), d["unit"])
     span = "–".join(
-        format_value(round_to(v, n, direction), d["unit"])
+        display.number(round_to(v, n, direction), d["unit"])
         for v, direction in ((low, "down"), (high, "up"))
     )
     return f"{shown} ({span} from its inputs' rounding)"
+
+
+def _shown_figure(f: dict[str, Any]) -> str:
+    """A figure's line in a chain: as its source states it, the value in its unit, the hedge."""
+    value, unit, qualifier = f["value"], f["unit"], f["qualifier"]
+    if not f.get("stated"):
+        return f"{format_value(value, unit, qualifier)} ({unit})"
+    hedge = f", hedge {qualifier}" if qualifier else ""
+    return f"{display.stated(f['stated'], value, unit, qualifier)} (value {value:g} {unit}{hedge})"
 
 
 def format_chain(
@@ -161,9 +172,7 @@ def format_chain(
     add = lines.append
     if c["type"] == "figure":
         f, d, r, i = c["figure"], c["document"], c["report"], c["indicator"]
-        add(
-            f"{indent}{f['figure_id']}: {format_value(f['value'], f['unit'], f['qualifier'])} ({f['unit']})"
-        )
+        add(f"{indent}{f['figure_id']}: {_shown_figure(f)}")
         add(f"{indent}  meaning    {f['label']}")
         add(f"{indent}  indicator  {f['indicator']}: {i['name'] if i else '?'}")
         add(
@@ -179,7 +188,7 @@ def format_chain(
         if f.get("element_path"):
             where = f"element {f['element_path']}, "
         add(f"{indent}  position   {where}characters {f['start']}–{f['end']} of {f['doc_id']}")
-        add(f"{indent}  document   {d['title'] or '(no title)'}")
+        add(f"{indent}  document   {document_name(d['title'], d.get('description'), d['doc_id'])}")
         add(
             f"{indent}             publisher {d['publisher'] or 'not stated'}; published {d['date_published'] or 'not stated'}"
         )
@@ -244,6 +253,13 @@ def derived_interval(ledger: Ledger, ref: str) -> tuple[float | None, float | No
     return known(row["low"]), known(row["high"]), None if decimals is None else int(decimals)
 
 
+def stated_of(ledger: Ledger, ref: str) -> str | None:
+    """A figure's stated form (the source's words for it); None for a derived figure."""
+    if ref in ledger.figures.index and "stated" in ledger.figures.columns:
+        return str(ledger.figures.loc[ref, "stated"])
+    return None
+
+
 def format_ref(ledger: Ledger, ref: str, spec: str | None = None) -> str:
     """A ledger value as text; `spec` is a comma list of: bare (no hedge), percent (a
     proportion shown as a percentage, one decimal), int (rounded to a whole number), low / high
@@ -264,18 +280,11 @@ def format_ref(ledger: Ledger, ref: str, spec: str | None = None) -> str:
             if bound is None:
                 raise FigtraceError(f"{{{ref}:{spec}}}: {ref!r} has no {end} end to show.")
             value = bound if decimals is None else round_to(bound, decimals, direction)
-    if decimals is not None and not options & {"low", "high"}:
-        value = round_to(value, decimals)
-    if "bare" in options:
-        qualifier = None
-    if "percent" in options and unit in ("proportion", "percent"):
-        value = value * 100 if unit == "proportion" else value
-        text = f"{value:.1f}%"
-        hedge = format_value(1, "count", qualifier)[: -len("1")]
-        return f"{hedge}{text}"
-    if "int" in options:
-        value = float(round(value))
-    return format_value(value, unit, qualifier)
+    if decimals is not None:
+        if not options & {"low", "high"}:
+            value = round_to(value, decimals)
+        return display.normalised(value, unit, None if "bare" in options else qualifier)
+    return display.shown(value, unit, qualifier, stated_of(ledger, ref), options - {"low", "high"})
 
 
 def render_template(

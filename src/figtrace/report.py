@@ -23,7 +23,8 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from figtrace import outputs
+from figtrace import display, outputs
+from figtrace.documents import UNTITLED_NOTE, document_name
 from figtrace.errors import FigtraceError
 from figtrace.provenance import (
     CLAIMANT_KINDS,
@@ -205,11 +206,38 @@ def is_claim(m: Mention) -> bool:
     return not (m.kind == "count" and m.qualifier is None and not any(c.isdigit() for c in m.text))
 
 
+# A number in curated prose that states no ledger value is marked with the rule that says what
+# it is instead (figtrace.audit.EXEMPTIONS lists each with its marking): a bound that defines a
+# population ("under 18"), how often ("twice", "at least once"), an ordinal ("the first
+# sentence"), a scale's definition ("1 = highest"), a small count in words in the report's own
+# prose ("one charity", "the two counts"). Anything else is a plain "nonfigure".
+BOUNDS = {"under", "over", "more_than", "less_than", "fewer_than", "at_least", "up_to"}
+FREQUENCY = re.compile(r"\b(?:once|twice|thrice|times)\b", re.IGNORECASE)
+SCALE = re.compile(r"\s*=")
+
+
+def nonfigure_rule(m: Mention, text: str) -> str:
+    """Why a number in prose `text` that states no ledger value in scope is not a figure."""
+    if FREQUENCY.search(m.text):
+        return "frequency"
+    if SCALE.match(text, m.end):
+        return "scale"
+    if m.kind == "rank" and m.role != "statistic":
+        return "ordinal"
+    if m.qualifier in BOUNDS and m.kind in ("count", "age"):
+        return "threshold"
+    if m.kind == "count" and m.qualifier is None and not any(c.isdigit() for c in m.text):
+        return "wording"
+    return "nonfigure"
+
+
 def prose_pieces(
-    text: str, ledger: Ledger, scope: Sequence[str]
+    text: str, ledger: Ledger, scope: Sequence[str], direct: Sequence[str] = ()
 ) -> Iterator[tuple[str, str, str | None]]:
     """Curated prose cut into (kind, text, ref): kind "text", "link" (a number stating the value
-    of `ref`, in `scope`), "year", or "nonfigure" (a number that states no value in scope)."""
+    of `ref`, in `scope`, or of an entry in `direct` that the text is written about: a derived
+    figure's inputs in its label, "90 of 609"), "year", or "nonfigure" (a number that states no
+    value in scope; `ref` is then the rule that says what it is, nonfigure_rule)."""
     from figtrace.mentions import extract
 
     pos = 0
@@ -223,26 +251,29 @@ def prose_pieces(
             matches = [r for r in scope if mention_states(ledger, m, r)]
             same_hedge = [r for r in matches if ref_value(ledger, r)[2] == m.qualifier]
             ref = (same_hedge or matches or [None])[0]
+        elif not is_year(m) and any(c.isdigit() for c in m.text):
+            ref = next((r for r in direct if mention_states(ledger, m, r)), None)
         if ref is not None:
             yield "link", shown, ref
         elif is_year(m):
             yield "year", shown, None
         else:
-            yield "nonfigure", shown, None
+            yield "nonfigure", shown, nonfigure_rule(m, text)
         pos = m.end
     yield "text", text[pos:], None
 
 
-def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
-    """Curated prose with each number linked to the ledger entry in `scope` that it states.
-
-    Years are marked class="year"; a number that states no value in scope (a threshold such as
-    "under 18", "two figures") is marked class="nonfigure" and listed by the audit.
+def linkify(
+    text: str | None, ledger: Ledger, scope: Sequence[str], direct: Sequence[str] = ()
+) -> Markup:
+    """Curated prose with each number linked to the ledger entry in `scope` (or `direct`, see
+    prose_pieces) that it states. Years are marked class="year"; a number that states no value in
+    scope is marked class="nonfigure" with the rule that says what it is; the audit lists them.
     """
     if not isinstance(text, str) or not text:
         return Markup("")
     out = []
-    for kind, shown, ref in prose_pieces(text, ledger, scope):
+    for kind, shown, ref in prose_pieces(text, ledger, scope, direct):
         if kind == "link":
             out.append(link(ref, shown, "prose"))
         elif kind == "year":
@@ -250,8 +281,8 @@ def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
         elif kind == "nonfigure":
             out.append(
                 Markup(
-                    '<span class="nonfigure" title="not a figure in the ledger">{}</span>'
-                ).format(safe_text(shown))
+                    '<span class="nonfigure {}" title="not a figure in the ledger">{}</span>'
+                ).format(ref, safe_text(shown))
             )
         else:
             out.append(safe_text(shown))
@@ -361,7 +392,7 @@ def passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
             out.append(Markup('<span class="year">{}</span>').format(safe_text(piece)))
         else:
             out.append(
-                Markup('<span class="nonfigure" title="{}">{}</span>').format(
+                Markup('<span class="nonfigure context" title="{}">{}</span>').format(
                     s.note or ROLE_NAMES[s.role], safe_text(piece)
                 )
             )
@@ -471,6 +502,8 @@ def environment() -> Environment:
     env.filters["md"] = md_text
     env.filters["plain"] = plain_text
     env.globals["safe_url"] = safe_url
+    env.globals["untitled_note"] = UNTITLED_NOTE
+    env.globals["doc_name"] = lambda d: document_name(d["title"], d.get("description"), d["doc_id"])
     return env
 
 
@@ -621,12 +654,14 @@ def derived_entry(corpus: Corpus, did: str) -> dict[str, Any]:
     ledger = corpus.ledger
     c = chain(ledger, did)
     d = c["derived"]
-    scope = widen(ledger, [did, *d["inputs"].split(";")])
+    inputs = d["inputs"].split(";")
+    scope = widen(ledger, [did, *inputs])
     return {
         "id": did,
         "type": "derived",
         "value": value_link(ledger, did),
-        "label": linkify(d["label"], ledger, scope),
+        "unrounded": link(did, display.unrounded(d["value"], d["unit"]), "unrounded"),
+        "label": linkify(d["label"], ledger, scope, direct=inputs),
         "indicator": c["indicator"],
         "formula": Markup("{}").format(d["formula"]),
         "computed": Markup('<code class="formula">{}</code>').format(
@@ -667,8 +702,10 @@ def widen(ledger: Ledger, refs: Sequence[str]) -> list[str]:
 
 
 def _label(ledger: Ledger, ref: str, scope: Sequence[str]) -> Markup:
-    table = ledger.figures if ref in ledger.figures.index else ledger.derived
-    return linkify(table.loc[ref, "label"], ledger, [ref, *scope])
+    if ref in ledger.figures.index:
+        return linkify(ledger.figures.loc[ref, "label"], ledger, [ref, *scope])
+    inputs = ledger.derived.loc[ref, "inputs"].split(";")
+    return linkify(ledger.derived.loc[ref, "label"], ledger, [ref, *scope], direct=inputs)
 
 
 def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
@@ -678,10 +715,8 @@ def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
         inputs = r.inputs.split(";")
         scope = widen(ledger, inputs)
 
-        def shown(ref: str, unit: str = r.unit) -> Markup:
-            own = value_of(ledger, ref)[1]
-            fmt = "percent" if unit == "percent" and own == "proportion" else None
-            return value_link(ledger, ref, fmt)
+        def shown(ref: str) -> Markup:
+            return value_link(ledger, ref)
 
         rows.append(
             {
@@ -930,7 +965,7 @@ def md_prose(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
         if kind == "link":
             out.append(Markup("[{}]({})").format(md_text(shown), md_target(ledger, ref)))
         elif kind == "nonfigure":
-            out.append(Markup('<span class="nonfigure">{}</span>').format(md_text(shown)))
+            out.append(Markup('<span class="nonfigure {}">{}</span>').format(ref, md_text(shown)))
         else:
             out.append(md_text(shown))
     return Markup("").join(out)
