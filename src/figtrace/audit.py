@@ -187,8 +187,8 @@ def check_link(a: Tag, ledger: Ledger, ids: set[str]) -> dict[str, Any] | None:
     except Exception:  # noqa: BLE001 - an unknown id is a fault of the report, reported as one
         return {**fault, "expected": "a ledger id", "reason": "not in the ledger"}
     shows = a.get("data-shows", "value")
-    if shows not in ("value", "quote", "prose"):
-        return {**fault, "expected": "data-shows value, quote or prose", "reason": "mode"}
+    if shows not in ("value", "unrounded", "quote", "prose"):
+        return {**fault, "expected": "data-shows value, unrounded, quote or prose", "reason": "mode"}
     if shows == "value":
         expected = format_ref(ledger, ref, a.get("data-format"))
         return None if shown == expected else {**fault, "expected": expected, "reason": "value"}
