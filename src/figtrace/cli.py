@@ -399,7 +399,8 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     from figtrace.documents import load_catalogue
     from figtrace.figures import annotation_stub, annotations_dir, dump_annotations
     from figtrace.mentions import document_mentions
-    from figtrace.registries import load_yaml
+    from figtrace.registries import load_indicators, load_yaml
+    from figtrace.suggestions import DEFAULT_MIN_SCORE, add_suggestions, load_evidence
 
     docs = {d.doc_id: d for d in load_catalogue(raw_dir)}
     if doc_id not in docs:
@@ -409,11 +410,17 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     doc = docs[doc_id]
     target = annotations_dir(raw_dir) / f"{doc_id}.yaml"
     existing = load_yaml(target) if target.is_file() else None
-    stub = annotation_stub(doc, document_mentions(doc), existing)
+    mentions = document_mentions(doc)
+    stub = annotation_stub(doc, mentions, existing)
+    evidence = load_evidence(raw_dir, load_indicators(raw_dir / "indicators.yaml"))
+    suggested = add_suggestions(stub, doc, mentions, evidence)
     text = (
         f"# Annotations for {doc_id}. Move each candidate into `figures` (add figure_id, label,\n"
         "# indicator, value, unit, qualifier, population, geography, period, report_id) or into\n"
-        "# `exclusions` (add reason and category); then run the pipeline.\n"
+        "# `exclusions` (add reason and category); then run the pipeline. A candidate's\n"
+        "# `suggestion:` is a proposed figure entry with a score (0-1) and the evidence for it:\n"
+        f"# `figtrace accept {doc_id}` moves those scoring {DEFAULT_MIN_SCORE} or more into\n"
+        f"# figures, `figtrace review {doc_id}` shows them in the browser.\n"
         + dump_annotations(stub)
     )
     if out is None and existing is None:
@@ -430,7 +437,9 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
             f"{out}: exists; annotations are curated data and are never overwritten. Use --out."
         )
     outputs.write_text(out, text)
-    click.echo(f"wrote {out}: {len(stub['candidates'])} candidates to review")
+    click.echo(
+        f"wrote {out}: {len(stub['candidates'])} candidates to review, {suggested} with a suggestion"
+    )
 
 
 @main.command()
