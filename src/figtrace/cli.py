@@ -443,6 +443,66 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
 
 
 @main.command()
+@click.argument("doc_id")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Move suggestions scoring at least this (default: figtrace.suggestions.DEFAULT_MIN_SCORE, 0.7).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would move; write nothing.")
+@path_option("--raw", RAW, "raw_dir")
+def accept(doc_id: str, min_score: float | None, dry_run: bool, raw_dir: Path) -> None:
+    """Move a document's suggestions scoring at least --min-score from candidates into figures."""
+    from figtrace.figures import annotations_dir, read_annotation_file, write_annotation_file
+    from figtrace.review import validate_annotation
+    from figtrace.suggestions import DEFAULT_MIN_SCORE
+    from figtrace.suggestions import accept as accept_suggestions
+
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
+    path = annotations_dir(raw_dir) / f"{doc_id}.yaml"
+    data, digest = read_annotation_file(path)
+    moved = accept_suggestions(data, threshold)
+    for entry, score in moved:
+        click.echo(
+            f"{'would move' if dry_run else 'moved'} {entry['figure_id']} (score {score:.2f}): "
+            f"{entry['anchor']['exact']!r} -> {entry['indicator']}, period {entry['period']!r}, "
+            f"report {entry['report_id']!r}"
+        )
+    left = len(data.get("candidates") or [])
+    if not moved:
+        click.echo(
+            f"accept: no suggestion in {path} scores {threshold:g} or more; {left} candidates left"
+        )
+        return
+    if dry_run:
+        click.echo(f"accept --dry-run: {len(moved)} would move; {path} left as it is")
+        return
+    validate_annotation(raw_dir, path, data)
+    write_annotation_file(path, data, digest)
+    click.echo(f"accept: {len(moved)} moved into figures in {path}; {left} candidates left")
+
+
+@main.command()
+@click.argument("doc_id", required=False)
+@path_option("--raw", RAW, "raw_dir")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0: a free one).")  # fmt: skip
+def review(doc_id: str | None, raw_dir: Path, port: int) -> None:
+    """Serve a page on 127.0.0.1 to accept, edit, exclude or skip a document's candidates."""
+    from figtrace.review import open_review
+
+    server = open_review(raw_dir, doc_id, port)
+    click.echo(f"review: open {server.url}  (Ctrl-C to stop; the token in the URL is needed)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("review: stopped")
+    finally:
+        server.server_close()
+
+
+@main.command()
 @click.argument("ref")
 @path_option("--processed", PROCESSED, "processed_dir")
 @corpus_option()
