@@ -19,6 +19,8 @@ text states the ledger's value of ID, or when an exemption rule below covers it:
 - `title`: inside `<cite>` (titles of works are names: "Fifteen years of ..." is not a claim);
 - `name`: inside `<span class="name">`: publishers and producers ("Channel 4") are names;
 - `url`: inside an element with class "url": a web address ("/2016/11/") is an address.
+- `tally`: inside `<span class="tally">`: how many other documents corroborate, contradict or
+  restate a figure, counted from the corroboration checks; the figures counted are links beside it.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ EXEMPTIONS: dict[str, tuple[str, set[str] | None]] = {
     "title": ("cite", None),
     "name": ("span", {"name"}),
     "url": ("*", {"url"}),
+    "tally": ("span", {"tally"}),
 }
 BLOCKS = {
     "p", "div", "li", "td", "th", "tr", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",

@@ -83,7 +83,7 @@ def gap(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 CHECK_COLUMNS: dict[str, tuple[str, str]] = {
     "check_id": ("string", "Stable identifier of the check."),
-    "kind": ("string", "agreement, rounding or change."),
+    "kind": ("string", "agreement, rounding or change (checks.yaml); corroboration or restatement (figtrace.corroboration: pairs across documents)."),
     "status": ("string", "pass, warn or fail."),
     "description": ("string", "What is checked, in words."),
     "inputs": ("string", "The figure and derived ids used, separated by ';'."),
@@ -101,7 +101,10 @@ CHECK_COLUMNS: dict[str, tuple[str, str]] = {
 CHECK_SCHEMA = pa.DataFrameSchema(
     {
         "check_id": pa.Column(str, unique=True),
-        "kind": pa.Column(str, pa.Check.isin(["agreement", "rounding", "change"])),
+        "kind": pa.Column(
+            str,
+            pa.Check.isin(["agreement", "rounding", "change", "corroboration", "restatement"]),
+        ),
         "status": pa.Column(str, pa.Check.isin(STATUSES)),
         "description": pa.Column(str),
         "inputs": pa.Column(str),

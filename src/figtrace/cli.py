@@ -319,17 +319,39 @@ def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> Non
 @path_option("--out", PROCESSED / "checks.parquet")
 @path_option("--csv", PROCESSED / "checks.csv", "csv_path")
 @path_option("--summary", Path("results/checks.md"))
+@path_option(
+    "--text",
+    None,
+    "text_path",
+    help="The annotated documents' text.parquet: sentences that tell a restatement (the same "
+    "press release twice) from corroboration (default: the anchors' context only).",
+)
 def checks(
-    raw_dir: Path, figures_path: Path, derived_path: Path, out: Path, csv_path: Path, summary: Path
+    raw_dir: Path,
+    figures_path: Path,
+    derived_path: Path,
+    out: Path,
+    csv_path: Path,
+    summary: Path,
+    text_path: Path | None,
 ) -> None:
-    """Run the consistency checks (data/raw/checks.yaml); warnings and failures do not stop the build."""
+    """Run the consistency checks (data/raw/checks.yaml) and compare figures across documents
+    (corroboration); warnings and failures do not stop the build."""
     import pandas as pd
 
     from figtrace import outputs
     from figtrace.checks import run_checks, summary_markdown
+    from figtrace.corroboration import with_corroboration
 
-    table = run_checks(
-        raw_dir / "checks.yaml", pd.read_parquet(figures_path), pd.read_parquet(derived_path)
+    figures_table = pd.read_parquet(figures_path)
+    texts = {}
+    if text_path is not None:
+        text_table = pd.read_parquet(text_path, columns=["doc_id", "text"])
+        texts = dict(text_table.itertuples(index=False))
+    table = with_corroboration(
+        run_checks(raw_dir / "checks.yaml", figures_table, pd.read_parquet(derived_path)),
+        figures_table,
+        texts,
     )
     outputs.write_parquet(out, table)
     outputs.write_csv(csv_path, table)

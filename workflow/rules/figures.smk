@@ -68,7 +68,9 @@ rule checks:
         spec=f"{RAW}/checks.yaml",
         figures=f"{PROCESSED}/figures.parquet",
         derived=f"{PROCESSED}/derived.parquet",
-        code=code("checks", "figures"),
+        # the annotated documents' text: a restatement (one press release twice) or corroboration
+        text=f"{LEDGER_CORPUS}/text.parquet",
+        code=code("checks", "figures", "corroboration"),
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
@@ -87,8 +89,8 @@ rule checks:
         raw=lambda w, input: Path(input.spec).parent,
     shell:
         "python -m figtrace checks --raw {params.raw} --figures {input.figures}"
-        " --derived {input.derived} --out {output.table} --csv {output.csv}"
-        " --summary {output.summary} 2>&1 | tee {log}"
+        " --derived {input.derived} --text {input.text} --out {output.table}"
+        " --csv {output.csv} --summary {output.summary} 2>&1 | tee {log}"
 
 
 rule coverage:
