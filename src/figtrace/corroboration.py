@@ -2,9 +2,10 @@
 
 Two figures are compared when they come from different documents and have the same indicator,
 period, geography and report_id (an unstated period or report matches only another unstated
-one). Each pair is one check row, its status from the claims' ranges as in `figtrace.checks`
-(a hedge is a range; tolerance 0; a miss up to `FAIL_BEYOND` of the larger value warns, beyond
-it fails). A pair whose sentences share long runs of words (at least `RESTATEMENT_SIMILARITY`
+one). Each pair is one check row, its status from the claims' ranges as in `figtrace.checks`:
+a hedge is a range ("more than 500" is above 500; "nearly" and "around" allow `APPROXIMATE` of
+the value), an exact value has no tolerance; a miss up to `FAIL_BEYOND` of the larger value
+warns, beyond it fails. A pair whose sentences share long runs of words (at least `RESTATEMENT_SIMILARITY`
 percent of the shorter one's words in runs of `RUN` or more) reproduces one quote or press release: one source, not two, so its
 kind is `restatement`, not `corroboration`. Figures of one document are never paired.
 """
@@ -16,13 +17,15 @@ from typing import Any
 
 import pandas as pd
 
-from figtrace.checks import CHECK_COLUMNS, CHECK_SCHEMA, Claim, convert, gap
+from figtrace.checks import AROUND, CHECK_COLUMNS, CHECK_SCHEMA, JUST_BELOW, Claim, convert, gap
 from figtrace.figures import validate_frame
 
 RESTATEMENT_SIMILARITY = 50  # 0-100: half the words in shared runs: the same source text
 RUN = 5  # words in a row that two sentences must share to count as copied
 _WORD = re.compile(r"\w+")
-FAIL_BEYOND = 0.05  # a miss up to 5% of the larger value warns; beyond, the pair fails
+FAIL_BEYOND = 0.1  # a miss up to 10% of the larger value warns; beyond, the pair fails
+APPROXIMATE = 0.1  # "nearly half" allows down to 45, "around 500" 450 to 550; exact values 0
+LOOSE = JUST_BELOW | AROUND
 _END = re.compile(r"[.!?](?=\s)|\n\s*\n")
 
 
@@ -87,7 +90,8 @@ def corroboration_rows(figures: pd.DataFrame, texts: dict[str, str]) -> list[dic
                     Claim(r.figure_id, convert(r.value, r.unit, unit, r.figure_id), _qualifier(r.qualifier))
                     for r in (a, b)
                 ]  # fmt: skip
-                miss = gap(claims[0].range(0), claims[1].range(0))
+                miss = gap(*(c.range(APPROXIMATE * abs(c.value) * (c.qualifier in LOOSE))
+                             for c in claims))  # fmt: skip
                 fail_beyond = FAIL_BEYOND * max(abs(c.value) for c in claims)
                 status = "pass" if miss <= 1e-9 else "warn" if miss <= fail_beyond else "fail"
                 alike = likeness(_passage(a, texts), _passage(b, texts))

@@ -42,7 +42,7 @@ W_VALUE, W_PASSAGE, W_REPORT, W_INDICATOR = 0.4, 0.3, 0.2, 0.1
 TOLERANCE = {"percent": 0.5, "proportion": 0.005, "factor": 0.05, "rank": 0.0}
 COUNT_TOLERANCE = 0.01
 CLOSE = 0.2  # hedged values match only within 20% of each other ("over 2,000" and 2,118)
-CLAUSE = re.compile(r"[,;:()\u2013\u2014]| - ")
+CLAUSE = re.compile(r"[;:()\u2013\u2014]|,(?=\s)| - ")
 YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 WORD = re.compile(r"[a-z]+")
 STOP = set(
@@ -312,11 +312,11 @@ def id_prefix(doc_id: str) -> str:
 
 def clause_at(sentence: str, start: int, end: int) -> str:
     """The clause of `sentence` around [start:end] (between commas, brackets, dashes ...),
-    widened to a neighbour while it has fewer than four content words."""
+    widened to a neighbour while it has fewer than two content words."""
     cuts = [0, *(m.end() for m in CLAUSE.finditer(sentence)), len(sentence) + 1]
     i = max(k for k, c in enumerate(cuts) if c <= start)
     j = next((k for k, c in enumerate(cuts) if c > end), len(cuts) - 1)
-    while len(content_words(sentence[cuts[i] : cuts[j]])) < 4 and (i > 0 or j < len(cuts) - 1):
+    while len(content_words(sentence[cuts[i] : cuts[j]])) < 2 and (i > 0 or j < len(cuts) - 1):
         i, j = max(0, i - 1), min(len(cuts) - 1, j + 1)
     return sentence[cuts[i] : cuts[j]]
 
@@ -456,9 +456,9 @@ def add_suggestions(
         s0, s1 = sentence_at(mentions, text, a["start"], a["end"])
         sentence = text[s0:s1]
         clause = clause_at(sentence, a["start"] - s0, a["end"] - s0)
-        found = suggest(
-            doc, sentence, clause, extracted["value"], unit, extracted["qualifier"], evidence, index
-        )
+        value = extracted["value"]
+        value = int(value) if float(value).is_integer() else value  # 2118, not 2118.0
+        found = suggest(doc, sentence, clause, value, unit, extracted["qualifier"], evidence, index)
         if found is None:
             continue
         figure_id, n = f"{prefix}-{found.entry['indicator']}", 2
