@@ -84,6 +84,14 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() and "." not in text else value
 
 
+def shown(value: Any) -> str:
+    """A value as a person types it: 2118, not 2118.0; nothing for no value."""
+    if value is None:
+        return ""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
 def entry_from_form(form: dict[str, str]) -> dict[str, Any]:
     """A figure's fields from the page's edit form (empty optional fields left out or null)."""
     entry: dict[str, Any] = {k: form.get(k, "").strip() for k in TEXT_FIELDS}
@@ -151,6 +159,7 @@ class Review:
             extracted = c.get("extracted") or {}
             key = f"{a['start']}:{a['end']}"
             role = extracted.get("role")
+            form = dict(c.get("suggestion") or self._blank(doc_id, c))
             cards.append(
                 {
                     "key": key,
@@ -160,7 +169,9 @@ class Review:
                     "after": text[a["end"] : s1],
                     "extracted": extracted,
                     "suggestion": c.get("suggestion"),
-                    "form": dict(c.get("suggestion") or self._blank(doc_id, c)),
+                    "form": form,
+                    "form_value": shown(form.get("value")),
+                    "value_text": shown(extracted.get("value")),
                     "category": ROLE_CATEGORY.get(role, "context"),
                     "reason": "" if role == "statistic" else f"The extractor reads it as {role}.",
                     "skipped": key in skipped,
@@ -262,7 +273,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Content-Security-Policy", CSP)
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
+        # same-origin: the token never leaves in a Referer, and our own POSTs carry our Origin
+        self.send_header("Referrer-Policy", "same-origin")
         self.send_header("Cache-Control", "no-store")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
