@@ -242,6 +242,21 @@ def test_requests_without_the_token_or_from_another_origin_are_refused(server) -
     assert path.read_bytes() != before
 
 
+def test_without_a_document_the_page_lists_the_annotated_ones(project: Path) -> None:
+    annotated(project, DOC)
+    srv = open_review(project / "data/raw")
+    srv.start()
+    try:
+        with urllib.request.urlopen(srv.url) as r:
+            html = r.read().decode()
+        assert f"/doc/{DOC}?token=" in html and "13 left" in html
+        assert request(f"{srv.origin}/doc/no-such-doc?token={srv.review.token}") == 404
+        assert request(f"{srv.origin}/../etc/passwd?token={srv.review.token}") == 404
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_review_command_prints_a_local_url_with_its_token(project: Path) -> None:
     annotated(project, DOC)
     env = {**os.environ, "PYTHONPATH": str(project / "src")}

@@ -181,5 +181,5 @@ def test_a_document_restating_ledger_figures_is_curated_without_typing_and_corro
     # the two 2016 articles that reproduce one press release stay a restatement
     assert (checks["kind"] == "restatement").sum() == 2
     report = (project / "results/report.html").read_text("utf-8")
-    assert 'href="#mer-nrm-child-referrals-2017"' in report and "corroborate it" in report
+    assert 'href="#mer-nrm-child-referrals-2017"' in report and "document corroborates it" in report
     assert run_cli(project, "audit").returncode == 0

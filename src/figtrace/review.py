@@ -344,7 +344,8 @@ class Handler(BaseHTTPRequestHandler):
         if not doc_id:
             return self._refuse(HTTPStatus.NOT_FOUND, "No such document.")
         try:
-            review.flash[doc_id] = review.apply(doc_id, form)
+            with self.server.lock:  # one change at a time: read, check, write
+                review.flash[doc_id] = review.apply(doc_id, form)
         except FigtraceError as exc:
             try:
                 ctx = review.page_context(doc_id)
@@ -364,6 +365,7 @@ class ReviewServer(ThreadingHTTPServer):
     def __init__(self, review: Review, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), Handler)
         self.review = review
+        self.lock = threading.Lock()
         self.port = self.server_address[1]
         self.origin = f"http://127.0.0.1:{self.port}"
         self.hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
