@@ -7,36 +7,53 @@ from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from pathlib import Path
 
-PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)")
+PIN = re.compile(
+    r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s\\;]+)(?:\s*;\s*([^\\]+?))?\s*\\?$"
+)
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def pins(lock: Path) -> list[tuple[str, str]]:
-    """(name, version) for every package pinned in a pip lock file, in file order."""
+def pinned(lock: Path) -> list[tuple[str, str, str]]:
+    """(name, version, environment marker or "") for every pin in a universal pip lock, in file order."""
     out = []
     for line in lock.read_text("utf-8").splitlines():
         match = PIN.match(line)
         if match:
-            out.append((match.group(1).lower(), match.group(3)))
+            out.append((match.group(1).lower(), match.group(3), (match.group(4) or "").strip()))
     return out
 
 
-def render(lock: Path) -> str:
-    """The conda environment file text: Python 3.11 from conda-forge, everything else from the lock."""
+def pins(lock: Path) -> list[tuple[str, str]]:
+    """(name, version) for every package pinned in a pip lock file, in file order."""
+    return [(name, version) for name, version, _marker in pinned(lock)]
+
+
+def python_spec(pyproject: Path = ROOT / "pyproject.toml") -> str:
+    """The conda spec for Python, from pyproject.toml's requires-python (e.g. python>=3.11,<3.14)."""
+    requires = tomllib.loads(pyproject.read_text("utf-8"))["project"]["requires-python"]
+    return "python" + requires.replace(" ", "")
+
+
+def render(lock: Path, pyproject: Path = ROOT / "pyproject.toml") -> str:
+    """The conda environment file text: Python from requires-python, every pin (with its marker) from the lock."""
     lines = [
-        f"# Generated from {lock.name} by workflow/scripts/conda_env.py; do not edit by hand.",
+        f"# Generated from {lock.name} by workflow/scripts/conda_env.py (make lock); do not edit by hand.",
         "# Used by the rules' conda: directives (--software-deployment-method conda).",
         "name: figtrace",
         "channels:",
         "  - conda-forge",
         "  - nodefaults",
         "dependencies:",
-        "  - python=3.11",
+        f'  - "{python_spec(pyproject)}"',
         "  - pip",
         "  - pip:",
     ]
-    lines += [f"      - {name}=={version}" for name, version in pins(lock)]
+    for name, version, marker in pinned(lock):
+        pin = f"{name}=={version}"
+        lines.append(f'      - "{pin} ; {marker}"' if marker else f"      - {pin}")
     return "\n".join(lines) + "\n"
 
 
