@@ -30,6 +30,12 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/manifest.smk"
 
 
+# Reports not in the corpus: say how to bring them in (nothing is downloaded at run time).
+onstart:
+    for line in ABSENT_REPORTS:
+        print(f"figtrace: {line}")
+
+
 # A run ends when its last job does (see end_run_promptly in common.smk).
 onsuccess:
     end_run_promptly()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import copy_project, run_cli, run_snakemake
+from conftest import ROOT, copy_project, run_cli, run_snakemake
 from figtrace.screenshots import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
@@ -181,3 +181,65 @@ def test_hostile_document_does_not_execute(page, hostile_project: Path, target: 
         assert page.locator("a[href^='javascript']").count() == 0
         page.hover("text=bold")
         assert not page.dialogs and page.evaluate("window.__pwned") is None
+
+
+# --- the fact-check page of a writer's draft ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def factcheck_page(built_project: Path) -> Path:
+    """A fact-check page of a draft with every verdict, written where the results are."""
+    draft = ROOT / "tests/data/drafts/dev/02-nrm-figures.txt"
+    out = built_project / "results/factcheck/nrm.html"
+    proc = run_cli(built_project, "factcheck", str(draft), "--html", str(out))
+    assert proc.returncode == 1, proc.stderr
+    return out
+
+
+def test_factcheck_number_to_panel_to_source(page, factcheck_page: Path, built_project) -> None:
+    page.goto(factcheck_page.as_uri())
+    assert page.locator("a.num").count() == 17
+    number = page.locator("a.num.v-misquoted").first
+    assert number.inner_text() == "767"
+    number.click()
+    target = page.locator(":target")
+    assert target.get_attribute("data-verdict") == "misquoted"
+    assert "677" in target.locator("mark").first.inner_text()
+    assert target.locator("code.sha256").first.inner_text() == (
+        "48f757be6b3910356c42358ad012dad3d0840c837de716d471aa9aeadb94745d"
+    )
+    shots = built_project / "results/screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "factcheck.png"))
+    target.locator("a.viewer").first.click()
+    page.wait_for_url("**/sources/merseyside-before-the-harm.html#mer-nrm-uk-child-referrals-2017")
+    mark = page.locator(":target")
+    assert mark.evaluate("e => e.tagName") == "MARK" and mark.inner_text() == "677"
+    assert not page.dialogs
+
+
+def test_factcheck_contested_names_its_check(page, factcheck_page: Path) -> None:
+    page.goto(factcheck_page.as_uri())
+    page.locator("a.num.v-contested").first.click()
+    target = page.locator(":target")
+    assert target.locator("code.id").nth(1).inner_text() == "more-than-doubled-change"
+    assert "1.66" in target.locator("p.reason").inner_text()
+
+
+def test_hostile_draft_does_not_execute(page, built_project: Path, tmp_path: Path) -> None:
+    draft = tmp_path / "hostile.html"
+    draft.write_text(
+        "<html><body><p>&lt;script&gt;window.__pwned=1&lt;/script&gt; There were 677 British "
+        "children referred.</p><p>&lt;img src=x onerror=alert(2)&gt; and \u202etxt.exe</p>"
+        "<script>window.__pwned=3</script></body></html>",
+        "utf-8",
+    )
+    out = tmp_path / "hostile-check.html"
+    proc = run_cli(built_project, "factcheck", str(draft), "--html", str(out))
+    assert proc.returncode == 0, proc.stdout  # the "1" of the script text is no misquote
+    page.goto(out.as_uri())
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.__pwned") is None and not page.dialogs
+    assert page.locator("script").count() == 0 and page.locator("img").count() == 0
+    text = page.inner_text("main")
+    assert "<script>window.__pwned=1</script>" in text and "⟨RLO⟩" in text

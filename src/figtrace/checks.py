@@ -22,6 +22,10 @@ from figtrace.figures import UNITS, validate_frame
 from figtrace.registries import load_yaml, validate
 
 STATUSES = ("pass", "warn", "fail")
+# An article's figure against the report it cites, when the report itself is in the corpus:
+# pass (agrees), fail (differs) or not-found (the report has no figure of that meaning).
+AGAINST_REPORT = "against-report"
+NOT_FOUND = "not-found"
 ABOVE = {"more_than", "over", "at_least"}
 BELOW = {"under", "less_than", "fewer_than", "up_to"}
 JUST_BELOW = {"nearly", "almost"}
@@ -83,8 +87,8 @@ def gap(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 CHECK_COLUMNS: dict[str, tuple[str, str]] = {
     "check_id": ("string", "Stable identifier of the check."),
-    "kind": ("string", "agreement, rounding or change (checks.yaml); corroboration or restatement (figtrace.corroboration: pairs across documents)."),
-    "status": ("string", "pass, warn or fail."),
+    "kind": ("string", "agreement, rounding, change or against-report (checks.yaml); corroboration or restatement (figtrace.corroboration: pairs across documents)."),
+    "status": ("string", "pass, warn or fail; not-found for an against-report check whose report has no such figure."),
     "description": ("string", "What is checked, in words."),
     "inputs": ("string", "The figure and derived ids used, separated by ';'."),
     "unit": ("string", "The unit the values are compared in."),
@@ -103,9 +107,11 @@ CHECK_SCHEMA = pa.DataFrameSchema(
         "check_id": pa.Column(str, unique=True),
         "kind": pa.Column(
             str,
-            pa.Check.isin(["agreement", "rounding", "change", "corroboration", "restatement"]),
+            pa.Check.isin(
+                ["agreement", "rounding", "change", AGAINST_REPORT, "corroboration", "restatement"]
+            ),
         ),
-        "status": pa.Column(str, pa.Check.isin(STATUSES)),
+        "status": pa.Column(str, pa.Check.isin([*STATUSES, NOT_FOUND])),
         "description": pa.Column(str),
         "inputs": pa.Column(str),
         "unit": pa.Column(str, pa.Check.isin(UNITS)),
@@ -210,10 +216,11 @@ def run_checks(path: Path, figures: pd.DataFrame, derived: pd.DataFrame) -> pd.D
 def summary_markdown(checks: pd.DataFrame) -> str:
     """A readable summary of the checks, for people who do not open parquet files."""
     counts = checks["status"].value_counts()
+    shown = [*STATUSES, *([NOT_FOUND] if NOT_FOUND in counts else [])]
     lines = [
         "# Consistency checks",
         "",
-        ", ".join(f"{counts.get(s, 0)} {s}" for s in STATUSES)
+        ", ".join(f"{counts.get(s, 0)} {s}" for s in shown)
         + " (a warning or failure is a finding about the sources; it does not stop the build).",
         "",
         "| check | kind | status | result |",
@@ -223,3 +230,111 @@ def summary_markdown(checks: pd.DataFrame) -> str:
         message = row.message.replace("|", "\\|")
         lines.append(f"| {row.check_id} | {row.kind} | **{row.status}** | {message} |")
     return "\n".join(lines) + "\n"
+
+
+# --- articles against the reports themselves -------------------------------------------------
+
+
+def stated_tolerance(value: float, unit: str, qualifier: str | None) -> float:
+    """How far a stated value may be from the report's and still say the same, in `unit`: half a
+    unit of the last digit a percentage states (41% covers 40.5 to 41.5), half a point for a share
+    in words ("a quarter"), 5% of the value for "around", nothing for an exact count."""
+    if qualifier in AROUND:
+        return abs(value) * 0.05
+    if unit == "percent":
+        decimals = next(d for d in range(4) if math.isclose(value, round(value, d), abs_tol=1e-9))
+        return 0.5 * 10**-decimals
+    if unit == "proportion":
+        return 0.005
+    return 0.0
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal, where two empty values (None, NaN) are equal too."""
+    return (pd.isna(a) and pd.isna(b)) if pd.isna(a) or pd.isna(b) else a == b
+
+
+def _page(value: object) -> str:
+    return "" if pd.isna(value) else f", page {int(value)}"
+
+
+def against_report_checks(figures: pd.DataFrame, report_documents: dict[str, str]) -> pd.DataFrame:
+    """Each article figure whose report is in the corpus, against that report's own figure with
+    the same indicator, period and geography: pass (agrees, hedges respected), fail (differs;
+    both passages in the message) or not-found. `report_documents`: report_id -> its doc_id.
+
+    One row per article figure, in the ledger's order; no rows when no report is in the corpus."""
+    in_reports = set(report_documents.values())
+    rows = []
+    for f in figures.itertuples(index=False):
+        if f.doc_id in in_reports or pd.isna(f.report_id) or f.report_id not in report_documents:
+            continue
+        doc_id = report_documents[f.report_id]
+        unit = "percent" if f.unit in ("percent", "proportion") else f.unit
+        article = Claim(f.figure_id, convert(f.value, f.unit, unit, f.figure_id), _qualifier(f))
+        tolerance = stated_tolerance(f.value, f.unit, article.qualifier)
+        if f.unit == "proportion":
+            tolerance *= 100
+        candidates = []
+        for r in figures[
+            (figures["doc_id"] == doc_id) & (figures["indicator"] == f.indicator)
+        ].itertuples(index=False):
+            if not (_same(r.period, f.period) and r.geography == f.geography):
+                continue
+            try:
+                value = convert(r.value, r.unit, unit, r.figure_id)
+            except FigtraceError:
+                continue  # a count and a share of the same indicator do not compare
+            claim = Claim(r.figure_id, value, _qualifier(r))
+            candidates.append((gap(article.range(tolerance), claim.range(0)), r, claim))
+        said = f"{f.doc_id} says {article.describe(unit)} (\u201c{f.quote}\u201d)"
+        base = {
+            "check_id": f"{AGAINST_REPORT}-{f.figure_id}",
+            "kind": AGAINST_REPORT,
+            "description": f"{f.label}: the article against the report itself ({f.report_id}).",
+            "unit": unit,
+            "stated_value": article.value,
+            "stated_qualifier": article.qualifier,
+            "tolerance": tolerance,
+            "fail_beyond": tolerance,
+        }
+        if not candidates:
+            period = f.period if isinstance(f.period, str) else "no period"
+            rows.append(
+                base
+                | {
+                    "status": NOT_FOUND,
+                    "inputs": f.figure_id,
+                    "computed_value": None,
+                    "difference": None,
+                    "miss": 0.0,
+                    "message": f"{said}; the report ({doc_id}) has no curated figure of "
+                    f"{f.indicator}, {period}, {f.geography}: it does not state it, or it is "
+                    f"not curated yet (figtrace annotate {doc_id}).",
+                }
+            )
+            continue
+        miss, r, claim = min(candidates, key=lambda c: c[0])  # the closest; the first on a tie
+        verdict = "agrees" if miss <= 1e-9 else f"differs by {miss:.4g} {_units(unit)}".rstrip()
+        rows.append(
+            base
+            | {
+                "status": "pass" if miss <= 1e-9 else "fail",
+                "inputs": f"{f.figure_id};{r.figure_id}",
+                "computed_value": claim.value,
+                "difference": claim.value - article.value,
+                "miss": miss,
+                "message": f"{said}; the report{_page(r.page)} says {claim.describe(unit)} "
+                f"(\u201c{r.quote}\u201d): {verdict}.",
+            }
+        )
+    numbers = ("stated_value", "computed_value", "difference", "miss", "tolerance", "fail_beyond")
+    frame = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
+    # typed explicitly: with no rows, the columns must still be the checks table's
+    frame = frame.astype({c: "float64" if c in numbers else "str" for c in CHECK_COLUMNS})
+    return validate_frame(frame, CHECK_SCHEMA)
+
+
+def _qualifier(row: object) -> str | None:
+    q = row.qualifier  # type: ignore[attr-defined]
+    return None if q is None or pd.isna(q) else q

@@ -172,6 +172,58 @@ def add(
 
 
 @main.command()
+@click.argument("report_ids", nargs=-1)
+@click.option(
+    "--url", default=None, help="The PDF's address (one report only), if reports.yaml has none."
+)
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the server.")
+@path_option("--raw", RAW, "raw_dir")
+def fetch(report_ids: tuple[str, ...], url: str | None, timeout: float, raw_dir: Path) -> None:
+    """Download reports (default: every report with a PDF address) into data/raw/ and pin them;
+    a report already pinned is verified, and a changed file is refused."""
+    _fetch_each(report_ids, url, timeout, raw_dir, repin=False)
+
+
+@main.command()
+@click.argument("report_id")
+@click.option("--url", default=None, help="The PDF's new address, if it moved.")
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the server.")
+@path_option("--raw", RAW, "raw_dir")
+def repin(report_id: str, url: str | None, timeout: float, raw_dir: Path) -> None:
+    """Accept the file now at a report's address as its new pinned version (the old one is kept
+    under data/raw/superseded/)."""
+    _fetch_each((report_id,), url, timeout, raw_dir, repin=True)
+
+
+def _fetch_each(
+    report_ids: tuple[str, ...], url: str | None, timeout: float, raw_dir: Path, repin: bool
+) -> None:
+    """Fetch (or repin) each report in turn; one line per report, exit 1 if any failed."""
+    from figtrace import reports
+    from figtrace.registries import load_reports
+
+    registry = load_reports(raw_dir / reports.REGISTRY)
+    ids = list(report_ids) or [r.report_id for r in registry.values() if r.kind == "report"]
+    if url and len(ids) != 1:
+        raise FigtraceError("--url names one PDF: give exactly one REPORT_ID with it.")
+    failed = 0
+    for report_id in ids:
+        try:
+            step = reports.repin if repin else reports.fetch
+            result = step(raw_dir, report_id, url=url, timeout=timeout)
+        except FigtraceError as exc:
+            failed += 1
+            click.echo(f"error: {exc}", err=True)
+            continue
+        click.echo(
+            f"{result.status} {report_id}: {result.doc_id} ({result.size:,} bytes, sha256 "
+            f"{result.sha256}) from {result.url}"
+        )
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
 @path_option("--raw", RAW, "raw_dir")
 @click.option("--text", "text_out", type=click.Path(path_type=Path), required=True)
 @click.option("--map", "map_out", type=click.Path(path_type=Path), required=True)
@@ -320,6 +372,13 @@ def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> Non
 @path_option("--csv", PROCESSED / "checks.csv", "csv_path")
 @path_option("--summary", Path("results/checks.md"))
 @path_option(
+    "--report-documents",
+    None,
+    "report_documents",
+    help="The reports in the corpus (report_id, doc_id, sha256; written by the pipeline): check "
+    "each article figure against its report's own figure.",
+)
+@path_option(
     "--text",
     None,
     "text_path",
@@ -333,6 +392,7 @@ def checks(
     out: Path,
     csv_path: Path,
     summary: Path,
+    report_documents: Path | None,
     text_path: Path | None,
 ) -> None:
     """Run the consistency checks (data/raw/checks.yaml) and compare figures across documents
@@ -340,19 +400,21 @@ def checks(
     import pandas as pd
 
     from figtrace import outputs
-    from figtrace.checks import run_checks, summary_markdown
+    from figtrace.checks import against_report_checks, run_checks, summary_markdown
     from figtrace.corroboration import with_corroboration
+    from figtrace.reports import read_report_documents
 
     figures_table = pd.read_parquet(figures_path)
+    table = run_checks(raw_dir / "checks.yaml", figures_table, pd.read_parquet(derived_path))
+    if report_documents is not None:
+        against = against_report_checks(figures_table, read_report_documents(report_documents))
+        if len(against):
+            table = pd.concat([table, against], ignore_index=True)
     texts = {}
     if text_path is not None:
         text_table = pd.read_parquet(text_path, columns=["doc_id", "text"])
         texts = dict(text_table.itertuples(index=False))
-    table = with_corroboration(
-        run_checks(raw_dir / "checks.yaml", figures_table, pd.read_parquet(derived_path)),
-        figures_table,
-        texts,
-    )
+    table = with_corroboration(table, figures_table, texts)
     outputs.write_parquet(out, table)
     outputs.write_csv(csv_path, table)
     outputs.write_text(summary, summary_markdown(table))
@@ -726,3 +788,39 @@ def screenshots(results_dir: Path, out_dir: Path | None, chromium: Path) -> None
 
     for path in take_screenshots(results_dir, out_dir or results_dir / "screenshots", chromium):
         click.echo(f"screenshot -> {path}")
+
+
+# --- a writer's draft -------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("draft", type=click.Path(path_type=Path))
+@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None,
+              help="Write every number with its verdict, figure and reason as JSON.")  # fmt: skip
+@click.option("--html", "html_out", type=click.Path(path_type=Path), default=None,
+              help="Write the draft with every number marked, and the source passages beside it.")  # fmt: skip
+@click.option("--md", "md_out", type=click.Path(path_type=Path), default=None,
+              help="Write the draft with a footnote citing the source of each supported number "
+              "(and OUT.csl.json, the references as CSL-JSON).")  # fmt: skip
+@path_option("--processed", PROCESSED, "processed_dir")
+@path_option("--raw", RAW, "raw_dir")
+@path_option("--results", Path("results"), "results_dir", help="Where the source viewers are.")
+def factcheck(
+    draft: Path,
+    json_out: Path | None,
+    html_out: Path | None,
+    md_out: Path | None,
+    processed_dir: Path,
+    raw_dir: Path,
+    results_dir: Path,
+) -> None:
+    """Check every number of a writer's DRAFT (.md, .txt, .html, .docx) against the ledger.
+
+    Exits 1 when a number is misquoted or its hedge changed, so a writer's CI can stop on it."""
+    from figtrace.factcheck import run, summary_line
+
+    done = run(draft, processed_dir, raw_dir, results_dir, json_out, html_out, md_out)
+    for line in done.lines():
+        click.echo(line)
+    click.echo(summary_line(done.draft, done.findings), err=True)
+    sys.exit(done.exit_code)

@@ -151,8 +151,15 @@ def with_corroboration(
     checks: pd.DataFrame, figures: pd.DataFrame, texts: dict[str, str]
 ) -> pd.DataFrame:
     """The checks table with a corroboration or restatement row for every pair of figures that
-    different documents give for the same thing, after the checks of checks.yaml."""
-    extra = pd.DataFrame(corroboration_rows(figures, texts), columns=list(CHECK_COLUMNS))
+    different documents give for the same thing, after the other checks (a pair one of them
+    already compares, such as an article against its report, is not compared twice)."""
+    checked = {frozenset(inputs.split(";")) for inputs in checks["inputs"]}
+    rows = [
+        r
+        for r in corroboration_rows(figures, texts)
+        if frozenset(r["inputs"].split(";")) not in checked
+    ]
+    extra = pd.DataFrame(rows, columns=list(CHECK_COLUMNS))
     frame = pd.concat([checks, extra], ignore_index=True) if len(extra) else checks
     frame = frame.astype(
         {c: "float64" for c in ("stated_value", "computed_value", "difference", "miss",

@@ -21,7 +21,7 @@ import yaml
 
 from figtrace import outputs
 from figtrace.errors import FigtraceError
-from figtrace.registries import load_reports, load_yaml, schema_bytes, validate
+from figtrace.registries import Report, load_reports, load_yaml, schema_bytes, validate
 from figtrace.text import (
     CanonicalText,
     cached_canonical_text,
@@ -42,7 +42,8 @@ SIDECAR_ORDER = [
     "doc_id", "path", "source_filename", "sha256", "media_type", "language",
     "title", "title_note", "publisher", "publisher_note", "author",
     "date_published", "date_precision", "date_note", "url", "url_note",
-    "date_accessed", "date_accessed_note", "reports_cited", "attribution", "notes",
+    "date_accessed", "date_accessed_note", "kind", "report_id", "reports_cited", "attribution",
+    "notes",
 ]  # fmt: skip
 
 
@@ -65,6 +66,11 @@ class Document:
     reports_cited: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     sidecar_sha256: str = field(default="", compare=False, repr=False)
+
+    @property
+    def kind(self) -> str:
+        """`report` (the original publication itself) or `article` (reporting on reports)."""
+        return self.meta.get("kind", "article")
 
     def text(self) -> str:
         """The document's canonical text: for plain text, the UTF-8-decoded raw file exactly."""
@@ -233,12 +239,44 @@ def load_catalogue(
                 f"{raw_dir / 'reports.yaml'}. Add the report to the registry or fix the id."
             )
         docs.append(doc)
+    check_report_documents(docs, reports, raw_dir / "reports.yaml")
     if not docs:
         raise FigtraceError(
             f"{documents_dir(raw_dir)}: no documents found; add one with `python -m figtrace add`."
         )
     sidecars.save()
     return docs
+
+
+def check_report_documents(docs: list[Document], reports: dict[str, Report], path: Path) -> None:
+    """Every document of kind `report` is the one its report's pin in reports.yaml names: same
+    doc_id, sha256 and size. A pinned report whose document is absent is no error (the build
+    goes on without it); `figtrace fetch` brings it back and verifies it against the pin."""
+    for doc in docs:
+        if doc.kind != "report":
+            continue
+        report = reports.get(doc.meta["report_id"])
+        if report is None:
+            raise FigtraceError(
+                f"{doc.sidecar}: report_id {doc.meta['report_id']!r} is not in {path}; add the "
+                "report to the registry or fix the id."
+            )
+        pin = report.document
+        if pin is None:
+            raise FigtraceError(
+                f"{doc.sidecar}: a report document, but {path} has no pin for "
+                f"{report.report_id!r}; bring reports in with `figtrace fetch "
+                f"{report.report_id}`, which pins them."
+            )
+        size = doc.path.stat().st_size
+        if (pin["doc_id"], pin["sha256"], pin["size"]) != (doc.doc_id, doc.sha256, size):
+            raise FigtraceError(
+                f"{doc.sidecar}: {doc.doc_id} (sha256 {doc.sha256}, {size} bytes) is not the "
+                f"document {path} pins for {report.report_id!r} ({pin['doc_id']}, sha256 "
+                f"{pin['sha256']}, {pin['size']} bytes). Restore the pinned file with `figtrace "
+                f"fetch {report.report_id}`, or accept a new version with `figtrace repin "
+                f"{report.report_id}`."
+            )
 
 
 def fingerprint(docs: list[Document]) -> str:
@@ -401,6 +439,7 @@ def add_document(
     reports_cited: tuple[str, ...] = (),
     date_accessed: str | None = None,
     memo: Path | None = None,
+    extra_meta: dict[str, Any] | None = None,
 ) -> Document:
     """Copy `source` into `data/raw/documents/` byte for byte and write its sidecar.
 
@@ -408,7 +447,8 @@ def add_document(
     canonical URL) fills the fields not given, each with a note naming where it came from.
     Refuses a file whose bytes or id are already in the catalogue, a file whose content is not
     what its extension says or whose text cannot be read, and an id or name that would escape
-    `data/raw/`. Nothing is left behind if any step fails.
+    `data/raw/`. Nothing is left behind if any step fails. `extra_meta` adds or overrides
+    sidecar fields (`figtrace fetch` sets kind, report_id and where the file came from).
     """
     source = Path(source)
     raw_dir = Path(raw_dir)
@@ -485,6 +525,7 @@ def add_document(
         meta["date_note"] = "Not given when the document was added."
     if url is None:
         meta["url_note"] = "Not given when the document was added."
+    meta.update(extra_meta or {})
     validate(meta, "document", sidecar)
     reports = load_reports(raw_dir / "reports.yaml")
     unknown = [r for r in reports_cited if r not in reports]

@@ -104,6 +104,16 @@ class Report:
     url: str | None = None
     known: str | None = None
     notes: str | None = None
+    # where the original can be fetched (page, pdf, notes) and, once fetched, its pin
+    sources: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None
+
+    @property
+    def pdf_url(self) -> str | None:
+        """The PDF address `figtrace fetch` downloads: the pinned one, else the recorded one."""
+        if self.document:
+            return self.document["url"]
+        return (self.sources or {}).get("pdf")
 
 
 def load_reports(path: Path) -> dict[str, Report]:

@@ -501,7 +501,44 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
         "doc_id": f["doc_id"],
         "viewer": f"sources/{f['doc_id']}.html#{fid}",
         "others": other_documents(corpus, fid),
+        "against": against_report(corpus, fid),
     }
+
+
+def against_report(corpus: Corpus, fid: str) -> dict[str, Any] | None:
+    """How a figure stands against the original report it cites: `self` (it is the report's own
+    statement), `checked` (the against-report check: agrees, differs or not found, with the page
+    and a link to it in the report's viewer) or `absent` (the report is not in the corpus, with the
+    command that brings it in); None for a figure its document states itself."""
+    ledger, f = corpus.ledger, corpus.ledger.figures.loc[fid]
+    pinned = {r.document["doc_id"]: r for r in ledger.reports.values() if r.document is not None}
+    page = None if pd.isna(f.get("page")) else int(f["page"])
+    if f["doc_id"] in pinned:
+        return {"state": "self", "report": pinned[f["doc_id"]], "page": page}
+    rid = f["report_id"]
+    if not isinstance(rid, str) or rid not in ledger.reports:
+        return None
+    report = ledger.reports[rid]
+    checks = corpus.checks
+    row = checks[checks["check_id"] == f"against-report-{fid}"] if "check_id" in checks else checks
+    if row.empty:
+        command = f"figtrace fetch {rid}" + ("" if report.pdf_url else " --url PDF_ADDRESS")
+        return {"state": "absent", "report": report, "command": command}
+    check = row.iloc[0]
+    inputs = check["inputs"].split(";")
+    entry = {"state": "checked", "report": report, "status": check["status"], "page": None}
+    if len(inputs) > 1:
+        other = ledger.figures.loc[inputs[1]]
+        other_page = None if pd.isna(other.get("page")) else int(other["page"])
+        entry |= {
+            "value": value_link(ledger, inputs[1]),
+            "page": other_page,
+            "href": f"sources/{other['doc_id']}.html#"
+            + (f"page-{other_page}" if other_page else inputs[1]),
+            "quote_href": f"sources/{other['doc_id']}.html#{inputs[1]}",
+            "passage": passage(corpus, {**other.to_dict(), "figure_id": inputs[1]}),
+        }
+    return entry
 
 
 def other_documents(corpus: Corpus, fid: str) -> dict[str, dict[str, Any]]:
@@ -710,6 +747,12 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
             if d in set(ledger.figures["doc_id"])
         ],
         "reports": ledger.reports,
+        # the original reports whose own figures are in the ledger (fetched and curated)
+        "reports_in_corpus": [
+            r
+            for r in ledger.reports.values()
+            if r.document is not None and r.document["doc_id"] in set(figures["doc_id"])
+        ],
         "figure_entries": [figure_entry(corpus, f) for f in figures.index],
         "unstated_periods": [
             {
@@ -736,7 +779,21 @@ def md_context(corpus: Corpus, context: dict[str, Any]) -> dict[str, Any]:
             target = f"report.html#{ref}"
         return Markup("[{}]({})").format(text, target)
 
-    return {**context, "md_link": md_link, "ledger": ledger}
+    def md_against(fid: str) -> Markup:
+        a = against_report(corpus, fid)
+        if a is None:
+            return Markup("")
+        if a["state"] == "self":
+            return Markup("the report itself{}").format(f", page {a['page']}" if a["page"] else "")
+        if a["state"] == "absent":
+            return Markup("not in the corpus: `{}`").format(a["command"])
+        if a["status"] == "not-found":
+            return Markup("not found in the report")
+        verdict = "agrees" if a["status"] == "pass" else "differs"
+        where = f"page {a['page']}" if a["page"] else "its passage"
+        return Markup("{} ([{}]({}))").format(verdict, where, a["href"])
+
+    return {**context, "md_link": md_link, "md_against": md_against, "ledger": ledger}
 
 
 def write_report(corpus: Corpus, html_out: Path, md_out: Path) -> None:

@@ -41,6 +41,19 @@ CATALOGUE = str(
 )
 ENV = "../../envs/figtrace.yaml"
 
+# The original reports in the corpus (fetched with `figtrace fetch`), as a small file the
+# against-report checks depend on: it changes when a report arrives or leaves, and only then.
+from figtrace.registries import load_reports
+from figtrace.reports import absent_reports, report_documents_text
+
+REPORT_DOCUMENTS = str(
+    write_text_if_changed(
+        ".snakemake/figtrace/report_documents.tsv", report_documents_text(DOCUMENTS)
+    )
+)
+# Reports not in the corpus, and the command that brings each in (printed at the start).
+ABSENT_REPORTS = absent_reports(load_reports(Path(RAW, "reports.yaml")), DOCUMENTS)
+
 
 # Package modules as inputs of the rules that run them, so that editing one re-runs them.
 code = lambda *modules: [f"src/figtrace/{name}.py" for name in modules]

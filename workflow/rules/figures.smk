@@ -68,9 +68,11 @@ rule checks:
         spec=f"{RAW}/checks.yaml",
         figures=f"{PROCESSED}/figures.parquet",
         derived=f"{PROCESSED}/derived.parquet",
+        # the reports in the corpus: each article figure is checked against its report's own
+        report_documents=REPORT_DOCUMENTS,
         # the annotated documents' text: a restatement (one press release twice) or corroboration
         text=f"{LEDGER_CORPUS}/text.parquet",
-        code=code("checks", "figures", "corroboration"),
+        code=code("checks", "figures", "reports", "corroboration"),
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
@@ -89,8 +91,9 @@ rule checks:
         raw=lambda w, input: Path(input.spec).parent,
     shell:
         "python -m figtrace checks --raw {params.raw} --figures {input.figures}"
-        " --derived {input.derived} --text {input.text} --out {output.table}"
-        " --csv {output.csv} --summary {output.summary} 2>&1 | tee {log}"
+        " --derived {input.derived} --out {output.table} --csv {output.csv}"
+        " --summary {output.summary} --report-documents {input.report_documents}"
+        " --text {input.text} 2>&1 | tee {log}"
 
 
 rule coverage:
