@@ -226,11 +226,20 @@ for spec in check_specs:
         }
     )
 rechecked = pd.DataFrame(rows)
-# checks.yaml declares these kinds; the pipeline adds others of its own (articles against reports)
+# checks.yaml declares these kinds; the pipeline adds others of its own (articles against reports,
+# figures of different documents against each other)
 declared = checks[checks["kind"].isin(["agreement", "rounding", "change"])]
 assert set(rechecked["check_id"]) == set(declared["check_id"]), (
     "checks.yaml and checks.parquet list different ids"
 )
+# The other rows pair figures of different documents with the same indicator, period,
+# geography and report (corroboration, or restatement of one source text): find the pairs again.
+same_thing = figures[["indicator", "period", "geography", "report_id"]].fillna("").astype(str)
+keys = dict(zip(figures["figure_id"], same_thing.agg("|".join, axis=1), strict=True))
+docs = dict(zip(figures["figure_id"], figures["doc_id"], strict=True))
+pairs = {(a, b) for a in keys for b in keys if a < b and keys[a] == keys[b] and docs[a] != docs[b]}
+paired = checks.loc[checks["kind"].isin(["corroboration", "restatement"]), "inputs"]
+assert pairs == {tuple(sorted(i.split(";"))) for i in paired}, "corroboration pairs differ"
 rechecked = rechecked.merge(checks, on="check_id", how="left")
 
 

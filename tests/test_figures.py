@@ -115,13 +115,14 @@ def test_checks_table_has_the_issue_examples_with_computed_numbers(built_project
     assert half.status == "warn" and half.computed_value == 41 and half.miss == pytest.approx(4)
     doubled = checks.loc["more-than-doubled-change"]
     assert doubled.status == "fail" and doubled.computed_value == pytest.approx(1.66)
-    for agreement in (
-        "heading-back-to-harm-quarter-missing-agrees",
-        "heading-back-to-harm-over-500-missing-agrees",
-    ):  # the two articles reproduce one press release: a restatement, not corroboration
-        assert checks.loc[agreement].status == "restatement"
-        assert checks.loc[agreement].evidence == "restatement"
-        assert "they agree" in checks.loc[agreement].message
+    # the two 2016 articles reproduce one press release's sentence: a restatement, and it agrees
+    for pair in (
+        "mfc-trafficked-children-missing-share-nor-trafficked-children-missing-share",
+        "mfc-unaccompanied-children-missing-nor-unaccompanied-children-missing",
+    ):
+        assert checks.loc[f"restatement-{pair}"].status == "restatement"
+        assert "they agree" in checks.loc[f"restatement-{pair}"].message
+        assert f"corroboration-{pair}" not in checks.index
     summary = (built_project / "results/checks.md").read_text("utf-8")
     assert "one-in-six-rounding | rounding | **warn**" in summary
 

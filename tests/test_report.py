@@ -112,6 +112,17 @@ def test_checks_show_status_and_stated_against_computed(corpus, report_html) -> 
     assert {"warn", "fail"} <= statuses  # the articles' own roundings that do not hold are shown
 
 
+def test_each_figure_shows_the_other_documents_that_give_it(corpus, report_html) -> None:
+    soup = BeautifulSoup(report_html, "lxml")
+    others = soup.find(id="mfc-unaccompanied-children-missing").find("dd", class_="others")
+    restated = others.find("p", class_="restated")
+    assert restated.find("span", class_="tally").get_text() == "1"
+    assert [a["href"] for a in restated.select("a.ref")] == ["#nor-unaccompanied-children-missing"]
+    assert others.find("p", class_="corroborated") is None
+    lone = soup.find(id="cyp-children-trafficked-into-uk").find("dd", class_="others")
+    assert "none gives the same indicator" in lone.get_text()
+
+
 def test_viewer_text_is_the_hashed_text(built_project: Path, corpus) -> None:
     for doc_id, text in corpus.texts.items():
         soup = BeautifulSoup((built_project / f"results/sources/{doc_id}.html").read_text(), "lxml")
@@ -464,6 +475,7 @@ EXEMPT_CASES = {
     "title": "<p><cite>Whose Child Now? Fifteen years of work</cite></p>",
     "name": '<p>published by <span class="name">Channel 4</span></p>',
     "url": '<p><a class="url" href="https://example.org/2016/11/x">https://example.org/2016/11/x</a></p>',
+    "tally": '<p><span class="tally">2</span> documents corroborate it</p>',
 }
 
 

@@ -29,6 +29,8 @@ source's quote, or a number of curated prose), or when an exemption rule below c
 - `title`: inside `<cite>` (titles of works are names: "Fifteen years of ..." is not a claim);
 - `name`: inside `<span class="name">`: publishers and producers ("Channel 4") are names;
 - `url`: inside an element with class "url": a web address ("/2016/11/") is an address.
+- `tally`: inside `<span class="tally">`: how many other documents corroborate, contradict or
+  restate a figure, counted from the corroboration checks; the figures counted are links beside it.
 
 `report.md`, the file writers copy from, is audited by the same rules (`audit_markdown`): it is
 rendered as a Markdown viewer shows it (CommonMark with tables), a link to a figure's passage
@@ -81,6 +83,7 @@ EXEMPTIONS: dict[str, tuple[str, set[str] | None]] = {
     "title": ("cite", None),
     "name": ("span", {"name"}),
     "url": ("*", {"url"}),
+    "tally": ("span", {"tally"}),
 }
 BLOCKS = {
     "p", "div", "li", "td", "th", "tr", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -188,7 +191,11 @@ def check_link(a: Tag, ledger: Ledger, ids: set[str]) -> dict[str, Any] | None:
         return {**fault, "expected": "a ledger id", "reason": "not in the ledger"}
     shows = a.get("data-shows", "value")
     if shows not in ("value", "unrounded", "quote", "prose"):
-        return {**fault, "expected": "data-shows value, unrounded, quote or prose", "reason": "mode"}
+        return {
+            **fault,
+            "expected": "data-shows value, unrounded, quote or prose",
+            "reason": "mode",
+        }
     if shows == "value":
         expected = format_ref(ledger, ref, a.get("data-format"))
         return None if shown == expected else {**fault, "expected": expected, "reason": "value"}

@@ -167,7 +167,7 @@ def gap(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 CHECK_COLUMNS: dict[str, tuple[str, str]] = {
     "check_id": ("string", "Stable identifier of the check."),
-    "kind": ("string", "agreement, rounding, change or against-report."),
+    "kind": ("string", "agreement, rounding, change or against-report (checks.yaml and the reports in the corpus); corroboration or restatement (figtrace.corroboration: pairs across documents)."),
     "status": ("string", "pass, warn or fail; restatement for an agreement that is no evidence (one source); not-found for an against-report check whose report has no such figure."),
     "evidence": ("string", "corroboration (independent sources agree or not), restatement (one document, or copies of one source), arithmetic (a stated rounding or change against its own numbers) or against-report (an article against the report it cites)."),
     "documents": ("string", "The documents the compared figures are stated in, separated by ';'."),
@@ -188,7 +188,12 @@ CHECK_COLUMNS: dict[str, tuple[str, str]] = {
 CHECK_SCHEMA = pa.DataFrameSchema(
     {
         "check_id": pa.Column(str, unique=True),
-        "kind": pa.Column(str, pa.Check.isin(["agreement", "rounding", "change", AGAINST_REPORT])),
+        "kind": pa.Column(
+            str,
+            pa.Check.isin(
+                ["agreement", "rounding", "change", AGAINST_REPORT, "corroboration", "restatement"]
+            ),
+        ),
         "status": pa.Column(str, pa.Check.isin([*STATUSES, NOT_FOUND])),
         "evidence": pa.Column(str, pa.Check.isin(EVIDENCE)),
         "documents": pa.Column(str),

@@ -375,7 +375,8 @@ def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> Non
     "--text",
     None,
     "text_path",
-    help="The documents' text table: agreements between documents that copy one source are restatements.",
+    help="The annotated documents' text.parquet: agreements and corroborations between documents "
+    "that copy one source (the same press release twice) are restatements.",
 )
 @path_option(
     "--report-documents",
@@ -394,11 +395,13 @@ def checks(
     text_path: Path | None,
     report_documents: Path | None,
 ) -> None:
-    """Run the consistency checks (data/raw/checks.yaml); warnings and failures do not stop the build."""
+    """Run the consistency checks (data/raw/checks.yaml) and compare figures across documents
+    (corroboration); warnings and failures do not stop the build."""
     import pandas as pd
 
     from figtrace import outputs
     from figtrace.checks import against_report_checks, run_checks, summary_markdown
+    from figtrace.corroboration import with_corroboration
     from figtrace.reports import read_report_documents
 
     figures_table = pd.read_parquet(figures_path)
@@ -412,6 +415,7 @@ def checks(
         against = against_report_checks(figures_table, read_report_documents(report_documents))
         if len(against):
             table = pd.concat([table, against], ignore_index=True)
+    table = with_corroboration(table, figures_table, texts or {})
     outputs.write_parquet(out, table)
     outputs.write_csv(csv_path, table)
     outputs.write_text(summary, summary_markdown(table))
@@ -480,7 +484,8 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     from figtrace.documents import load_catalogue
     from figtrace.figures import annotation_stub, annotations_dir, dump_annotations
     from figtrace.mentions import document_mentions
-    from figtrace.registries import load_yaml
+    from figtrace.registries import load_indicators, load_yaml
+    from figtrace.suggestions import DEFAULT_MIN_SCORE, add_suggestions, load_evidence
 
     docs = {d.doc_id: d for d in load_catalogue(raw_dir)}
     if doc_id not in docs:
@@ -490,12 +495,18 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     doc = docs[doc_id]
     target = annotations_dir(raw_dir) / f"{doc_id}.yaml"
     existing = load_yaml(target) if target.is_file() else None
-    stub = annotation_stub(doc, document_mentions(doc), existing)
+    mentions = document_mentions(doc)
+    stub = annotation_stub(doc, mentions, existing)
+    evidence = load_evidence(raw_dir, load_indicators(raw_dir / "indicators.yaml"))
+    suggested = add_suggestions(stub, doc, mentions, evidence)
     text = (
         f"# Annotations for {doc_id}. Move each candidate into `figures` (add figure_id, label,\n"
         "# indicator, value, unit, qualifier, population, geography, period, claimant) or into\n"
         "# `exclusions` (add reason and category). List who states each figure under `claimants`\n"
-        "# with the passage that says so (docs/attribution.md); then run the pipeline.\n"
+        "# with the passage that says so (docs/attribution.md); then run the pipeline. A candidate's\n"
+        "# `suggestion:` is a proposed figure entry with a score (0-1) and the evidence for it:\n"
+        f"# `figtrace accept {doc_id}` moves those scoring {DEFAULT_MIN_SCORE} or more into\n"
+        f"# figures, `figtrace review {doc_id}` shows them in the browser.\n"
         + dump_annotations(stub)
     )
     if out is None and existing is None:
@@ -512,7 +523,69 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
             f"{out}: exists; annotations are curated data and are never overwritten. Use --out."
         )
     outputs.write_text(out, text)
-    click.echo(f"wrote {out}: {len(stub['candidates'])} candidates to review")
+    click.echo(
+        f"wrote {out}: {len(stub['candidates'])} candidates to review, {suggested} with a suggestion"
+    )
+
+
+@main.command()
+@click.argument("doc_id")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Move suggestions scoring at least this (default: figtrace.suggestions.DEFAULT_MIN_SCORE, 0.7).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would move; write nothing.")
+@path_option("--raw", RAW, "raw_dir")
+def accept(doc_id: str, min_score: float | None, dry_run: bool, raw_dir: Path) -> None:
+    """Move a document's suggestions scoring at least --min-score from candidates into figures."""
+    from figtrace.figures import annotations_dir, read_annotation_file, write_annotation_file
+    from figtrace.review import validate_annotation
+    from figtrace.suggestions import DEFAULT_MIN_SCORE
+    from figtrace.suggestions import accept as accept_suggestions
+
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
+    path = annotations_dir(raw_dir) / f"{doc_id}.yaml"
+    data, digest = read_annotation_file(path)
+    moved = accept_suggestions(data, threshold)
+    for entry, score in moved:
+        click.echo(
+            f"{'would move' if dry_run else 'moved'} {entry['figure_id']} (score {score:.2f}): "
+            f"{entry['anchor']['exact']!r} -> {entry['indicator']}, period {entry['period']!r}, "
+            f"report {entry['report_id']!r}"
+        )
+    left = len(data.get("candidates") or [])
+    if not moved:
+        click.echo(
+            f"accept: no suggestion in {path} scores {threshold:g} or more; {left} candidates left"
+        )
+        return
+    if dry_run:
+        click.echo(f"accept --dry-run: {len(moved)} would move; {path} left as it is")
+        return
+    validate_annotation(raw_dir, path, data)
+    write_annotation_file(path, data, digest)
+    click.echo(f"accept: {len(moved)} moved into figures in {path}; {left} candidates left")
+
+
+@main.command()
+@click.argument("doc_id", required=False)
+@path_option("--raw", RAW, "raw_dir")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0: a free one).")  # fmt: skip
+def review(doc_id: str | None, raw_dir: Path, port: int) -> None:
+    """Serve a page on 127.0.0.1 to accept, edit, exclude or skip a document's candidates."""
+    from figtrace.review import open_review
+
+    server = open_review(raw_dir, doc_id, port)
+    click.echo(f"review: open {server.url}  (Ctrl-C to stop; the token in the URL is needed)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("review: stopped")
+    finally:
+        server.server_close()
 
 
 @main.command()

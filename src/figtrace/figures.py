@@ -120,66 +120,78 @@ def load_annotations(raw_dir: Path) -> Annotations:
     all_claimants: list[Claimant] = []
     for path in annotation_paths(raw_dir):
         data = load_yaml(path)
-        validate(data, "annotation", path)
-        doc_id = data["doc_id"]
-        if path.stem != doc_id:
+        doc_figures, doc_exclusions, doc_claimants = parse_annotation(data, path, seen)
+        all_claimants += doc_claimants
+        sha256[data["doc_id"]] = data["sha256"]
+        paths[data["doc_id"]] = path
+        figures += doc_figures
+        exclusions += doc_exclusions
+    return Annotations(figures, exclusions, sha256, paths, all_claimants)
+
+
+def parse_annotation(
+    data: Any, path: Path, seen: dict[str, Path]
+) -> tuple[list[Figure], list[Exclusion], list[Claimant]]:
+    """One annotation file's figures, exclusions and claimants, schema-checked; `seen` holds the figure ids
+    of files read before (and gets this file's), so an id used twice is an error."""
+    validate(data, "annotation", path)
+    doc_id = data["doc_id"]
+    if path.stem != doc_id:
+        raise FigtraceError(
+            f"{path}: doc_id {doc_id!r} does not match the file name; "
+            f"rename the file to {doc_id}.yaml or fix the doc_id."
+        )
+    defaults = data.get("defaults", {})
+    claimants = _load_claimants(data, path)
+    figures: list[Figure] = []
+    for entry in data["figures"]:
+        fid = entry["figure_id"]
+        if fid in seen:
             raise FigtraceError(
-                f"{path}: doc_id {doc_id!r} does not match the file name; "
-                f"rename the file to {doc_id}.yaml or fix the doc_id."
+                f"{path}: figure_id {fid!r} is used twice (also in {seen[fid]}); "
+                "figure ids must be unique across all annotation files: rename one."
             )
-        sha256[doc_id] = data["sha256"]
-        paths[doc_id] = path
-        defaults = data.get("defaults", {})
-        claimants = _load_claimants(data, path)
-        all_claimants += claimants.values()
-        for entry in data["figures"]:
-            fid = entry["figure_id"]
-            if fid in seen:
-                raise FigtraceError(
-                    f"{path}: figure_id {fid!r} is used twice (also in {seen[fid]}); "
-                    "figure ids must be unique across all annotation files: rename one."
-                )
-            seen[fid] = path
-            claimant = _figure_claimant(entry, defaults, claimants, path)
-            figures.append(
-                Figure(
-                    figure_id=fid,
-                    doc_id=doc_id,
-                    anchor=Anchor.from_dict(entry["anchor"]),
-                    label=entry["label"],
-                    indicator=entry["indicator"],
-                    value=float(entry["value"]),
-                    unit=entry["unit"],
-                    qualifier=entry["qualifier"],
-                    population=entry["population"],
-                    geography=entry.get("geography", defaults.get("geography")),
-                    period=entry["period"],
-                    period_note=entry.get("period_note"),
-                    report_id=entry.get("report_id", defaults.get("report_id", claimant.report_id)),
-                    note=entry.get("note"),
-                    source=path,
-                    claimant=claimant,
-                    reading=entry.get("reading", "extractor"),
-                    reading_note=entry.get("reading_note"),
-                )
+        seen[fid] = path
+        claimant = _figure_claimant(entry, defaults, claimants, path)
+        figures.append(
+            Figure(
+                figure_id=fid,
+                doc_id=doc_id,
+                anchor=Anchor.from_dict(entry["anchor"]),
+                label=entry["label"],
+                indicator=entry["indicator"],
+                value=float(entry["value"]),
+                unit=entry["unit"],
+                qualifier=entry["qualifier"],
+                population=entry["population"],
+                geography=entry.get("geography", defaults.get("geography")),
+                period=entry["period"],
+                period_note=entry.get("period_note"),
+                report_id=entry.get("report_id", defaults.get("report_id", claimant.report_id)),
+                note=entry.get("note"),
+                source=path,
+                claimant=claimant,
+                reading=entry.get("reading", "extractor"),
+                reading_note=entry.get("reading_note"),
             )
-        for entry in data["exclusions"]:
-            exclusions.append(
-                Exclusion(
-                    doc_id=doc_id,
-                    anchor=Anchor.from_dict(entry["anchor"]),
-                    reason=entry["reason"],
-                    category=entry["category"],
-                    source=path,
-                )
-            )
+        )
+    exclusions = [
+        Exclusion(
+            doc_id=doc_id,
+            anchor=Anchor.from_dict(entry["anchor"]),
+            reason=entry["reason"],
+            category=entry["category"],
+            source=path,
+        )
+        for entry in data["exclusions"]
+    ]
     for figure in figures:
         if figure.geography is None:
             raise FigtraceError(
                 f"{figure.source}: figure {figure.figure_id!r} has no geography; "
                 "give it one or set defaults.geography."
             )
-    return Annotations(figures, exclusions, sha256, paths, all_claimants)
+    return figures, exclusions, list(claimants.values())
 
 
 def _load_claimants(data: dict[str, Any], path: Path) -> dict[str, Claimant]:
@@ -760,3 +772,66 @@ def annotation_stub(
         candidates.append(candidate)
     data["candidates"] = candidates
     return data
+
+
+# --- editing an annotation file in place (annotate's suggestions, accept, the review page) ----
+
+
+def _roundtrip_yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    rt = YAML()  # round-trip: comments, key order and quoting survive a load and dump
+    rt.preserve_quotes = True
+    rt.width = 100
+    rt.indent(mapping=2, sequence=2, offset=0)
+    rt.representer.add_representer(
+        type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+    )
+    return rt
+
+
+def read_annotation_file(path: Path) -> tuple[Any, str]:
+    """An annotation file for editing (comments and order kept) and the sha256 of its bytes."""
+    import hashlib
+
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise FigtraceError(
+            f"{path}: no annotation file; run `python -m figtrace annotate DOC_ID` first."
+        ) from None
+    try:
+        data = _roundtrip_yaml().load(raw.decode("utf-8"))
+    except (YAMLError, UnicodeDecodeError) as exc:
+        raise FigtraceError(f"{path}: cannot be read as YAML ({exc}); fix the file.") from None
+    return data, hashlib.sha256(raw).hexdigest()
+
+
+def annotation_text(data: Any) -> str:
+    """The text of an annotation file edited with `read_annotation_file`."""
+    import io
+
+    out = io.StringIO()
+    _roundtrip_yaml().dump(data, out)
+    return out.getvalue()
+
+
+def write_annotation_file(path: Path, data: Any, read_sha256: str) -> str:
+    """Write an edited annotation file back, unless it changed on disk since it was read (a
+    curator's edit is never overwritten); return the sha256 of the bytes written."""
+    import hashlib
+
+    from figtrace import outputs
+
+    path = Path(path)
+    now = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+    if now != read_sha256:
+        raise FigtraceError(
+            f"{path}: changed on disk since it was read (sha256 {read_sha256[:12]}… then, "
+            f"{(now or 'missing')[:12]}… now); nothing was written. Reload and apply the change again."
+        )
+    text = annotation_text(data)
+    outputs.write_text(path, text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

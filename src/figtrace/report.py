@@ -556,6 +556,7 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
         "report": c["report"],
         "doc_id": f["doc_id"],
         "viewer": f"sources/{f['doc_id']}.html#{fid}",
+        "others": other_documents(corpus, fid),
         "against": against_report(corpus, fid),
     }
 
@@ -647,6 +648,24 @@ def against_report(corpus: Corpus, fid: str) -> dict[str, Any] | None:
             "passage": passage(corpus, {**other.to_dict(), "figure_id": inputs[1]}),
         }
     return entry
+
+
+def other_documents(corpus: Corpus, fid: str) -> dict[str, dict[str, Any]]:
+    """The other documents whose figures corroborate, contradict or restate a figure (from the
+    corroboration checks): how many documents, and each figure linked with its document."""
+    from figtrace.corroboration import tally
+
+    ledger, out = corpus.ledger, {}
+    for kind, others in tally(corpus.checks, fid).items():
+        docs = [ledger.figures.loc[o, "doc_id"] for o in others]
+        out[kind] = {
+            "documents": len(set(docs)),
+            "figures": [
+                {"value": value_link(ledger, o), "document": chain_document(ledger, d)}
+                for o, d in zip(others, docs, strict=True)
+            ],
+        }
+    return out
 
 
 def derived_entry(corpus: Corpus, did: str) -> dict[str, Any]:

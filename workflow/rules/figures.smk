@@ -72,7 +72,7 @@ rule checks:
         text=f"{LEDGER_CORPUS}/text.parquet",
         # the reports in the corpus: each article figure is checked against its report's own
         report_documents=REPORT_DOCUMENTS,
-        code=code("checks", "figures", "reports"),
+        code=code("checks", "figures", "reports", "corroboration"),
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
