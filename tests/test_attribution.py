@@ -235,7 +235,14 @@ def test_no_check_compares_a_document_with_itself_as_corroboration(built_project
     for row in checks[checks["kind"] == "agreement"].itertuples():
         if len(row.documents.split(";")) == 1:
             assert (row.evidence, row.status) == ("restatement", "restatement"), row.check_id
-    assert set(checks.loc[checks["kind"] != "agreement", "evidence"]) == {"arithmetic"}
+    arithmetic = checks[checks["kind"].isin(["rounding", "change"])]
+    assert set(arithmetic["evidence"]) == {"arithmetic"}
+    pairs = checks[checks["kind"].isin(["corroboration", "restatement"])]
+    assert len(pairs)  # the automatic pairs across documents (figtrace.corroboration)
+    for row in pairs.itertuples():  # never one document with itself, and a copy is no evidence
+        assert len(set(row.documents.split(";"))) == 2, row.check_id
+        assert row.evidence == row.kind, row.check_id
+        assert (row.status == "restatement") == (row.kind == "restatement"), row.check_id
     html = (built_project / "results/report.html").read_text("utf-8")
     soup = BeautifulSoup(html, "lxml")
     restated = checks.loc[checks["status"] == "restatement", "check_id"]
@@ -317,9 +324,12 @@ def test_derived_figures_have_own_indicators_intervals_and_printed_precision(bui
     assert factor.by_construction and "2,118" not in factor.expression
     total = by_id.loc["mer-nrm-all-referrals-2017-implied"]
     assert (total.low, total.high) == pytest.approx((2118 / 0.415, 2118 / 0.405))
-    text = BeautifulSoup(
-        (built_project / "results/report.html").read_text("utf-8"), "lxml"
-    ).get_text()
+    soup = BeautifulSoup((built_project / "results/report.html").read_text("utf-8"), "lxml")
+    unrounded = soup.select('a[data-shows="unrounded"]')
+    assert unrounded  # the exact value is in the entry, marked as unrounded (#16) ...
+    for a in unrounded:  # ... and nowhere else is a derived value printed past its interval
+        a.parent.decompose()
+    text = soup.get_text()
     assert "5,170" in text and "5,100" in text and "5,230" in text
     for false_precision in ("5,165.85", "5,166", "1,275.9", "185.479", "185.5"):
         assert false_precision not in text

@@ -15,11 +15,14 @@ from figtrace.errors import FigtraceError
 
 
 def figures(*rows: tuple[str, float, str, str | None]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=["figure_id", "value", "unit", "qualifier"])
+    """Figures each in a document of its own (so an agreement compares independent sources)."""
+    frame = pd.DataFrame(rows, columns=["figure_id", "value", "unit", "qualifier"])
+    return frame.assign(doc_id=[f"doc-{fid}" for fid in frame["figure_id"]])
 
 
 DERIVED = pd.DataFrame(
-    [("share-computed", 0.1478, "proportion")], columns=["derived_id", "value", "unit"]
+    [("share-computed", 0.1478, "proportion", "a-1060")],
+    columns=["derived_id", "value", "unit", "source_figures"],
 )
 FIGURES = figures(
     ("a-1060", 1060, "count", None),
@@ -145,7 +148,10 @@ def test_rounding_and_change_against_the_arithmetic(tmp_path) -> None:
 
 def test_status_boundaries(tmp_path) -> None:
     def status(computed: float, tolerance: float, fail_beyond: float) -> str:
-        derived = pd.DataFrame([("c", computed, "count")], columns=["derived_id", "value", "unit"])
+        derived = pd.DataFrame(
+            [("c", computed, "count", "a")],
+            columns=["derived_id", "value", "unit", "source_figures"],
+        )
         path = checks_file(
             tmp_path,
             {"check_id": "xx", "kind": "change", "unit": "count", "tolerance": tolerance,

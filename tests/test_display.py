@@ -305,7 +305,7 @@ def annotate_all_statistics(raw: Path, doc_ids: list[str]) -> int:
     total = 0
     for doc in load_documents(raw, doc_ids):
         text = doc.text()
-        figures = []
+        figures, claimants = [], []
         for m in extract(text):
             unit = KIND_UNITS.get(m.kind)
             if m.role != "statistic" or m.value is None or unit not in by_unit:
@@ -327,10 +327,25 @@ def annotate_all_statistics(raw: Path, doc_ids: list[str]) -> int:
                     "geography": "UK",
                     "period": None,
                     "period_note": "A synthetic document states no period.",
+                    "claimant": f"f{len(figures) + 1}-voice",
                     "report_id": None,
                 }
             )
-        data = {"doc_id": doc.doc_id, "sha256": doc.sha256, "figures": figures, "exclusions": []}
+            claimants.append(
+                {
+                    "claimant_id": f"f{len(figures)}-voice",
+                    "kind": "article",
+                    "name": "the synthetic document",
+                    "anchor": anchor.to_dict(),
+                }
+            )
+        data = {
+            "doc_id": doc.doc_id,
+            "sha256": doc.sha256,
+            "claimants": claimants,
+            "figures": figures,
+            "exclusions": [],
+        }
         (raw / "annotations" / f"{doc.doc_id}.yaml").write_text(dump_annotations(data), "utf-8")
         total += len(figures)
     return total

@@ -76,9 +76,8 @@ def same_source(doc_a: str, text_a: str, doc_b: str, text_b: str) -> tuple[bool,
         return True, f"both are in {doc_a}"
     shared = shared_passage(text_a, text_b)
     if shared:
-        n = len(words(shared))
         shown = " ".join(shared.split()[:10])
-        return True, f"{doc_a} and {doc_b} reproduce the same passage ({n} words: “{shown} …”)"
+        return True, f"{doc_a} and {doc_b} reproduce the same passage (“{shown} …”)"
     return False, f"{doc_a} and {doc_b} share no passage of {MIN_SHARED_WORDS} words or more"
 
 

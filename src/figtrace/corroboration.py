@@ -118,7 +118,7 @@ def corroboration_rows(figures: pd.DataFrame, texts: dict[str, str]) -> list[dic
                 verdict = "they agree" if miss == 0 else f"they disagree by {miss:.4g}"
                 said = "; ".join(c.describe(unit) for c in claims)
                 if restated:
-                    what += f", in one source's words ({why})"
+                    what += ", in one source's words (see its sources note)"
                 rows.append(
                     {
                         "check_id": f"{'restatement' if restated else 'corroboration'}-"

@@ -573,7 +573,7 @@ def _pieces(corpus: Corpus, doc_id: str, start: int, end: int) -> Markup:
             out.append(Markup('<span class="year">{}</span>').format(safe_text(piece)))
         else:
             out.append(
-                Markup('<span class="nonfigure" title="{}">{}</span>').format(
+                Markup('<span class="nonfigure context" title="{}">{}</span>').format(
                     s.note or ROLE_NAMES[s.role], safe_text(piece)
                 )
             )
