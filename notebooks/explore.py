@@ -53,8 +53,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from figtrace import display
 from figtrace.coverage import coverage_frame
-from figtrace.provenance import format_value
+from figtrace.documents import document_name
 from figtrace.registries import load_reports
 
 pd.set_option("display.max_colwidth", 120)
@@ -78,7 +79,7 @@ pd.DataFrame(
 )
 
 # %%
-figures[["figure_id", "doc_id", "quote", "value", "unit", "qualifier", "label"]]
+figures[["figure_id", "doc_id", "stated", "value", "unit", "qualifier", "label"]]
 
 # %% [markdown]
 # ## 1. Re-deriving the derived figures
@@ -157,7 +158,8 @@ rederived["agrees"] = [
     for a, b in zip(rederived["recomputed"], rederived["value"], strict=True)
 ]
 rederived["shown as"] = [
-    format_value(v, u) for v, u in zip(rederived["recomputed"], rederived["unit"], strict=True)
+    display.approximate(v, u)
+    for v, u in zip(rederived["recomputed"], rederived["unit"], strict=True)
 ]
 
 assert (rederived["formula"] == rederived["formula_pipeline"]).all(), "a formula differs"
@@ -183,6 +185,16 @@ rederived[["derived_id", "formula", "expression", "recomputed", "value", "shown 
 
 # %%
 qualifiers = dict(zip(figures["figure_id"], figures["qualifier"], strict=True))
+stated_forms = dict(zip(figures["figure_id"], figures["stated"], strict=True))
+
+
+def shown(ref: str, unit: str) -> str:
+    """How the report shows a claim: a figure in its source's words, a derived value rounded."""
+    if ref in stated_forms:
+        return display.stated(stated_forms[ref], values[ref], units[ref], qualifiers.get(ref))
+    return display.approximate(in_unit(ref, unit), unit)
+
+
 units = dict(zip(figures["figure_id"], figures["unit"], strict=True))
 units.update({spec["derived_id"]: spec["unit"] for spec in specs})
 SCALE = {("proportion", "percent"): 100.0, ("percent", "proportion"): 0.01}
@@ -205,10 +217,7 @@ for spec in check_specs:
     rows.append(
         {
             "check_id": spec["check_id"],
-            "claims": "; ".join(
-                f"{ref} = {format_value(in_unit(ref, unit), unit, qualifiers.get(ref))}"
-                for ref in refs
-            ),
+            "claims": "; ".join(f"{ref} = {shown(ref, unit)}" for ref in refs),
             "re_inputs": ";".join(refs),
             "re_unit": unit,
             "re_stated": stated,
@@ -217,11 +226,20 @@ for spec in check_specs:
         }
     )
 rechecked = pd.DataFrame(rows)
-# checks.yaml declares these kinds; the pipeline adds others of its own (articles against reports)
+# checks.yaml declares these kinds; the pipeline adds others of its own (articles against reports,
+# figures of different documents against each other)
 declared = checks[checks["kind"].isin(["agreement", "rounding", "change"])]
 assert set(rechecked["check_id"]) == set(declared["check_id"]), (
     "checks.yaml and checks.parquet list different ids"
 )
+# The other rows pair figures of different documents with the same indicator, period,
+# geography and report (corroboration, or restatement of one source text): find the pairs again.
+same_thing = figures[["indicator", "period", "geography", "report_id"]].fillna("").astype(str)
+keys = dict(zip(figures["figure_id"], same_thing.agg("|".join, axis=1), strict=True))
+docs = dict(zip(figures["figure_id"], figures["doc_id"], strict=True))
+pairs = {(a, b) for a in keys for b in keys if a < b and keys[a] == keys[b] and docs[a] != docs[b]}
+paired = checks.loc[checks["kind"].isin(["corroboration", "restatement"]), "inputs"]
+assert pairs == {tuple(sorted(i.split(";"))) for i in paired}, "corroboration pairs differ"
 rechecked = rechecked.merge(checks, on="check_id", how="left")
 
 
@@ -329,7 +347,17 @@ check_docs = [
     for inputs in checks["inputs"]
 ]
 per_doc["checks"] = [sum(doc in docs for docs in check_docs) for doc in per_doc.index]
-per_doc.insert(0, "title", documents.set_index("doc_id")["title"].fillna("(no title)"))
+per_doc.insert(
+    0,
+    "title",
+    [
+        document_name(d["title"], d["description"], d["doc_id"])
+        for d in documents.set_index("doc_id", drop=False)
+        .loc[per_doc.index]
+        .replace({float("nan"): None})
+        .to_dict("records")
+    ],
+)
 assert per_doc["figures"].sum() == len(figures)
 per_doc
 
@@ -350,7 +378,7 @@ for rid, report in reports.items():
 own = figures[figures["report_id"].isna()]
 report_rows.append(
     {
-        "report_id": "(the document itself)",
+        "report_id": "(no report named)",
         "producer": "",
         "title": "",
         "year": None,

@@ -45,8 +45,15 @@ import pandas as pd
 import yaml
 from IPython.display import HTML, display
 
-from figtrace.documents import load_documents
-from figtrace.provenance import chain, format_chain, format_value, load_ledger
+from figtrace import display as numbers
+from figtrace.documents import document_name, load_documents
+from figtrace.provenance import (
+    chain,
+    claimant_words,
+    format_chain,
+    format_ref,
+    load_ledger,
+)
 
 pd.set_option("display.max_colwidth", 200)
 
@@ -87,19 +94,12 @@ nodes = list(walk(provenance))
 steps = [
     {
         "derived_id": node["id"],
-        "value": format_value(node["derived"]["value"], node["derived"]["unit"]),
+        "value": format_ref(ledger, node["id"]),
+        "unrounded": numbers.unrounded(node["derived"]["value"], node["derived"]["unit"]),
         "formula": node["derived"]["formula"],
         "with values": node["derived"]["expression"],
         "inputs": "; ".join(
-            f"{child['id']} = "
-            + (
-                format_value(child["derived"]["value"], child["derived"]["unit"])
-                if child["type"] == "derived"
-                else format_value(
-                    child["figure"]["value"], child["figure"]["unit"], child["figure"]["qualifier"]
-                )
-            )
-            for child in node["inputs"]
+            f"{child['id']} = {format_ref(ledger, child['id'])}" for child in node["inputs"]
         ),
     }
     for node, _ in nodes
@@ -156,7 +156,7 @@ for fid in leaves:
     text = doc.text()
     assert text[f["start"] : f["end"]] == f["quote"], f"{fid}: the anchor no longer resolves"
     assert text[: f["start"]].endswith(f["prefix"]) and text[f["end"] :].startswith(f["suffix"])
-    shown = format_value(f["value"], f["unit"], None if pd.isna(f["qualifier"]) else f["qualifier"])
+    shown = format_ref(ledger, fid)
     where = doc.canonical().locate(f["start"], f["end"])
     located = [f"characters {f['start']}–{f['end']}"]
     if where.page is not None:
@@ -184,10 +184,11 @@ for fid in leaves:
                 "period": f["period"] if isinstance(f["period"], str) else "not stated",
                 "period note": f["period_note"] if isinstance(f["period_note"], str) else "",
                 "report": (
-                    f"{report.producer}, {report.title} ({report.year})"
+                    report.display_name()
                     if report
-                    else "none: stated by the document itself"
+                    else "none named: the passage ties the figure to no report"
                 ),
+                "stated by": claimant_words(f),
                 "note": f["note"] if isinstance(f["note"], str) else "",
             },
             name=fid,
@@ -217,7 +218,11 @@ for doc_id in doc_ids:
     rows.append(
         {
             "doc_id": doc_id,
-            "title": meta["title"] if isinstance(meta["title"], str) else "(no title)",
+            "title": document_name(
+                meta["title"] if isinstance(meta["title"], str) else None,
+                meta["description"] if isinstance(meta["description"], str) else None,
+                doc_id,
+            ),
             "publisher": meta["publisher"] if isinstance(meta["publisher"], str) else "not stated",
             "published": (
                 meta["date_published"] if isinstance(meta["date_published"], str) else "not stated"

@@ -81,7 +81,12 @@ def project(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the project on which the whole pipeline has run once (shared, read-only)."""
+    """A copy of the project on which the whole pipeline has run once (shared, read-only).
+
+    FIGTRACE_BUILT_PROJECT names one already built from this checkout's code instead (the
+    mutation benchmark runs many test sessions and builds it once: bench/mutation.py)."""
+    if os.environ.get("FIGTRACE_BUILT_PROJECT"):
+        return Path(os.environ["FIGTRACE_BUILT_PROJECT"])
     dest = copy_project(tmp_path_factory.mktemp("built") / "project")
     run_snakemake(dest, check=True)
     return dest

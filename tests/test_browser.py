@@ -1,42 +1,29 @@
 """The report in a real browser: headless Chromium from Debian, driven by Playwright, from disk.
 
-Chromium comes from the system package (`apt-get install -y chromium`, installed by the session
-fixture when /usr/bin/chromium is missing); `playwright install` is never used.
+Chromium comes from the system package (`apt-get install -y chromium`); when /usr/bin/chromium
+is missing the tests skip and say so. `playwright install` is never used.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import ROOT, copy_project, run_cli, run_snakemake
+import hostile
+from conftest import ROOT, run_cli
 from figtrace.screenshots import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
-HOSTILE = (
-    "Hostile page <script>document.title='pwned'; window.__pwned = 1; alert(1)</script>\n"
-    '<img src=x onerror="window.__pwned = 2; alert(2)"> and <a href="javascript:alert(3)">click</a>\n'
-    "javascript:window.__pwned=3 as text. <!-- a comment --> <b onmouseover=alert(4)>bold</b>\n"
-    "Reversed: \u202etxt.exe\u202c. It says 41 children went missing in 2019.\n"
-)
 
 
 @pytest.fixture(scope="session")
 def chromium() -> Path:
-    """The system Chromium; installed with apt-get (as root) if it is missing."""
+    """The system Chromium; the tests skip, saying how to install it, when it is missing."""
     if not CHROMIUM.is_file():
-        if os.geteuid() != 0 or not shutil.which("apt-get"):
-            pytest.skip("Chromium is missing and cannot be installed here (needs root and apt-get)")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, timeout=600)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env, timeout=900
+        pytest.skip(
+            f"no browser: {CHROMIUM} is missing; install it with `apt-get install -y chromium`"
         )
     return CHROMIUM
 
@@ -111,58 +98,21 @@ def test_screenshots_command_writes_pngs(built_project: Path, chromium: Path) ->
     proc = run_cli(built_project, "screenshots", "--chromium", str(chromium))
     assert proc.returncode == 0, proc.stderr
     shots = built_project / "results/screenshots"
-    for name in ("report.png", "provenance-entry.png", "source-viewer.png"):
+    names = ("report.png", "findings.png", "chart.png", "provenance-entry.png", "source-viewer.png")
+    for name in names:
         data = (shots / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
 
 
 @pytest.fixture(scope="module")
 def hostile_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project copy with a hostile web document added through `figtrace add`, then built."""
-    project = copy_project(tmp_path_factory.mktemp("hostile") / "project")
-    src = project.parent / "hostile.txt"
-    src.write_text(HOSTILE, encoding="utf-8")
-    proc = run_cli(
-        project, "add", str(src), "--id", "hostile-page",
-        "--title", "<script>window.__pwned=4</script>Title \u202eevil",
-        "--publisher", '<img src=x onerror="window.__pwned=5">',
-        "--url", "https://example.org/?q=<script>alert(6)</script>",
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    refused = run_cli(
-        project, "add", str(src), "--id", "other", "--title", "t", "--url", "javascript:alert(7)"
-    )
-    assert (
-        refused.returncode != 0
-    )  # the sidecar refuses a non-http url; the renderer is tested directly
-    # Curate its one statistic through `annotate`, so the report lists the hostile document
-    # (title, publisher, url, passage) like any document that gives the ledger a figure.
-    assert run_cli(project, "annotate", "hostile-page").returncode == 0
-    path = project / "data/raw/annotations/hostile-page.yaml"
-    data = yaml.safe_load(path.read_text("utf-8"))
-    candidate = next(c for c in data["candidates"] if c["anchor"]["exact"] == "41")
-    data["candidates"].remove(candidate)
-    data["figures"].append(
-        {
-            "figure_id": "hostile-children-missing",
-            "anchor": candidate["anchor"],
-            "label": "<script>window.__pwned=true</script>Children missing",
-            "indicator": "unaccompanied-children-missing",
-            "value": 41,
-            "unit": "count",
-            "qualifier": None,
-            "population": "children",
-            "geography": "UK",
-            "period": "2019",
-            "report_id": None,
-        }
-    )
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
-    run_snakemake(project, check=True)
-    return project
+    """A project copy with hostile documents added through `figtrace add`, curated, then built."""
+    return hostile.build_hostile_project(tmp_path_factory.mktemp("hostile") / "project")
 
 
-@pytest.mark.parametrize("target", ["sources/hostile-page.html", "report.html"])
+@pytest.mark.parametrize(
+    "target", ["report.html", *(f"sources/{doc_id}.html" for doc_id in hostile.DOCS)]
+)
 def test_hostile_document_does_not_execute(page, hostile_project: Path, target: str) -> None:
     page.goto((hostile_project / "results" / target).as_uri())
     page.wait_for_load_state("load")
@@ -172,9 +122,10 @@ def test_hostile_document_does_not_execute(page, hostile_project: Path, target: 
     assert page.locator("script").count() == 0
     assert page.locator("img:not([src^='data:'])").count() == 0
     text = page.inner_text("body")
-    assert "<script>window.__pwned=4</script>Title" in text
-    assert "⟨RLO⟩" in text and "\u202e" not in text
-    if target.startswith("sources"):
+    assert "\u202e" not in text
+    if target in ("report.html", "sources/hostile-page.html"):
+        assert "<script>window.__pwned=4</script>Title" in text and "⟨RLO⟩" in text
+    if target == "sources/hostile-page.html":
         assert "<script>document.title='pwned'" in text
         assert '<img src=x onerror="window.__pwned = 2; alert(2)">' in text
         assert "<!-- a comment -->" in text and "javascript:window.__pwned=3" in text

@@ -16,7 +16,7 @@ import yaml
 from PIL import Image
 
 from figtrace.charts import FORMATS, load_definitions, render_charts
-from figtrace.documents import load_catalogue
+from figtrace.documents import UNTITLED_NOTE, load_catalogue
 from figtrace.errors import FigtraceError
 from figtrace.provenance import PLACEHOLDER, load_ledger, render_template
 
@@ -131,11 +131,14 @@ def test_source_line_names_reports_and_articles(built_project: Path, charts) -> 
     for chart in charts:
         for source in (s for v in chart["values"] for s in v["sources"]):
             if source["report_id"]:
-                assert ledger.reports[source["report_id"]].producer in chart["source_line"]
+                report = ledger.reports[source["report_id"]]
+                assert (report.producer or report.title) in chart["source_line"]
             doc = ledger.documents.loc[source["doc_id"]]
-            assert (doc["title"] if isinstance(doc["title"], str) else source["doc_id"]) in chart[
-                "source_line"
-            ]
+            # a document without a headline is named by its sidecar's description, marked as one
+            name = doc["title"] if isinstance(doc["title"], str) else doc["description"]
+            assert isinstance(name, str) and name in chart["source_line"]
+            if not isinstance(doc["title"], str):
+                assert f"“{name}” ({UNTITLED_NOTE})" in chart["source_line"]
 
 
 def test_hedges_are_shown_not_hidden(charts) -> None:
@@ -261,9 +264,11 @@ def test_gallery_and_svg_escape_hostile_registry_text(built_project: Path, tmp_p
     page = _Gallery()
     page.feed(html)
     assert page.scripts == 0
-    svg = out / "local-authority-provision.svg"
+    # the chart with the first report's figures (the Barnardo's panel of children-counted)
+    svg = out / "children-counted.svg"
     assert hostile in _svg_text(svg)  # escaped in the XML, shown as written
-    assert hostile in json.loads((out / "index.json").read_text())["charts"][0]["source_line"]
+    index = json.loads((out / "index.json").read_text())["charts"]
+    assert hostile in next(c for c in index if c["chart_id"] == "children-counted")["source_line"]
 
 
 def test_mixing_measures_on_one_axis_is_refused(built_project: Path, tmp_path: Path) -> None:

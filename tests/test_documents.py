@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -10,26 +11,49 @@ import pytest
 import yaml
 
 from conftest import ROOT, SEEDS, edit_yaml, run_cli, run_snakemake
-from figtrace.documents import add_document, date_precision, load_catalogue
+from figtrace.documents import (
+    add_document,
+    date_precision,
+    documents_table,
+    fingerprint,
+    load_catalogue,
+    load_documents,
+    load_listed,
+    read_fingerprint,
+    slugify,
+)
 from figtrace.errors import FigtraceError
 
 RAW = ROOT / "data" / "raw"
+SEED_HASHES = ROOT / "tests" / "data" / "seeds.sha256"
 
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def seed_hashes() -> dict[str, str]:
+    """sha256 -> file name of the five seeds as delivered, from tests/data/seeds.sha256."""
+    pairs = (line.split(maxsplit=1) for line in SEED_HASHES.read_text("ascii").splitlines())
+    return {digest: name.strip() for digest, name in pairs}
+
+
 def test_raw_documents_are_the_seeds_byte_for_byte():
+    seeds = seed_hashes()
+    assert len(seeds) == 5
     docs = load_catalogue(RAW)
     assert len(docs) == 5
-    seeds = {sha(p): p.name for p in SEEDS.iterdir()} if SEEDS.is_dir() else {}
     for doc in docs:
-        assert sha(doc.path) == doc.sha256
-        if seeds:
-            assert seeds.get(doc.sha256) == doc.meta["source_filename"]
-    if seeds:
-        assert {d.sha256 for d in docs} == set(seeds)
+        assert sha(doc.path) == doc.sha256, doc.path
+    # every raw document is a seed under its delivered name, and every seed is a raw document
+    assert {sha(doc.path): doc.meta["source_filename"] for doc in docs} == seeds
+
+
+def test_the_hash_list_is_the_shared_seeds():
+    """The hashes carried in the repository are those of the seeds in ../shared, when present."""
+    if not SEEDS.is_dir():
+        pytest.skip(f"{SEEDS} is not here; the hashes in {SEED_HASHES.name} are checked alone")
+    assert {sha(p): p.name for p in SEEDS.iterdir()} == seed_hashes()
 
 
 def test_unstated_fields_are_null_with_a_note():
@@ -82,8 +106,7 @@ def test_pipeline_writes_documents_table_with_seed_hashes(built_project):
         raw = built_project / row.path
         assert sha(raw) == row.sha256
         assert row.n_chars == len(raw.read_text("utf-8"))
-    if SEEDS.is_dir():
-        assert set(table.sha256) == {sha(p) for p in SEEDS.iterdir()}
+    assert set(table.sha256) == set(seed_hashes())
 
 
 def test_second_run_does_no_work(built_project):
@@ -184,18 +207,80 @@ def test_bad_input_stops_verify_with_a_clear_message(project, fault):
     assert not (project / "data/processed/documents.parquet").exists()
 
 
+@pytest.mark.parametrize("fault", BAD_INPUTS)
+def test_bad_input_is_refused_by_the_catalogue(tmp_path, fault):
+    """The same faults, in process: load_catalogue raises one error naming the file and fault."""
+    project = tmp_path / "project"
+    shutil.copytree(RAW, project / "data/raw")
+    expected = BAD_INPUTS[fault](project)
+    with pytest.raises(FigtraceError) as info:
+        load_catalogue(project / "data/raw")
+    message = str(info.value).replace(str(project) + "/", "")
+    assert expected.splitlines()[0] in message
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"doc_id": "another-id"}, "doc_id 'another-id' does not match the file name; rename"),
+        ({"reports_cited": ["no-such-report"]}, "reports_cited names 'no-such-report', not in"),
+        ({"path": "missing.txt"}, "missing.txt"),
+    ],
+)
+def test_a_sidecar_that_points_nowhere_is_refused(tmp_path, change, message):
+    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    edit_yaml(raw / "documents" / f"{DOC}.yaml", lambda meta: meta.update(change))
+    with pytest.raises(FigtraceError) as info:
+        load_catalogue(raw)
+    assert f"{DOC}.yaml" in str(info.value) and message in str(info.value)
+
+
+def test_an_empty_catalogue_says_how_to_add_a_document(tmp_path):
+    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    for sidecar in (raw / "documents").glob("*.yaml"):
+        sidecar.unlink()
+    with pytest.raises(
+        FigtraceError, match="no documents found; add one with `python -m figtrace add`"
+    ):
+        load_catalogue(raw)
+
+
+def test_documents_table_has_a_row_per_document_in_order(tmp_path):
+    docs = load_catalogue(RAW)
+    table = documents_table(docs, ROOT)
+    assert list(table["doc_id"]) == sorted(d.doc_id for d in docs)
+    for row, doc in zip(table.itertuples(), sorted(docs, key=lambda d: d.doc_id), strict=True):
+        assert (row.sha256, row.path, row.n_chars) == (
+            doc.sha256, doc.path.relative_to(ROOT).as_posix(), len(doc.text())
+        )  # fmt: skip
+        assert row.media_type == doc.media_type
+        assert row.title == doc.title or (pd.isna(row.title) and doc.title is None)
+
+
 @pytest.mark.parametrize("fault", ["changed byte", "missing field", "non-UTF-8 text", "empty file"])
 def test_failed_run_leaves_earlier_outputs_intact(project, fault):
     run_snakemake(project, check=True)
-    table = project / "data/processed/documents.parquet"
-    before = table.read_bytes()
+    before = output_files(project)
+    assert "data/processed/documents.parquet" in before and "results/report.html" in before
     expected = BAD_INPUTS[fault](project)
     proc = run_snakemake(project)
     assert proc.returncode != 0
     assert "source documents failed verification" in proc.stderr
     assert expected.splitlines()[0] in proc.stderr
-    assert table.read_bytes() == before
-    assert not list((project / "data/processed").glob(".*.tmp"))
+    after = output_files(project)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a failed run touched: {changed}"
+
+
+def output_files(project: Path) -> dict[str, tuple[str, int]]:
+    """Every file under data/processed/ and results/, at any depth and hidden ones included
+    (a killed writer's .tmp), with its sha256 and modification time."""
+    return {
+        p.relative_to(project).as_posix(): (sha(p), p.stat().st_mtime_ns)
+        for folder in ("data/processed", "results")
+        for p in (project / folder).rglob("*")
+        if p.is_file()
+    }
 
 
 # --- adding a document ----------------------------------------------------------------------------
@@ -302,3 +387,54 @@ def test_editing_package_code_reruns_the_rules_that_use_it(built_project):
         assert "rule mentions:" not in shown and "rule text_shard:" not in shown
     finally:
         checks.write_text(original, "utf-8")
+
+
+# --- the catalogue's helpers, in process ---------------------------------------------------------
+
+
+def test_fingerprint_round_trips_and_refuses_a_broken_line(tmp_path):
+    docs = load_catalogue(RAW)
+    path = tmp_path / "catalogue.tsv"
+    path.write_text(fingerprint(docs), "utf-8")
+    rows = read_fingerprint(path)
+    assert rows == sorted((d.doc_id, d.sha256, d.sidecar_sha256) for d in docs)
+    assert [d.doc_id for d in load_listed(RAW, path)] == [r[0] for r in rows]
+    path.write_text(fingerprint(docs) + "one  two\n", "utf-8")
+    with pytest.raises(FigtraceError, match=r"line 6 is not `doc_id  sha256  sidecar sha256`"):
+        read_fingerprint(path)
+
+
+def test_load_documents_reads_only_the_named_ones(tmp_path):
+    assert [d.doc_id for d in load_documents(RAW, [DOC, "not-there"])] == [DOC]
+    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    edit_yaml(raw / "documents" / f"{DOC}.yaml", lambda meta: meta.update(doc_id="renamed"))
+    with pytest.raises(FigtraceError, match="doc_id 'renamed' does not match the file name"):
+        load_documents(raw, [DOC])
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [("Over 1,200 Children Referred: a Report on 2019 and Beyond", "over-1-200-children-referred-a"),
+     ("¿¡!", "document")],
+)  # fmt: skip
+def test_slugify(title, slug):
+    assert slugify(title) == slug
+
+
+def test_add_document_in_process_writes_the_sidecar(tmp_path):
+    raw = Path(shutil.copytree(RAW, tmp_path / "raw"))
+    source = tmp_path / "Some Article.txt"
+    source.write_bytes(b"It says 1,234 children were referred.\n")
+    doc = add_document(source, raw, title="A title", publisher="P", date_published="2019-05",
+                       url="https://example.org/a", doc_id="some-article")  # fmt: skip
+    assert (doc.doc_id, doc.title, doc.date_published, doc.date_precision) == (
+        "some-article", "A title", "2019-05", "month"
+    )  # fmt: skip
+    meta = yaml.safe_load((raw / "documents/some-article.yaml").read_text("utf-8"))
+    assert meta["sha256"] == sha(source) and meta["source_filename"] == "Some Article.txt"
+    assert (raw / "documents/some-article.txt").read_bytes() == source.read_bytes()
+    table = documents_table(load_catalogue(raw), tmp_path)
+    row = table.set_index("doc_id").loc["some-article"]
+    assert (row.date_published, row.url, row.publisher) == ("2019-05", "https://example.org/a", "P")
+    with pytest.raises(FigtraceError, match=r"--id 'Bad Id': a doc_id is 3 to 64 lower-case"):
+        add_document(source, raw, title="t", publisher=None, date_published=None, doc_id="Bad Id")

@@ -4,12 +4,15 @@ an edit is seen even when the size and the modification time are put back."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import subprocess
 import time
 
 import pytest
 
 from figtrace import manifest
+from figtrace.errors import FigtraceError
 
 
 @pytest.fixture
@@ -62,12 +65,41 @@ def test_an_edit_with_size_and_time_put_back_is_seen(outputs, settled, tmp_path,
     assert f"{expected}  results/a.txt\n" in text
 
 
+def clock_at(monkeypatch, folder, seconds_after: float) -> None:
+    """Set the manifest's clock to `seconds_after` the newest change of any file in `folder`
+    (not the wall clock: a slow machine must not turn a fresh file into a settled one)."""
+    newest = max(
+        max(p.stat().st_mtime_ns, p.stat().st_ctime_ns) for p in folder.iterdir() if p.is_file()
+    )
+
+    class Clock:
+        @staticmethod
+        def time_ns() -> int:
+            return newest + int(seconds_after * 1e9)
+
+    monkeypatch.setattr(manifest, "time", Clock)
+
+
 def test_files_changed_just_now_are_not_remembered(outputs, tmp_path, monkeypatch):
     cache = tmp_path / "cache.json"
-    manifest.manifest_text([outputs], tmp_path, cache=cache)  # both written a moment ago
+    clock_at(monkeypatch, outputs, 0.5)  # both written half a second before the manifest
+    manifest.manifest_text([outputs], tmp_path, cache=cache)
     calls = digest_calls(monkeypatch)
     manifest.manifest_text([outputs], tmp_path, cache=cache)
     assert sorted(calls) == ["a.txt", "b.txt"]
+
+
+@pytest.mark.parametrize(
+    ("after", "remembered"), [(1.9, False), (2.0, False), (2.1, True), (60, True)]
+)
+def test_files_are_remembered_once_settled(outputs, tmp_path, monkeypatch, after, remembered):
+    (outputs / "b.txt").unlink()  # one file: its change time is the clock's reference
+    cache = tmp_path / "cache.json"
+    clock_at(monkeypatch, outputs, after)
+    first = manifest.manifest_text([outputs], tmp_path, cache=cache)
+    calls = digest_calls(monkeypatch)
+    assert manifest.manifest_text([outputs], tmp_path, cache=cache) == first
+    assert calls == ([] if remembered else ["a.txt"])
 
 
 def test_an_unreadable_cache_only_costs_time(outputs, tmp_path):
@@ -75,3 +107,70 @@ def test_an_unreadable_cache_only_costs_time(outputs, tmp_path):
     cache.write_text("{not json", "utf-8")
     plain = manifest.manifest_text([outputs], tmp_path)
     assert manifest.manifest_text([outputs], tmp_path, cache=cache) == plain
+
+
+def test_manifest_lists_every_file_at_any_depth_but_hidden_ones(tmp_path):
+    results = tmp_path / "results"
+    (results / "charts" / "deep").mkdir(parents=True)
+    (results / ".hidden").mkdir()
+    files = {
+        "results/a.txt": b"a\n",
+        "results/charts/c.png": b"\x89PNG",
+        "results/charts/deep/d.csv": b"x,y\n",
+        "results/.gitkeep": b"",
+        "results/.b.txt.k1ll3d.tmp": b"half",
+        "results/.hidden/e.txt": b"e",
+    }
+    for rel, data in files.items():
+        (tmp_path / rel).write_bytes(data)
+    listed = ["results/a.txt", "results/charts/c.png", "results/charts/deep/d.csv"]
+    assert manifest.manifest_files([results], tmp_path) == listed
+    text = manifest.manifest_text([results], tmp_path)
+    assert text == "".join(f"{hashlib.sha256(files[r]).hexdigest()}  {r}\n" for r in listed)
+    # a folder that is the root itself lists bare names
+    assert manifest.manifest_files([results], results) == [
+        r.removeprefix("results/") for r in listed
+    ]
+
+
+def test_write_manifest_leaves_itself_out_and_counts_lines(tmp_path):
+    results = tmp_path / "results"
+    (results / "sub").mkdir(parents=True)
+    (results / "a.txt").write_text("a\n", "utf-8")
+    (results / "sub" / "b.txt").write_text("b\n", "utf-8")
+    out = results / "MANIFEST.sha256"
+    out.write_text("an old manifest\n", "utf-8")
+    assert manifest.write_manifest(out, [results], tmp_path) == 2
+    a, b = (hashlib.sha256(data).hexdigest() for data in (b"a\n", b"b\n"))
+    assert out.read_text("utf-8") == f"{a}  results/a.txt\n{b}  results/sub/b.txt\n"
+    # sha256sum -c reads it from the root
+    check = subprocess.run(["sha256sum", "-c", str(out)], cwd=tmp_path, capture_output=True)
+    assert check.returncode == 0, check.stdout
+
+
+def test_a_missing_output_folder_is_named(tmp_path):
+    with pytest.raises(FigtraceError) as info:
+        manifest.manifest_files([tmp_path / "nope"], tmp_path)
+    assert (
+        str(info.value) == f"{tmp_path / 'nope'}: not a folder; the manifest lists output folders."
+    )
+
+
+def test_the_digest_cache_file_is_stable(outputs, settled, tmp_path):
+    cache = tmp_path / "cache.json"
+    manifest.manifest_text([outputs], tmp_path, cache=cache)
+    saved = json.loads(cache.read_text("utf-8"))
+    assert list(saved) == ["results/a.txt", "results/b.txt"]
+    assert cache.read_text("utf-8") == json.dumps(saved, sort_keys=True)
+    st = (outputs / "a.txt").stat()
+    assert saved["results/a.txt"] == [
+        st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns,
+        hashlib.sha256(b"file a.txt\n").hexdigest(),
+    ]  # fmt: skip
+
+
+def test_a_large_file_is_hashed_whole(tmp_path):
+    big = tmp_path / "big.bin"
+    data = bytes(range(256)) * 20_000  # about 5 MB: several read blocks
+    big.write_bytes(data)
+    assert manifest._sha256_file(big) == hashlib.sha256(data).hexdigest()

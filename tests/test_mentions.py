@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
+from figtrace import mentions
 from figtrace.documents import load_catalogue
 from figtrace.errors import FigtraceError
 from figtrace.mentions import (
@@ -19,6 +20,7 @@ from figtrace.mentions import (
     QUALIFIERS,
     ROLES,
     extract,
+    load_passages,
     mentions_frame,
     mentions_table,
     resolve_annotations,
@@ -28,6 +30,8 @@ from figtrace.mentions import (
 
 RAW = ROOT / "data" / "raw"
 DEVSET = ROOT / "tests" / "data" / "mentions_devset.yaml"
+WEB_DEV = ROOT / "tests" / "data" / "mentions_web_dev.yaml"
+WEB_TEST = ROOT / "tests" / "data" / "mentions_web_test.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -444,6 +448,11 @@ NUMBERISH = st.sampled_from(
         "quarter", "second", "highest", "times", "doubled", "more than", "nearly", "age",
         "under", "the", "September", "15", "2016", "3.5m", "mins read", "\n", "\n\n", ".",
         " ", "-", "per annum", "Recruiter:", "Catch22", "years", "am", "pm", ":", "0",
+        "....", "…", "Page", "of", "/", "[", "]", "(", ")", "UIN", "No.", "section", "Act",
+        "aged", "as young as", "year-olds", "24/7", "views", "|", "•", "£25k", "Q3", "half",
+        "ago", "birthday", "12.04.2019", "was", "Ann Lee,", "9", "15.", "1.2", "k", "#",
+        "3.5m", "fold", "st", "pounds", "p", "MB", "to", "and", "week", "hours", "–", "365",
+        "24", "7", "0800", "2019-2021", "2023/7781", "&", "year-olds", "or",
     ]
 )  # fmt: skip
 
@@ -477,3 +486,197 @@ def test_pipeline_writes_mentions_whose_text_is_the_slice(built_project: Path):
     assert (table["role"] == "statistic").sum() >= 30
     log = (built_project / "logs" / "mentions.log").read_text()
     assert "5 documents" in log
+
+
+# --- the web-shaped passages (tests/data/mentions_web_*.yaml, docs/extractor.md) -------------
+
+
+def web_score(path: Path) -> dict[str, float]:
+    texts, gold = load_passages(path)
+    return score(gold, {pid: statistic_claims(extract(text)) for pid, text in texts.items()})
+
+
+@pytest.mark.parametrize("path", [WEB_DEV, WEB_TEST], ids=["dev", "test"])
+def test_web_passages_are_many_and_every_mark_slices_to_its_text(path):
+    texts, gold = load_passages(path)
+    assert len(texts) >= 30 and sum(map(len, gold.values())) >= 200
+    for pid, entries in gold.items():
+        for g in entries:
+            assert texts[pid][g["start"] : g["end"]] == g["text"], (pid, g)
+
+
+def test_web_test_half_meets_the_goals():
+    result = web_score(WEB_TEST)
+    assert result["recall_value"] >= 0.99, result
+    assert result["boilerplate_as_statistic"] == 0, result
+    assert result["non_statistics_as_statistic"] < 0.05 * result["non_statistics"], result
+
+
+def test_web_development_half_meets_the_goals_but_for_its_known_misses():
+    # the two furniture misses are written up in docs/extractor.md: a running header in
+    # sentence case ("Still missing, still at risk 7") and "100% recycled paper" in an imprint
+    result = web_score(WEB_DEV)
+    assert result["recall_value"] >= 0.99, result
+    assert result["boilerplate_as_statistic"] <= 2, result
+    assert result["non_statistics_as_statistic"] < 0.05 * result["non_statistics"], result
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("- {id: a, text: 'It was «12|X count 12».'}", "ROLE one of"),
+        ("- {id: a, text: 'It was «12|S dozen 12».'}", "kind must be one of"),
+        ("- {id: a, text: 'It was «12|S count twelve».'}", "value must be a number"),
+        ("- {id: a, text: 'It was «12|S count 12 roughly».'}", "qualifier must be one of"),
+        ("- {id: a, text: 'It was «12|S count 12.'}", "unclosed or malformed"),
+        ("- {id: a, text: 'x'}\n  - {id: a, text: 'y'}", "used twice"),
+        ("- {text: 'x'}", "needs a string `id`"),
+    ],
+)
+def test_a_bad_passage_mark_names_the_file_passage_and_mark(tmp_path: Path, body, message):
+    bad = tmp_path / "passages.yaml"
+    bad.write_text("passages:\n  " + body + "\n", encoding="utf-8")
+    with pytest.raises(FigtraceError, match=message) as err:
+        load_passages(bad)
+    assert str(bad) in str(err.value)
+
+
+def roles(text: str) -> dict[str, tuple[str, str]]:
+    """Each mention's text with its kind and role."""
+    return {m.text: (m.kind, m.role) for m in extract(text)}
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "kind", "role"),
+    [
+        # contents: dot leaders, a run of headings and rising page numbers, numbered headings
+        ("Contents\nPreface .................. 2\nMethods ........... 11\n", "11", "reference",
+         "boilerplate"),
+        ("Overview 3 Findings 9 Next steps 20 Annex 31\n", "20", "reference", "boilerplate"),
+        ("Scope 4\nData 7\nResults 12\nLimits 19\n", "12", "reference", "boilerplate"),
+        ("2.4 Data sources\nWe used police records.", "2.4", "reference", "boilerplate"),
+        ("Findings.\n12. Managers have hired staff.", "12", "reference", "boilerplate"),
+        # counters and page numbers
+        ("Annual review\nPage 3 of 27\n", "Page 3 of 27", "reference", "boilerplate"),
+        ("End of section\n4 of 30\n", "4 of 30", "reference", "boilerplate"),
+        ("Slide 5 of 9\n", "Slide 5 of 9", "reference", "boilerplate"),
+        ("Report.pdf\nViews 88 | Downloads 12\n", "88", "count", "boilerplate"),
+        ("Rate this post 7 2 votes\n", "7", "count", "boilerplate"),
+        ("Exploitation (23)\nSafeguarding (8)\n", "23", "count", "boilerplate"),
+        ("News | 5-min read\n", "5-min read", "duration", "boilerplate"),
+        ("Home | Updated 2 hours ago\n", "2 hours", "duration", "boilerplate"),
+        # parliamentary and registration furniture
+        ("Volume 699: debated on Monday 4 July 2022", "699", "reference", "boilerplate"),
+        ("UIN 41877, tabled on 3 May 2022", "41877", "identifier", "boilerplate"),
+        ("Official Report, Column 88WH.", "88", "reference", "boilerplate"),
+        ("Charity registration number 281143.", "281143", "identifier", "boilerplate"),
+        ("Ref no: 56721", "56721", "identifier", "boilerplate"),
+        ("ISBN 978-1-84987-303-2", "978-1-84987-303-2", "identifier", "boilerplate"),
+        ("Licensed under Attribution 2.0 Generic.", "2.0", "reference", "boilerplate"),
+        ("Registered in England (7714302).", "(7714302)", "identifier", "boilerplate"),
+        ("FOI case 2022/10443 answered.", "2022/10443", "identifier", "boilerplate"),
+        # job adverts without any heading words
+        ("Outreach Worker Safe Homes £23k - £27k Full time\n", "£23k", "money", "boilerplate"),
+        ("Coordinator\n£19,340.50 to £21,002.10\n35 hours per week\n", "35 hours",
+         "duration", "boilerplate"),
+        ("Pay: £12.40 per hour\n", "£12.40", "money", "boilerplate"),
+        ("Part time, 16-20 hours per week\n", "16-20 hours per week", "duration", "boilerplate"),
+        # service hours and short phone numbers
+        ("We answer 24 hours a day, 365 days a year.", "365 days a year", "time", "boilerplate"),
+        ("The team is on call 24/7.", "24/7", "time", "boilerplate"),
+        ("If in danger, ring 999 now.", "999", "phone", "boilerplate"),
+        # dates with dots and dashes; parts of a year
+        ("Agreed on 03.02.2019 by the board.", "03.02.2019", "date", "date"),
+        ("Signed 11-10-2018, filed later.", "11-10-2018", "date", "date"),
+        ("Visits on 6 and 7 June 2021.", "6", "date", "date"),
+        ("Referrals in Q2 2021 fell.", "Q2", "date", "date"),
+        ("In the second half of 2019 it rose.", "second half", "date", "date"),
+        # references inside sentences
+        ("As set out in Annex 2, councils must act.", "2", "reference", "other"),
+        ("See paragraph 112 for details.", "112", "reference", "other"),
+        ("The duty in section 11 applies.", "11", "reference", "other"),
+        ("This is shown in Table 6 below.", "6", "reference", "other"),
+        ("Councils disagreed.[7] Others did not.", "[7]", "reference", "other"),
+        ("Under the Housing Act 1996 councils must help.", "1996", "reference", "other"),
+        ("It asked (1) how many, and (2) where.", "1", "reference", "other"),
+        # ages
+        ("Aleksander Nowak, 41, from Hull, was charged.", "41", "age", "other"),
+        ("Gemma Lister (36) denied the charge.", "36", "age", "other"),
+        ("Victims as young as seven were found.", "as young as seven", "age", "other"),
+        ("It supports 12- to 14-year-olds.", "12- to 14-year-olds", "age", "other"),
+        ("Most were aged between 11 and 14.", "aged between 11 and 14", "age", "other"),
+        ("It is illegal for children under 16 to work.", "16", "age", "other"),
+        ("She said she was 15 when it began.", "15", "age", "other"),
+        ("Help ends on their 21st birthday.", "21st", "age", "other"),
+        ("Support stops when they turn 18.", "18", "age", "other"),
+        # framing durations and ordinals
+        ("The charity has worked here for 45 years.", "45 years", "duration", "other"),
+        ("It opened five years ago.", "five years", "duration", "date"),
+        ("Data cover an 18-month period.", "18-month", "duration", "other"),
+        ("It began in the 19th century.", "19th", "rank", "other"),
+        ("It was jailed for six years.", "six years", "duration", "other"),
+    ],
+)  # fmt: skip
+def test_web_shapes_are_not_statistics(text, span, kind, role):
+    assert roles(text).get(span) == (kind, role), roles(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "value", "kind"),
+    [
+        ("Four girls were found; one is in hospital.", "one", 1.0, "count"),
+        ("Of the pair, one was released.", "one", 1.0, "count"),
+        ("Roughly 2/5 of them were boys.", "2/5", 0.4, "fraction"),
+        ("Only ten-per-cent were girls.", "ten-per-cent", 10.0, "percent"),
+        ("It rose by 3 percentage points.", "3 percentage points", 3.0, "percent"),
+        ("Since then 1950 children were helped.", "1950", 1950.0, "count"),
+        ("More than 2010 victims were named.", "2010", 2010.0, "count"),
+        ("They waited an average of 9 days.", "9 days", 9.0, "duration"),
+        ("UK 1,105 24%\nAlbania 791 17%\n", "791", 791.0, "count"),
+        ("It found 412 children missing.\n", "412", 412.0, "count"),
+        ("412 children went missing in Kent\n", "412", 412.0, "count"),
+        ("Police found (4,169) cases.", "4,169", 4169.0, "count"),
+        ("Kent had the highest number at 38, followed by Essex at 17.", "38", 38.0, "count"),
+        ("In 2019, 14 children were referred.", "14", 14.0, "count"),
+        ("In Leeds, 14 of the children were boys.", "14", 14.0, "count"),
+        ("Aged care: 16 homes closed.", "16", 16.0, "count"),
+        ("Calls rose from 30 to 45 a week.", "45", 45.0, "count"),
+        ("  • placements cost councils from £2,100 to £4,800 a child in the period\n", "£4,800",
+         4800.0, "money"),
+        ("Numbers were under 40 in each quarter.", "40", 40.0, "count"),
+        ("Report: 412 children were found.", "412", 412.0, "count"),
+        ("1. 4,524 potential victims were referred\n", "4,524", 4524.0, "count"),
+        ("  • 80% (3,628) of referrals were sent on\n", "3,628", 3628.0, "count"),
+    ],
+)  # fmt: skip
+def test_web_statistics_stay_statistics(text, span, value, kind):
+    m = one(text, span)
+    assert (m.value, m.kind, m.role) == (pytest.approx(value), kind, "statistic")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 2017 councils reported more cases.",
+        "The 2019 figures were late.",
+        "No one was hurt; each one was seen.",
+        "Some 30 years on, it still helps.",
+    ],
+)
+def test_web_non_statistics_are_not_claimed(text):
+    assert stats(text) == [], stats(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(NUMBERISH, st.text(max_size=3)), max_size=25).map("".join))
+def test_the_digit_guards_change_no_result(text):
+    # the guards only skip patterns that cannot match; without them every result is the same
+    guarded = extract(text)
+    saved = dict(mentions._DIGIT_GUARDS)
+    mentions._DIGIT_GUARDS.clear()
+    mentions._CANDIDATE_CACHE.clear()
+    try:
+        assert extract(text) == guarded
+    finally:
+        mentions._DIGIT_GUARDS.update(saved)
+        mentions._CANDIDATE_CACHE.clear()

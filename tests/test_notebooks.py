@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_cli, run_snakemake
+from figtrace.display import approximate
 from figtrace.notebooks import has_outputs, make_reproducible
-from figtrace.provenance import format_value
 
 SOURCES = sorted((ROOT / "notebooks").glob("*.py"))
 NAMES = [path.stem for path in SOURCES]
@@ -106,7 +106,7 @@ def test_explore_shows_every_derived_figure_check_and_document(built_project):
         assert heading in page
     for row in tables["derived"].itertuples():
         assert html.escape(row.derived_id) in page
-        assert html.escape(format_value(row.value, row.unit)) in page
+        assert html.escape(approximate(row.value, row.unit)) in page  # as the report shows it
     for row in tables["checks"].itertuples():
         assert row.check_id in page and html.escape(row.message[:60]) in page
     for row in tables["exclusions"].itertuples():

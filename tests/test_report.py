@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from markupsafe import Markup
 
 from conftest import ROOT, run_cli, run_snakemake
-from figtrace.audit import EXEMPTIONS, audit_report
+from figtrace.audit import EXEMPTIONS, audit_markdown, audit_report
 from figtrace.mentions import extract
 from figtrace.provenance import format_ref
 from figtrace.report import (
@@ -113,6 +112,17 @@ def test_checks_show_status_and_stated_against_computed(corpus, report_html) -> 
     assert {"warn", "fail"} <= statuses  # the articles' own roundings that do not hold are shown
 
 
+def test_each_figure_shows_the_other_documents_that_give_it(corpus, report_html) -> None:
+    soup = BeautifulSoup(report_html, "lxml")
+    others = soup.find(id="mfc-unaccompanied-children-missing").find("dd", class_="others")
+    restated = others.find("p", class_="restated")
+    assert restated.find("span", class_="tally").get_text() == "1"
+    assert [a["href"] for a in restated.select("a.ref")] == ["#nor-unaccompanied-children-missing"]
+    assert others.find("p", class_="corroborated") is None
+    lone = soup.find(id="cyp-children-trafficked-into-uk").find("dd", class_="others")
+    assert "none gives the same indicator" in lone.get_text()
+
+
 def test_viewer_text_is_the_hashed_text(built_project: Path, corpus) -> None:
     for doc_id, text in corpus.texts.items():
         soup = BeautifulSoup((built_project / f"results/sources/{doc_id}.html").read_text(), "lxml")
@@ -138,15 +148,166 @@ def test_markdown_links_numbers_to_the_viewer(corpus, built_project: Path) -> No
 # --- templates hold no numbers ----------------------------------------------------------------
 
 
-REPORT_TEMPLATES = ["_macros.j2", "report.html.j2", "report.md.j2", "source.html.j2"]
+REPORT_TEMPLATES = [
+    "report.html.j2", "report.md.j2", "source.html.j2", "charts_gallery.html.j2", "factcheck.html.j2",
+    "review.html.j2", "review_error.html.j2",
+]  # fmt: skip
 
 
-@pytest.mark.parametrize("name", REPORT_TEMPLATES)
+class Sentinel(str):
+    """Stands for every value a template is given: text with no number in it, that iterates,
+    calls, indexes and compares as needed, so only what the template itself types can print a
+    number. Arithmetic is refused: a template that computes has typed a number in."""
+
+    truth = True
+
+    def __new__(cls) -> Sentinel:
+        return super().__new__(cls, "sentinel")
+
+    def __iter__(self):
+        return iter([Sentinel(), Sentinel(), Sentinel()])
+
+    def __call__(self, *args, **kwargs) -> Sentinel:
+        return Sentinel()
+
+    def __getitem__(self, key) -> Sentinel:
+        return Sentinel()
+
+    def get(self, key, default=None) -> Sentinel:  # a mapping's lookup, as document_name uses
+        return Sentinel()
+
+    def __bool__(self) -> bool:
+        return Sentinel.truth
+
+    def __eq__(self, other) -> bool:
+        return Sentinel.truth
+
+    def __ne__(self, other) -> bool:
+        return not Sentinel.truth
+
+    def __contains__(self, item) -> bool:
+        return Sentinel.truth
+
+    __hash__ = str.__hash__
+
+    def _no_arithmetic(self, *args):
+        raise TypeError("a template does arithmetic on a value: compute it in Python instead")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _no_arithmetic
+    __truediv__ = __rtruediv__ = __mod__ = __rmod__ = __floordiv__ = __pow__ = _no_arithmetic
+    __lt__ = __le__ = __gt__ = __ge__ = _no_arithmetic
+
+
+def sentinel_environment():
+    """The report's Jinja environment, except that any attribute or item of a Sentinel is one."""
+    from jinja2 import Environment
+
+    base = environment()
+
+    class SentinelEnvironment(Environment):
+        def getattr(self, obj, attribute):
+            return Sentinel() if isinstance(obj, Sentinel) else super().getattr(obj, attribute)
+
+        def getitem(self, obj, argument):
+            return Sentinel() if isinstance(obj, Sentinel) else super().getitem(obj, argument)
+
+    env = SentinelEnvironment(
+        loader=base.loader,
+        autoescape=base.autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(base.filters)
+    env.globals.update(base.globals)
+    # a count of data is data: the length of a sentinel is a sentinel
+    for count in ("length", "count"):
+        env.filters[count] = lambda v: Sentinel() if isinstance(v, Sentinel) else len(v)
+    return env
+
+
+def render_with_sentinels(env, name: str) -> list[str]:
+    """The visible text of template `name` rendered with every variable a Sentinel, once with
+    every test true and once with every test false (both branches of each `if`)."""
+    from jinja2 import meta, nodes
+    from jinja2.runtime import Macro
+
+    source = env.loader.get_source(env, name)[0]
+    tree = env.parse(source)
+    names = meta.find_undeclared_variables(tree) - set(env.globals)
+    # `{% for a, b in pairs %}`: rows of that many sentinels (a Sentinel itself unpacks to three)
+    rows = {
+        loop.iter.name: [tuple(Sentinel() for _ in loop.target.items)] * 3
+        for loop in tree.find_all(nodes.For)
+        if isinstance(loop.target, nodes.Tuple) and isinstance(loop.iter, nodes.Name)
+    }
+    texts = []
+    for truth in (True, False):
+        Sentinel.truth = truth
+        template = env.get_template(name)
+        context = {n: rows.get(n, Sentinel()) for n in names}
+        out = template.render(**context)
+        module = template.make_module(context)
+        for attr in dir(module):  # macros print nothing until called
+            macro = getattr(module, attr)
+            if isinstance(macro, Macro):
+                out += "\n" + str(macro(*[Sentinel() for _ in macro.arguments]))
+        if name.endswith(".html.j2"):
+            soup = BeautifulSoup(out, "lxml")
+            for hidden in soup.find_all(["style", "script"]):
+                hidden.decompose()
+            out = soup.get_text(" ")
+        texts.append(out)
+    Sentinel.truth = True
+    return texts
+
+
+@pytest.mark.parametrize("name", [*REPORT_TEMPLATES, "_macros.j2"])
 def test_templates_type_no_numbers(name: str) -> None:
-    text = (TEMPLATES / name).read_text()
-    text = re.sub(r"{[{%#].*?[}%#]}", " ", text, flags=re.S)  # Jinja tags
-    text = re.sub(r"<[^>]*>", " ", text)  # HTML tags (h1, h2 ...)
-    assert [m.text for m in extract(text)] == []
+    """Render each template with sentinel values: any number in the output was typed into the
+    template (`{{ 609 }}`, `{{ "more than 80 per cent" }}` or plain text), not read from the ledger."""
+    for text in render_with_sentinels(sentinel_environment(), name):
+        assert "sentinel" in text or name == "_macros.j2"
+        assert [m.text for m in extract(text)] == [], text
+
+
+def test_report_code_types_no_numbers_into_its_markup() -> None:
+    """The HTML and Markdown that figtrace/report.py writes itself (its `Markup(...)` literals)
+    holds no number once its format fields are filled with sentinels."""
+    import ast
+
+    tree = ast.parse((ROOT / "src/figtrace/report.py").read_text("utf-8"))
+    literals = [
+        node.value
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Markup"
+        for node in ast.walk(call)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    ]
+    assert len(literals) >= 8
+    for literal in literals:
+        text = BeautifulSoup(re.sub(r"{[^}]*}", " sentinel ", literal), "html.parser").get_text()
+        assert [m.text for m in extract(text)] == [], literal
+
+
+def test_every_report_template_is_scanned() -> None:
+    rendered = {p.name for p in TEMPLATES.glob("*.j2")}
+    assert rendered == {*REPORT_TEMPLATES, "_macros.j2"}
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["{{ 609 }}", '{{ "more than 80 per cent" }}', "one in six",
+     "{{ (x or 41) }}", "{% set n = 7 %}{{ n }}"],
+)  # fmt: skip
+def test_a_number_typed_into_a_template_is_found(typed: str, tmp_path: Path) -> None:
+    from jinja2 import DictLoader
+
+    env = sentinel_environment()
+    body = (TEMPLATES / "report.md.j2").read_text("utf-8")
+    env.loader = DictLoader({"report.md.j2": body + f"\nSee {typed}.\n"})
+    found = [[m.text for m in extract(t)] for t in render_with_sentinels(env, "report.md.j2")]
+    assert any(found), typed
 
 
 # --- linking and escaping ---------------------------------------------------------------------
@@ -265,6 +426,42 @@ def test_audit_accepts_a_true_link_and_rejects_a_link_to_nowhere(corpus) -> None
     assert audit_report(page(prose + entry(fid)), ledger).mismatches[0]["reason"] == "prose"
 
 
+def quote_link(ref: str, shown: str) -> str:
+    return f'<p><a class="ref" href="#{ref}" data-ref="{ref}" data-shows="quote">{shown}</a></p>'
+
+
+def test_audit_quote_mode_accepts_the_source_words_only(corpus) -> None:
+    ledger, fid = corpus.ledger, "bsw-trafficked-within-uk-share"
+    quote = ledger.figures.loc[fid, "quote"]
+    assert audit_report(page(quote_link(fid, quote) + entry(fid)), ledger).ok
+    spaced = quote.replace(" ", "\n  ")  # line breaks inside the link are not a difference
+    assert audit_report(page(quote_link(fid, spaced) + entry(fid)), ledger).ok
+    other = ledger.figures.loc["mer-nrm-child-referrals-2017", "quote"]
+    for shown in (other, format_ref(ledger, fid), quote + " more", quote[:-1], ""):
+        result = audit_report(page(quote_link(fid, shown) + entry(fid)), ledger)
+        assert [m["reason"] for m in result.mismatches] == ["quote"], shown
+        assert result.mismatches[0]["expected"] == " ".join(quote.split())
+
+
+def test_audit_rejects_a_link_of_no_known_mode(corpus) -> None:
+    ledger, fid = corpus.ledger, "mer-nrm-child-referrals-2017"
+    shown = format_ref(ledger, fid)
+    html = f'<p><a class="ref" href="#{fid}" data-ref="{fid}" data-shows="any">{shown}</a></p>'
+    assert [m["reason"] for m in audit_report(page(html + entry(fid)), ledger).mismatches] == [
+        "mode"
+    ]
+
+
+def test_audit_value_mode_needs_the_exact_format(corpus) -> None:
+    ledger, fid = corpus.ledger, "bsw-las-without-specialist-service-share"
+    shown = format_ref(ledger, fid)  # with its hedge: "more than 80%"
+    value = f'<p><a class="ref" href="#{fid}" data-ref="{fid}">{{}}</a></p>{entry(fid)}'
+    assert audit_report(page(value.format(shown)), ledger).ok
+    bare = format_ref(ledger, fid, "bare")
+    assert bare != shown
+    assert audit_report(page(value.format(bare)), ledger).mismatches[0]["reason"] == "value"
+
+
 EXEMPT_CASES = {
     "year": '<p>in <span class="year">2009</span></p>',
     "date": "<p>published <time>15 November 2016</time></p>",
@@ -272,10 +469,17 @@ EXEMPT_CASES = {
     "hash": '<p><code class="sha256">2118' + "ab" * 30 + "</code></p>",
     "position": '<p>characters <code class="pos">183–204</code></p>',
     "constant": '<p><code class="formula">20 / 209 * 100</code></p>',
+    "threshold": '<p>children <span class="nonfigure threshold">under 18</span></p>',
+    "frequency": '<p>went missing <span class="nonfigure frequency">at least once</span></p>',
+    "ordinal": '<p>the <span class="nonfigure ordinal">first</span> sentence</p>',
+    "scale": '<p>a rank (<span class="nonfigure scale">1</span> = highest)</p>',
+    "wording": '<p>from the <span class="nonfigure wording">two</span> counts beside it</p>',
+    "context": '<blockquote>aged <span class="nonfigure context">under the age of 16</span></blockquote>',
     "nonfigure": '<p>children <span class="nonfigure">under 18</span></p>',
     "title": "<p><cite>Whose Child Now? Fifteen years of work</cite></p>",
     "name": '<p>published by <span class="name">Channel 4</span></p>',
     "url": '<p><a class="url" href="https://example.org/2016/11/x">https://example.org/2016/11/x</a></p>',
+    "tally": '<p><span class="tally">2</span> documents corroborate it</p>',
 }
 
 
@@ -316,6 +520,98 @@ def test_audit_cli_fails_the_build_and_names_the_number(
     assert (
         json.loads((tmp_path / "audit.json").read_text())["unlinked"][0]["text"] == link.get_text()
     )
+
+
+# --- the Markdown report (the file writers copy from) is audited too ---------------------------
+
+
+@pytest.fixture(scope="module")
+def report_md(built_project: Path) -> str:
+    return (built_project / "results/report.md").read_text(encoding="utf-8")
+
+
+def test_built_markdown_report_passes_its_audit(built_project: Path, corpus, report_md) -> None:
+    result = audit_markdown(report_md, corpus.ledger)
+    assert result.ok, (result.unlinked, result.mismatches)
+    assert result.numbers_linked >= len(corpus.ledger.figures) + len(corpus.ledger.derived)
+    audit = json.loads((built_project / "results/audit.json").read_text())
+    assert audit["markdown"]["ok"] and audit["markdown"]["numbers_linked"] == result.numbers_linked
+    assert "report.md: audit PASS" in (built_project / "logs/audit.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("typed", "unlinked"),
+    [("609 children", ["609"]), ("more than 80 per cent of them", ["more than 80 per cent"]),
+     ("one in six", ["one in six"]), ("**2,118**", ["2,118"]), ("| 41% |", ["41%"])],
+)  # fmt: skip
+def test_a_number_typed_into_the_markdown_report_fails_its_audit(
+    corpus, report_md, typed, unlinked
+) -> None:
+    result = audit_markdown(report_md + f"\n\nThe report says {typed}.\n", corpus.ledger)
+    assert [u["text"] for u in result.unlinked] == unlinked
+
+
+@pytest.mark.parametrize("typed", ["{{ 609 }}", '{{ "more than 80 per cent" }}'])
+def test_a_number_typed_into_the_markdown_template_fails_the_built_reports_audit(
+    corpus, tmp_path: Path, monkeypatch, typed: str
+) -> None:
+    from jinja2 import ChoiceLoader, DictLoader
+
+    import figtrace.report
+
+    env = environment().overlay()
+    body = (TEMPLATES / "report.md.j2").read_text("utf-8")
+    env.loader = ChoiceLoader([DictLoader({"report.md.j2": body + typed + "\n"}), env.loader])
+    monkeypatch.setattr(figtrace.report, "environment", lambda: env)
+    write_report(corpus, tmp_path / "r.html", tmp_path / "r.md")
+    result = audit_markdown((tmp_path / "r.md").read_text("utf-8"), corpus.ledger)
+    assert [u["text"] for u in result.unlinked] == [typed.strip('{} "')]
+
+
+def test_markdown_links_must_go_to_the_figures_own_passage_and_state_its_value(corpus) -> None:
+    ledger, fid = corpus.ledger, "mer-nrm-child-referrals-2017"
+    doc, shown = ledger.figures.loc[fid, "doc_id"], format_ref(ledger, fid)
+    assert audit_markdown(f"[{shown}](sources/{doc}.html#{fid})\n", ledger).ok
+    wrong_doc = audit_markdown(f"[{shown}](sources/other-doc.html#{fid})\n", ledger)
+    assert [m["reason"] for m in wrong_doc.mismatches] == ["no such entry"]
+    wrong_value = audit_markdown(f"[7,777](sources/{doc}.html#{fid})\n", ledger)
+    assert [m["shown"] for m in wrong_value.mismatches] == ["7,777"]
+    unknown = audit_markdown(f"[{shown}](report.html#no-such-figure)\n", ledger)
+    assert [m["reason"] for m in unknown.mismatches] == ["no such entry"]
+    elsewhere = audit_markdown(f"[{shown}](https://example.org/#{fid})\n", ledger)
+    assert [u["text"] for u in elsewhere.unlinked] == [shown]
+
+
+def test_markdown_text_that_states_no_figure_is_listed_not_failed(corpus) -> None:
+    result = audit_markdown("It happened at least once, in one county.\n", corpus.ledger)
+    assert result.ok and result.exempt == {"nonfigure": 2}
+    assert result.nonfigures == ["at least once", "one"]
+
+
+def test_audit_json_records_every_count_and_fault(corpus, tmp_path: Path) -> None:
+    from figtrace.audit import write_audit
+
+    bad = page('<p>609 and <a href="#x" data-ref="x">1</a></p>')
+    html, md = audit_report(bad, corpus.ledger), audit_markdown("In 2009.\n", corpus.ledger)
+    write_audit(tmp_path / "audit.json", html, md)
+    data = json.loads((tmp_path / "audit.json").read_text("utf-8"))
+    assert data["ok"] is False and data["markdown"]["ok"] is True
+    assert (data["numbers_found"], data["numbers_linked"], data["links_checked"]) == (2, 1, 1)
+    assert [u["text"] for u in data["unlinked"]] == ["609"]
+    assert [m["reason"] for m in data["mismatches"]] == ["no such entry"]
+    assert data["markdown"]["exempt"] == {"year": 1} and data["nonfigures"] == []
+    write_audit(tmp_path / "html-only.json", md)
+    assert "markdown" not in json.loads((tmp_path / "html-only.json").read_text("utf-8"))
+
+
+def test_markdown_exemptions_are_code_titles_years_and_marked_non_figures(corpus) -> None:
+    ledger = corpus.ledger
+    ok = 'In 2009 `{a-2017} * 100` in *Fifteen years of work*; <span class="nonfigure">under 18</span>\n'
+    result = audit_markdown(ok, ledger)
+    assert result.ok and set(result.exempt) == {"year", "constant", "title", "nonfigure"}
+    # a title left unmarked fails when its number reads as a claim (a duration does not)
+    for bare in ("1,234 children of the north", "{a-2017} * 100", "under 18 and 609"):
+        assert not audit_markdown(bare + "\n", ledger).ok, bare
 
 
 # --- charts: driven by results/charts/index.json ----------------------------------------------
@@ -387,7 +683,12 @@ def test_ledger_counts_link_to_an_entry_listing_the_figures_counted(
         ref = e["id"]
         field, key = ref.split(":", 2)[1:]
         figures = corpus.ledger.figures
-        expected = list(figures.index) if key == "*" else list(figures.index[figures[field] == key])
+        if key == "*":
+            expected = list(figures.index)
+        elif key == "none":  # figures with no value in the field (no report named)
+            expected = list(figures.index[figures[field].isna()])
+        else:
+            expected = list(figures.index[figures[field] == key])
         assert [a["data-ref"] for a in e.select("ul.inputs a.ref")] == expected
         assert e.find("h3").find("a").get_text() == f"{len(expected):,}"
 
@@ -449,8 +750,10 @@ def test_sources_render_many_documents_in_one_call(corpus, tmp_path: Path) -> No
     doc_ids = list(corpus.ledger.documents.index)
     written = write_sources(corpus, tmp_path, doc_ids)
     assert [p.stem for p in written] == doc_ids
-    assert Markup  # the viewer template is compiled once: the environment is cached
-    assert environment() is environment()
+    for path in written:
+        div = BeautifulSoup(path.read_text("utf-8"), "lxml").find("div", class_="doc")
+        assert div.get_text() == corpus.texts[path.stem]
+    assert environment() is environment()  # the viewer template is compiled once
 
 
 @pytest.mark.pipeline
@@ -459,3 +762,32 @@ def test_snakemake_report_lists_the_report(built_project: Path, tmp_path: Path) 
     run_snakemake(built_project, "--report", str(out), check=True)
     text = out.read_text(encoding="utf-8")
     assert "report.html" in text and "checks.md" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Young people under 16 who run away", "threshold"),
+        ("Children (under 18) reported", "threshold"),
+        ("went missing at least once in the year", "frequency"),
+        ("gives the number twice.", "frequency"),
+        ("the first sentence and the headline", "ordinal"),
+        ("a rank (1 = highest).", "scale"),
+        ("from the two counts beside it.", "wording"),
+        ("One charity's caseload", "wording"),
+    ],
+)
+def test_a_number_that_is_not_a_figure_is_marked_with_its_rule(corpus, text, rule) -> None:
+    html = str(linkify(text, corpus.ledger, []))
+    assert f'class="nonfigure {rule}"' in html
+    assert audit_report(page(f"<p>{html}</p>"), corpus.ledger).exempt == {rule: 1}
+
+
+def test_a_derived_label_links_its_inputs_whatever_role_the_extractor_gives(corpus) -> None:
+    ledger = corpus.ledger
+    label = ledger.derived.loc["bsw-trafficked-within-uk-share-computed", "label"]
+    plain = BeautifulSoup(str(linkify(label, ledger, [])), "lxml")
+    assert not plain.find_all("a")  # "(90 of 609)" is not read as a statistic on its own
+    inputs = ledger.derived.loc["bsw-trafficked-within-uk-share-computed", "inputs"].split(";")
+    linked = BeautifulSoup(str(linkify(label, ledger, [], direct=inputs)), "lxml")
+    assert [a["data-ref"] for a in linked.find_all("a")] == inputs

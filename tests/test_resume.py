@@ -1,9 +1,18 @@
-"""Interrupted runs resume cleanly: after Ctrl-C (SIGINT) or kill -9 of the whole process group,
-a re-run completes, leaves no temporary files, and writes the same bytes as a clean run."""
+"""Interrupted runs resume cleanly: a run killed half-way through a job's writes (kill -9 of the
+whole process group, or Ctrl-C) is finished by the README's pipeline command, `make all`, which
+leaves no temporary files and writes the same bytes as a clean run; the lock of a live run is
+never removed.
+
+The kill lands at a known point: `tests/stall/sitecustomize.py`, copied into the project copy's
+src/ (which every job has on its PYTHONPATH), holds the report job just before it renames
+report.md into place, after report.html is written (see that module). The Makefile's
+`all` recipe is run by make itself, so what is tested is what a user types.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,20 +22,20 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import ROOT, copy_project, run_cli, run_snakemake
+from conftest import ROOT, run_snakemake
 from figtrace import outputs
 
 pytestmark = pytest.mark.pipeline
 
-CORPUS = "synth-corpus"
-N_DOCS = "3000"
+STALL = ROOT / "tests" / "stall"
+STALLED_OUTPUT = "report.md"  # the report job writes report.html, then report.md
 
 
-def _project_with_corpus(dest: Path) -> Path:
-    project = copy_project(dest)
-    proc = run_cli(project, "synth", "--n", N_DOCS, "--out", CORPUS, "--seed", "11")
-    assert proc.returncode == 0, proc.stderr
-    return project
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "FIGTRACE_TEST_STALL"}
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    env.update(extra)
+    return env
 
 
 def _leftovers(project: Path) -> list[Path]:
@@ -35,26 +44,40 @@ def _leftovers(project: Path) -> list[Path]:
     ]
 
 
-def _interrupt(project: Path, sig: signal.Signals) -> int:
-    """Start the pipeline, wait until a long job (charts, several seconds) is running, then send
-    `sig` to the whole process group: earlier stages are done, later ones not started."""
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+def _locks(project: Path) -> list[Path]:
+    return sorted((project / ".snakemake/locks").glob("*.lock"))
+
+
+def _start_stalled(project: Path) -> tuple[subprocess.Popen, Path]:
+    """Start the pipeline in its own process group; return once the report job is held with
+    report.html written and report.md's complete temporary file not yet renamed."""
+    marker = project.parent / "stalled"
+    # The rules put the project's own src/ on PYTHONPATH, so the hook goes there (in this copy).
+    shutil.copy2(STALL / "sitecustomize.py", project / "src" / "sitecustomize.py")
+    env = _env(FIGTRACE_TEST_STALL=f"{STALLED_OUTPUT}:{marker}")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--config", f"raw_dir={CORPUS}"],
+        [sys.executable, "-m", "snakemake", "--cores", "2"],
         cwd=project,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    job_log = project / "logs/charts.log"
-    deadline = time.monotonic() + 600
-    while not job_log.exists():
-        assert proc.poll() is None, "the pipeline ended before the charts job started"
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
-    time.sleep(1.0)  # inside the job: matplotlib imported or importing, nothing written yet
+    deadline = time.monotonic() + 900
+    while not marker.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"the pipeline ended ({proc.returncode}) before the report job")
+        assert time.monotonic() < deadline, "the report job never reached its second write"
+        time.sleep(0.05)
+    results = project / "results"
+    assert (results / "report.html").is_file()
+    assert not (results / STALLED_OUTPUT).exists()
+    assert list(results.glob(f".{STALLED_OUTPUT}.*.tmp")), "no temporary file mid-write"
+    return proc, marker
+
+
+def _signal_group(proc: subprocess.Popen, sig: signal.Signals) -> int:
+    """Send `sig` to the run's whole process group; wait until every process of it is gone."""
     tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
     assert len(tree) > 1, "no job process was running when the signal was sent"
     os.killpg(proc.pid, sig)
@@ -64,43 +87,83 @@ def _interrupt(project: Path, sig: signal.Signals) -> int:
     return code
 
 
-def _make_all(project: Path) -> None:
-    """Run the recipe of the README's pipeline command (`make all`), line by line, on the corpus."""
-    makefile = (ROOT / "Makefile").read_text("utf-8")
-    recipe = makefile.split("\nall:", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    lines = [line.strip().replace("$(CORES)", "2") for line in recipe if line.startswith("\t")]
-    assert any("--rerun-incomplete" in line for line in lines)
-    for line in lines:
-        if line.startswith("snakemake"):
-            line += f" --config raw_dir={CORPUS}"
-        proc = subprocess.run(
-            line, shell=True, cwd=project, env=env, capture_output=True, text=True
-        )
-        assert proc.returncode == 0, f"{line}:\n{proc.stdout}\n{proc.stderr}"
+def _make_all(project: Path, makefile: Path = ROOT / "Makefile") -> subprocess.CompletedProcess:
+    """`make all` with the project's Makefile, in `project`, using this interpreter's venv.
+
+    `-o .venv/.installed` skips the set-up step (the environment is this one)."""
+    shutil.copy2(makefile, project / "Makefile")
+    return subprocess.run(
+        ["make", "-o", ".venv/.installed", f"BIN={Path(sys.executable).parent}", "all"],
+        cwd=project,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
 
 
 @pytest.fixture(scope="module")
-def clean_manifest(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    project = _project_with_corpus(tmp_path_factory.mktemp("clean") / "project")
-    run_snakemake(project, "--config", f"raw_dir={CORPUS}", check=True)
-    return (project / "results/MANIFEST.sha256").read_bytes()
+def clean_manifest(built_project: Path) -> list[str]:
+    return (built_project / "results/MANIFEST.sha256").read_text().splitlines()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
-def test_interrupted_run_resumes_to_the_clean_result(tmp_path, clean_manifest, sig):
-    project = _project_with_corpus(tmp_path / "project")
-    code = _interrupt(project, sig)
-    assert code != 0
+def test_run_killed_mid_write_resumes_to_the_clean_result(project, clean_manifest, sig):
+    proc, _ = _start_stalled(project)
+    assert _signal_group(proc, sig) != 0
     assert not (project / "results/MANIFEST.sha256").exists()
-    _make_all(project)
+    if sig == signal.SIGKILL:  # nothing could clean up: the lock and the half-written job remain
+        assert _locks(project)
+        assert (project / "results/report.html").is_file()
+        assert _leftovers(project)
+
+    done = _make_all(project)
+    assert done.returncode == 0, done.stdout + done.stderr
     assert not _leftovers(project)
-    resumed = (project / "results/MANIFEST.sha256").read_bytes().decode().splitlines()
-    differing = sorted(set(resumed) ^ set(clean_manifest.decode().splitlines()))
+    resumed = (project / "results/MANIFEST.sha256").read_text().splitlines()
+    differing = sorted(set(resumed) ^ set(clean_manifest))
     assert not differing, "files that differ from a clean run:\n" + "\n".join(differing)
-    again = run_snakemake(project, "--dry-run", "--config", f"raw_dir={CORPUS}", check=True)
+    again = run_snakemake(project, "--dry-run", check=True)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_without_rerun_incomplete_a_killed_run_does_not_resume(project, tmp_path):
+    """The control for the test above: the same kill, resumed by a recipe that runs Snakemake
+    without --rerun-incomplete, does not reach the clean result."""
+    recipe = (ROOT / "Makefile").read_text("utf-8")
+    assert "--rerun-incomplete" in recipe
+    broken = tmp_path / "Makefile"
+    broken.write_text(recipe.replace(" --rerun-incomplete", ""), "utf-8")
+    proc, _ = _start_stalled(project)
+    _signal_group(proc, signal.SIGKILL)
+    done = _make_all(project, broken)
+    assert done.returncode != 0
+    assert "incomplete" in done.stdout + done.stderr
+    assert not (project / "results/MANIFEST.sha256").exists()
+
+
+def test_a_live_run_is_never_unlocked(project):
+    """unlock_stale.py leaves the lock of a running Snakemake alone; once that run is killed,
+    the lock it left is removed."""
+    proc, _ = _start_stalled(project)
+    try:
+        locks = _locks(project)
+        assert locks, "a running Snakemake holds a lock"
+        script = [sys.executable, "workflow/scripts/unlock_stale.py"]
+        live = subprocess.run(script, cwd=project, env=_env(), capture_output=True, text=True)
+        assert live.returncode == 0
+        assert "Snakemake is running here" in live.stderr
+        assert _locks(project) == locks
+        # a second run in the same folder is still refused: the lock still works
+        second = run_snakemake(project, "--rerun-incomplete")
+        assert second.returncode != 0
+        assert "cannot be locked" in second.stdout + second.stderr
+    finally:
+        _signal_group(proc, signal.SIGKILL)
+    assert _locks(project) == locks, "kill -9 leaves the lock behind"
+    stale = subprocess.run(script, cwd=project, env=_env(), capture_output=True, text=True)
+    assert stale.returncode == 0 and "removed a stale Snakemake lock" in stale.stderr
+    assert _locks(project) == []
 
 
 def test_next_write_removes_a_killed_writers_temporary_file(tmp_path):

@@ -24,8 +24,7 @@ from figtrace.documents import (
 )
 from figtrace.errors import FigtraceError
 from figtrace.mentions import mentions_table
-from figtrace.shards import gather, plan, shard_path
-from figtrace.text import write_text_tables
+from figtrace.shards import gather, plan, shard_path, write_text_tables
 
 SHARDS = 3
 

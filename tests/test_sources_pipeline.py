@@ -43,8 +43,13 @@ def curate(project: Path, doc_id: str, figure_id: str, exact: str, suffix_start:
     candidate = chosen[0]
     data["candidates"].remove(candidate)
     value = candidate["extracted"]["value"]
+    # who states it: the report, named in the figure's own passage
+    claimant = {"claimant_id": "the-report", "kind": "report", "name": "the report"}
+    claimant |= {"report_id": MEANING["report_id"], "anchor": candidate["anchor"]}
+    data.setdefault("claimants", []).append(claimant)
     data["figures"].append(
         {"figure_id": figure_id, "anchor": candidate["anchor"], "value": value, **MEANING}
+        | {"claimant": "the-report"}
     )
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
     return candidate
@@ -125,8 +130,9 @@ def test_saved_news_page_statistic_is_traced_to_its_element(built_project, proje
         (project / "data/raw/annotations/herald-missing.yaml").read_text("utf-8")
     )
     entry = sidecar["figures"][0]
-    entry.update(
-        unit="percent",
+    entry.update(  # stored in its indicator's unit: 28% is a proportion of 0.28
+        value=0.28,
+        unit="proportion",
         indicator="trafficked-children-missing-share",
         label="Trafficked children who went missing",
     )
@@ -137,7 +143,7 @@ def test_saved_news_page_statistic_is_traced_to_its_element(built_project, proje
     assert proc.returncode == 0, proc.stderr
     figures = pd.read_parquet(project / "data/processed/figures.parquet").set_index("figure_id")
     row = figures.loc["herald-went-missing-share"]
-    assert (row["value"], row["element_path"]) == (28.0, "html/body/main/article/p[2]")
+    assert (row["value"], row["element_path"]) == (0.28, "html/body/main/article/p[2]")
     assert pd.isna(row["page"])
     traced = run_cli(project, "trace", "herald-went-missing-share")
     assert "position   element html/body/main/article/p[2], characters" in traced.stdout

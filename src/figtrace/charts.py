@@ -16,12 +16,12 @@ from typing import Any
 
 import pandas as pd
 
-from figtrace import outputs
+from figtrace import display, outputs
+from figtrace.documents import document_name
 from figtrace.errors import FigtraceError
 from figtrace.provenance import (
     Ledger,
     format_ref,
-    format_value,
     load_ledger,
     render_template,
     template_refs,
@@ -30,6 +30,7 @@ from figtrace.registries import load_yaml
 
 FORMATS = ("png", "svg", "pdf", "csv", "json")
 KINDS = ("bars", "dumbbell", "ledger_counts")
+PNG_DPI = 300  # the raster charts' resolution (the gallery page states it)
 # A hedge that bounds the value from below or above is drawn as an arrow in that direction;
 # emphasis ("only", "just") is not a range and is drawn as the plain value.
 HEDGE_UP = {"more_than", "over", "at_least"}
@@ -157,11 +158,9 @@ def _value(ledger: Ledger, ref: str, label: str) -> dict[str, Any]:
 
 
 def _shown(ledger: Ledger, value: dict[str, Any]) -> str:
-    """The value as printed on the chart: a range hedge in words, an implied count rounded."""
-    if value["ref_type"] == "derived":
-        spec = "int" if value["unit"] == "count" else None
-        return "≈" + format_ref(ledger, value["ref"], spec)
-    return format_value(value["value"], value["unit"], hedge_words(value["qualifier"]))
+    """The value as printed on the chart (figtrace.display): a figure as its source states it
+    with its normalised value, an implied value at a sensible precision."""
+    return format_ref(ledger, value["ref"])
 
 
 @dataclass
@@ -191,16 +190,20 @@ class Chart:
 
 def _report_name(ledger: Ledger, report_id: str | None) -> str:
     if report_id is None:
-        return "The article itself (no source report)"
-    r = ledger.reports[report_id]
-    year = f" ({r.year})" if r.year else ""
-    return f"{r.producer}, {r.short_title or r.title}{year}"
+        return "No report named (quotes, unnamed research, the articles' own statements)"
+    # a year no document states is left out: a chart has no room for its basis
+    return ledger.reports[report_id].display_name(short=True, inferred=False)
 
 
 def _document_name(ledger: Ledger, doc_id: str) -> str:
     doc = ledger.documents.loc[doc_id]
     title = _none(doc["title"])
-    return f"“{title}”" if title else f"untitled article [{doc_id}]"
+    if title:
+        return f"“{title}”"
+    description = _none(doc.get("description"))
+    return (
+        document_name(None, description, doc_id) if description else f"untitled article [{doc_id}]"
+    )
 
 
 def _bars(defn: dict[str, Any], ledger: Ledger, where: str) -> list[Panel]:
@@ -287,21 +290,20 @@ def _dumbbell(
             "unit": check["unit"],
             "status": check["status"],
         }
-        quote = stated["anchor"]["exact"] if stated["anchor"] else stated_ref
         computed_how = computed.get("expression") or "stated beside it"
         row_stated = {
             **common, "field": "stated_value", "value": float(check["stated_value"]),
             "qualifier": _none(check["stated_qualifier"]), "input_ref": stated_ref,
             "period": stated["period"], "doc_id": stated["doc_id"], "report_id": stated["report_id"],
             "anchor": stated["anchor"], "sha256": stated["sha256"], "sources": stated["sources"],
-            "shown": f"“{quote.strip()}”: {format_value(float(check['stated_value']), check['unit'], hedge_words(_none(check['stated_qualifier'])))}",
+            "shown": format_ref(ledger, stated_ref),
         }  # fmt: skip
         row_computed = {
             **common, "field": "computed_value", "value": float(check["computed_value"]),
             "qualifier": None, "input_ref": computed_ref, "period": computed["period"],
             "doc_id": computed["doc_id"], "report_id": computed["report_id"],
             "anchor": computed["anchor"], "sha256": computed["sha256"], "sources": computed["sources"],
-            "shown": f"{computed_how}{':' if computed_how.startswith('stated') else ' ='} {format_value(round(float(check['computed_value']), 1), check['unit'])}",
+            "shown": f"{computed_how}{':' if computed_how.startswith('stated') else ' ='} {display.approximate(float(check['computed_value']), check['unit'])}",
         }  # fmt: skip
         period = stated["period"]
         row_stated["meta"] = f"check {check['status'].upper()} ({cid}); " + (
@@ -415,7 +417,8 @@ def citation(chart: dict[str, Any], ledger: Ledger) -> str:
         if rid is None:
             continue
         r = ledger.reports[rid]
-        parts.append(f"{r.producer}, {r.title} ({_date(r.date_published, r.date_precision)})")
+        producer = f"{r.producer}, " if r.producer else ""
+        parts.append(f"{producer}{r.title} ({_date(r.date_published, r.date_precision)})")
     arts = []
     for d in docs:
         doc = ledger.documents.loc[d]
@@ -729,7 +732,9 @@ def write_chart(chart: Chart, ledger: Ledger, out_dir: Path) -> dict[str, Any]:
     for fmt, meta in metadata.items():
         outputs.atomic_write(
             out_dir / f"{chart.chart_id}.{fmt}",
-            lambda tmp, fmt=fmt, meta=meta: fig.savefig(tmp, format=fmt, dpi=300, metadata=meta),
+            lambda tmp, fmt=fmt, meta=meta: fig.savefig(
+                tmp, format=fmt, dpi=PNG_DPI, metadata=meta
+            ),
         )
     outputs.write_csv(out_dir / f"{chart.chart_id}.csv", _csv(chart))
     data = sidecar(chart, ledger)
@@ -740,10 +745,19 @@ def write_chart(chart: Chart, ledger: Ledger, out_dir: Path) -> dict[str, Any]:
 def gallery_html(charts: list[dict[str, Any]]) -> str:
     """The gallery page: every chart with caption, alt text, downloads and citation (escaped)."""
     from jinja2 import Environment, PackageLoader
+    from markupsafe import Markup
 
+    from figtrace.report import plain_text
+
+    # finalize: every printed value has its invisible direction controls shown as tags (⟨RLO⟩),
+    # in text and attributes alike, before autoescape
     env = Environment(loader=PackageLoader("figtrace", "templates"), autoescape=True,
-                      keep_trailing_newline=True)  # fmt: skip
-    return env.get_template("charts_gallery.html.j2").render(charts=charts, formats=FORMATS)
+                      keep_trailing_newline=True,
+                      finalize=lambda v: v if isinstance(v, Markup) or not isinstance(v, str)
+                      else plain_text(v))  # fmt: skip
+    return env.get_template("charts_gallery.html.j2").render(
+        charts=charts, formats=FORMATS, dpi=PNG_DPI
+    )
 
 
 def render_charts(

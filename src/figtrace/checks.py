@@ -5,12 +5,18 @@ agrees), `rounding` (a stated rounding such as "one in six" against the arithmet
 (a stated change against its base). Every claim is a range: a hedge such as "more than" or
 "nearly" is part of what the source claims. A check's miss is the gap between the ranges; it
 passes with no gap, warns up to `fail_beyond`, and fails beyond it. Checks never stop the build.
+
+Agreement is evidence only between independent sources: an agreement check whose figures are all
+in one document, or in documents that reproduce the same passage (one press release, one quote),
+is a `restatement` (`same_source` decides; docs/attribution.md). It is reported apart, with
+whether the restatements agree, and neither passes nor fails.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +27,84 @@ from figtrace.errors import FigtraceError
 from figtrace.figures import UNITS, validate_frame
 from figtrace.registries import load_yaml, validate
 
-STATUSES = ("pass", "warn", "fail")
+STATUSES = ("pass", "warn", "fail", "restatement")
 # An article's figure against the report it cites, when the report itself is in the corpus:
 # pass (agrees), fail (differs) or not-found (the report has no figure of that meaning).
 AGAINST_REPORT = "against-report"
 NOT_FOUND = "not-found"
+# What a check's result is evidence of (the `evidence` column).
+EVIDENCE = ("corroboration", "restatement", "arithmetic", "against-report")
+# Words in a row that two documents must share, word for word, to be copies of one source: a
+# reproduced quote or press-release sentence, longer than any phrase two writers share by chance.
+MIN_SHARED_WORDS = 12
+_WORD = re.compile(r"[0-9a-z]+(?:['’][a-z]+)?", re.IGNORECASE)
+
+
+def words(text: str) -> list[str]:
+    """The text as lower-case words, quotes folded and punctuation dropped, for comparing copies."""
+    return [m.group().lower().replace("’", "'") for m in _WORD.finditer(text)]
+
+
+def shared_passage(text_a: str, text_b: str, min_words: int = MIN_SHARED_WORDS) -> str | None:
+    """The longest run of at least `min_words` words that both texts contain word for word (a
+    quote or press release both reproduce), as `text_b` writes it; or None."""
+    a = words(text_a)
+    spans = [m.span() for m in _WORD.finditer(text_b)]
+    b = words(text_b)
+    if len(a) < min_words or len(b) < min_words:
+        return None
+    starts: dict[tuple[str, ...], list[int]] = {}
+    for i in range(len(a) - min_words + 1):
+        starts.setdefault(tuple(a[i : i + min_words]), []).append(i)
+    best: tuple[int, int] = (0, 0)  # (length, start in b)
+    for j in range(len(b) - min_words + 1):
+        for i in starts.get(tuple(b[j : j + min_words]), []):
+            n = min_words
+            while i + n < len(a) and j + n < len(b) and a[i + n] == b[j + n]:
+                n += 1
+            best = max(best, (n, -j))
+    if not best[0]:
+        return None
+    first, last = -best[1], -best[1] + best[0] - 1
+    return " ".join(text_b[spans[first][0] : spans[last][1]].split())
+
+
+def same_source(doc_a: str, text_a: str, doc_b: str, text_b: str) -> tuple[bool, str]:
+    """Whether figures in two documents come from one source, for corroboration: the same
+    document, or two documents reproducing one passage word for word. (same?, why in words)."""
+    if doc_a == doc_b:
+        return True, f"both are in {doc_a}"
+    shared = shared_passage(text_a, text_b)
+    if shared:
+        shown = " ".join(shared.split()[:10])
+        return True, f"{doc_a} and {doc_b} reproduce the same passage (“{shown} …”)"
+    return False, f"{doc_a} and {doc_b} share no passage of {MIN_SHARED_WORDS} words or more"
+
+
+def source_groups(docs: list[str], texts: dict[str, str]) -> tuple[list[list[str]], list[str]]:
+    """The documents grouped into independent sources (copies of one source together), and why
+    each pair that was joined counts as one source."""
+    parent = {d: d for d in docs}
+
+    def root(d: str) -> str:
+        while parent[d] != d:
+            d = parent[d]
+        return d
+
+    reasons = []
+    for a, b in itertools.combinations(docs, 2):
+        if root(a) == root(b) and a != b:
+            continue
+        same, why = same_source(a, texts.get(a, ""), b, texts.get(b, ""))
+        if same:
+            parent[root(b)] = root(a)
+            reasons.append(why)
+    groups: dict[str, list[str]] = {}
+    for d in docs:
+        groups.setdefault(root(d), []).append(d)
+    return list(groups.values()), list(dict.fromkeys(reasons))
+
+
 ABOVE = {"more_than", "over", "at_least"}
 BELOW = {"under", "less_than", "fewer_than", "up_to"}
 JUST_BELOW = {"nearly", "almost"}
@@ -87,8 +166,11 @@ def gap(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 CHECK_COLUMNS: dict[str, tuple[str, str]] = {
     "check_id": ("string", "Stable identifier of the check."),
-    "kind": ("string", "agreement, rounding, change or against-report."),
-    "status": ("string", "pass, warn or fail; not-found for an against-report check whose report has no such figure."),
+    "kind": ("string", "agreement, rounding, change or against-report (checks.yaml and the reports in the corpus); corroboration or restatement (figtrace.corroboration: pairs across documents)."),
+    "status": ("string", "pass, warn or fail; restatement for an agreement that is no evidence (one source); not-found for an against-report check whose report has no such figure."),
+    "evidence": ("string", "corroboration (independent sources agree or not), restatement (one document, or copies of one source), arithmetic (a stated rounding or change against its own numbers) or against-report (an article against the report it cites)."),
+    "documents": ("string", "The documents the compared figures are stated in, separated by ';'."),
+    "sources_note": ("string", "Why the documents count as one source or as independent ones."),
     "description": ("string", "What is checked, in words."),
     "inputs": ("string", "The figure and derived ids used, separated by ';'."),
     "unit": ("string", "The unit the values are compared in."),
@@ -105,8 +187,16 @@ CHECK_COLUMNS: dict[str, tuple[str, str]] = {
 CHECK_SCHEMA = pa.DataFrameSchema(
     {
         "check_id": pa.Column(str, unique=True),
-        "kind": pa.Column(str, pa.Check.isin(["agreement", "rounding", "change", AGAINST_REPORT])),
+        "kind": pa.Column(
+            str,
+            pa.Check.isin(
+                ["agreement", "rounding", "change", AGAINST_REPORT, "corroboration", "restatement"]
+            ),
+        ),
         "status": pa.Column(str, pa.Check.isin([*STATUSES, NOT_FOUND])),
+        "evidence": pa.Column(str, pa.Check.isin(EVIDENCE)),
+        "documents": pa.Column(str),
+        "sources_note": pa.Column(str),
         "description": pa.Column(str),
         "inputs": pa.Column(str),
         "unit": pa.Column(str, pa.Check.isin(UNITS)),
@@ -140,8 +230,23 @@ def _claims(
     return claims
 
 
-def run_checks(path: Path, figures: pd.DataFrame, derived: pd.DataFrame) -> pd.DataFrame:
-    """Evaluate every check in `path` against the ledger; one row per check, in file order."""
+def _documents(refs: list[str], figures: pd.DataFrame, derived: pd.DataFrame) -> list[str]:
+    """The documents the figures (and derived figures' sources) of a check are stated in."""
+    doc_of = dict(zip(figures["figure_id"], figures["doc_id"], strict=True))
+    sources = dict(zip(derived["derived_id"], derived["source_figures"], strict=True))
+    docs = [doc_of[f] for ref in refs for f in sources.get(ref, ref).split(";") if f in doc_of]
+    return list(dict.fromkeys(docs))
+
+
+def run_checks(
+    path: Path,
+    figures: pd.DataFrame,
+    derived: pd.DataFrame,
+    texts: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Evaluate every check in `path` against the ledger; one row per check, in file order.
+    `texts` (doc_id -> text) lets an agreement see documents that copy one source; without it
+    only figures of one document count as one source."""
     data = load_yaml(path)
     validate(data, "checks", path)
     rows = []
@@ -182,11 +287,27 @@ def run_checks(path: Path, figures: pd.DataFrame, derived: pd.DataFrame) -> pd.D
                    else f"outside the claim by {miss:.4g} beyond the tolerance of {tol:g}")
             )  # fmt: skip
         status = "pass" if miss <= 1e-9 else "warn" if miss <= fail_beyond + 1e-9 else "fail"
+        docs = _documents([c.ref for c in claims], figures, derived)
+        evidence, note = "arithmetic", "a source's numbers against its own arithmetic"
+        if spec["kind"] == "agreement":
+            groups, reasons = source_groups(docs, texts or {})
+            if len(groups) > 1:
+                evidence = "corroboration"
+                note = f"{len(groups)} independent sources"
+                note += f" ({'; '.join(reasons)})" if reasons else ""
+            else:
+                evidence, status = "restatement", "restatement"
+                note = "the same source: " + (
+                    "; ".join(reasons) if reasons else f"every figure is in {docs[0]}"
+                )
         rows.append(
             {
                 "check_id": spec["check_id"],
                 "kind": spec["kind"],
                 "status": status,
+                "evidence": evidence,
+                "documents": ";".join(docs),
+                "sources_note": note,
                 "description": spec["description"],
                 "inputs": ";".join(c.ref for c in claims),
                 "unit": unit,
@@ -211,7 +332,7 @@ def run_checks(path: Path, figures: pd.DataFrame, derived: pd.DataFrame) -> pd.D
 def summary_markdown(checks: pd.DataFrame) -> str:
     """A readable summary of the checks, for people who do not open parquet files."""
     counts = checks["status"].value_counts()
-    shown = [*STATUSES, *([NOT_FOUND] if NOT_FOUND in counts else [])]
+    shown = [s for s in (*STATUSES, NOT_FOUND) if s in ("pass", "warn", "fail") or s in counts]
     lines = [
         "# Consistency checks",
         "",
@@ -222,8 +343,25 @@ def summary_markdown(checks: pd.DataFrame) -> str:
         "| --- | --- | --- | --- |",
     ]
     for row in checks.itertuples():
+        if row.status == "restatement":
+            continue
         message = row.message.replace("|", "\\|")
         lines.append(f"| {row.check_id} | {row.kind} | **{row.status}** | {message} |")
+    restated = checks[checks["status"] == "restatement"]
+    if len(restated):
+        lines += [
+            "",
+            "## Restatements (not evidence)",
+            "",
+            "The same figure stated again by the same source: in the same document, or in documents"
+            " that reproduce the same passage. Their agreement corroborates nothing.",
+            "",
+            "| check | one source because | result |",
+            "| --- | --- | --- |",
+        ]
+        for row in restated.itertuples():
+            note, message = (x.replace("|", "\\|") for x in (row.sources_note, row.message))
+            lines.append(f"| {row.check_id} | {note} | {message} |")
     return "\n".join(lines) + "\n"
 
 
@@ -286,6 +424,9 @@ def against_report_checks(figures: pd.DataFrame, report_documents: dict[str, str
         base = {
             "check_id": f"{AGAINST_REPORT}-{f.figure_id}",
             "kind": AGAINST_REPORT,
+            "evidence": AGAINST_REPORT,
+            "documents": f"{f.doc_id};{doc_id}",
+            "sources_note": f"{f.doc_id} against the report it cites ({doc_id})",
             "description": f"{f.label}: the article against the report itself ({f.report_id}).",
             "unit": unit,
             "stated_value": article.value,

@@ -255,7 +255,7 @@ def text(
     mentions_out: Path | None,
 ) -> None:
     """Write each document's canonical text, its source map (page/box/element) and furniture."""
-    from figtrace.text import write_text_tables
+    from figtrace.shards import write_text_tables
 
     frame = write_text_tables(
         raw_dir, text_out, map_out, furniture_out, catalogue, memo, documents_out, mentions_out
@@ -372,6 +372,13 @@ def derived(raw_dir: Path, figures_path: Path, out: Path, csv_path: Path) -> Non
 @path_option("--csv", PROCESSED / "checks.csv", "csv_path")
 @path_option("--summary", Path("results/checks.md"))
 @path_option(
+    "--text",
+    None,
+    "text_path",
+    help="The annotated documents' text.parquet: agreements and corroborations between documents "
+    "that copy one source (the same press release twice) are restatements.",
+)
+@path_option(
     "--report-documents",
     None,
     "report_documents",
@@ -385,21 +392,30 @@ def checks(
     out: Path,
     csv_path: Path,
     summary: Path,
+    text_path: Path | None,
     report_documents: Path | None,
 ) -> None:
-    """Run the consistency checks (data/raw/checks.yaml); warnings and failures do not stop the build."""
+    """Run the consistency checks (data/raw/checks.yaml) and compare figures across documents
+    (corroboration); warnings and failures do not stop the build."""
     import pandas as pd
 
     from figtrace import outputs
     from figtrace.checks import against_report_checks, run_checks, summary_markdown
+    from figtrace.corroboration import with_corroboration
     from figtrace.reports import read_report_documents
 
     figures_table = pd.read_parquet(figures_path)
-    table = run_checks(raw_dir / "checks.yaml", figures_table, pd.read_parquet(derived_path))
+    texts = None
+    if text_path is not None:
+        text_table = pd.read_parquet(text_path, columns=["doc_id", "text"])
+        wanted = set(figures_table["doc_id"])
+        texts = {d: t for d, t in text_table.itertuples(index=False) if d in wanted}
+    table = run_checks(raw_dir / "checks.yaml", figures_table, pd.read_parquet(derived_path), texts)
     if report_documents is not None:
         against = against_report_checks(figures_table, read_report_documents(report_documents))
         if len(against):
             table = pd.concat([table, against], ignore_index=True)
+    table = with_corroboration(table, figures_table, texts or {})
     outputs.write_parquet(out, table)
     outputs.write_csv(csv_path, table)
     outputs.write_text(summary, summary_markdown(table))
@@ -468,7 +484,8 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     from figtrace.documents import load_catalogue
     from figtrace.figures import annotation_stub, annotations_dir, dump_annotations
     from figtrace.mentions import document_mentions
-    from figtrace.registries import load_yaml
+    from figtrace.registries import load_indicators, load_yaml
+    from figtrace.suggestions import DEFAULT_MIN_SCORE, add_suggestions, load_evidence
 
     docs = {d.doc_id: d for d in load_catalogue(raw_dir)}
     if doc_id not in docs:
@@ -478,11 +495,18 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
     doc = docs[doc_id]
     target = annotations_dir(raw_dir) / f"{doc_id}.yaml"
     existing = load_yaml(target) if target.is_file() else None
-    stub = annotation_stub(doc, document_mentions(doc), existing)
+    mentions = document_mentions(doc)
+    stub = annotation_stub(doc, mentions, existing)
+    evidence = load_evidence(raw_dir, load_indicators(raw_dir / "indicators.yaml"))
+    suggested = add_suggestions(stub, doc, mentions, evidence)
     text = (
         f"# Annotations for {doc_id}. Move each candidate into `figures` (add figure_id, label,\n"
-        "# indicator, value, unit, qualifier, population, geography, period, report_id) or into\n"
-        "# `exclusions` (add reason and category); then run the pipeline.\n"
+        "# indicator, value, unit, qualifier, population, geography, period, claimant) or into\n"
+        "# `exclusions` (add reason and category). List who states each figure under `claimants`\n"
+        "# with the passage that says so (docs/attribution.md); then run the pipeline. A candidate's\n"
+        "# `suggestion:` is a proposed figure entry with a score (0-1) and the evidence for it:\n"
+        f"# `figtrace accept {doc_id}` moves those scoring {DEFAULT_MIN_SCORE} or more into\n"
+        f"# figures, `figtrace review {doc_id}` shows them in the browser.\n"
         + dump_annotations(stub)
     )
     if out is None and existing is None:
@@ -499,7 +523,69 @@ def annotate(doc_id: str, raw_dir: Path, out: Path | None) -> None:
             f"{out}: exists; annotations are curated data and are never overwritten. Use --out."
         )
     outputs.write_text(out, text)
-    click.echo(f"wrote {out}: {len(stub['candidates'])} candidates to review")
+    click.echo(
+        f"wrote {out}: {len(stub['candidates'])} candidates to review, {suggested} with a suggestion"
+    )
+
+
+@main.command()
+@click.argument("doc_id")
+@click.option(
+    "--min-score",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Move suggestions scoring at least this (default: figtrace.suggestions.DEFAULT_MIN_SCORE, 0.7).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would move; write nothing.")
+@path_option("--raw", RAW, "raw_dir")
+def accept(doc_id: str, min_score: float | None, dry_run: bool, raw_dir: Path) -> None:
+    """Move a document's suggestions scoring at least --min-score from candidates into figures."""
+    from figtrace.figures import annotations_dir, read_annotation_file, write_annotation_file
+    from figtrace.review import validate_annotation
+    from figtrace.suggestions import DEFAULT_MIN_SCORE
+    from figtrace.suggestions import accept as accept_suggestions
+
+    threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
+    path = annotations_dir(raw_dir) / f"{doc_id}.yaml"
+    data, digest = read_annotation_file(path)
+    moved = accept_suggestions(data, threshold)
+    for entry, score in moved:
+        click.echo(
+            f"{'would move' if dry_run else 'moved'} {entry['figure_id']} (score {score:.2f}): "
+            f"{entry['anchor']['exact']!r} -> {entry['indicator']}, period {entry['period']!r}, "
+            f"report {entry['report_id']!r}"
+        )
+    left = len(data.get("candidates") or [])
+    if not moved:
+        click.echo(
+            f"accept: no suggestion in {path} scores {threshold:g} or more; {left} candidates left"
+        )
+        return
+    if dry_run:
+        click.echo(f"accept --dry-run: {len(moved)} would move; {path} left as it is")
+        return
+    validate_annotation(raw_dir, path, data)
+    write_annotation_file(path, data, digest)
+    click.echo(f"accept: {len(moved)} moved into figures in {path}; {left} candidates left")
+
+
+@main.command()
+@click.argument("doc_id", required=False)
+@path_option("--raw", RAW, "raw_dir")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="Port on 127.0.0.1 (0: a free one).")  # fmt: skip
+def review(doc_id: str | None, raw_dir: Path, port: int) -> None:
+    """Serve a page on 127.0.0.1 to accept, edit, exclude or skip a document's candidates."""
+    from figtrace.review import open_review
+
+    server = open_review(raw_dir, doc_id, port)
+    click.echo(f"review: open {server.url}  (Ctrl-C to stop; the token in the URL is needed)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("review: stopped")
+    finally:
+        server.server_close()
 
 
 @main.command()
@@ -659,6 +745,7 @@ def sources(
 
 @main.command()
 @path_option("--report", Path("results/report.html"), "report_html")
+@path_option("--markdown", None, "report_md", help="Also audit this Markdown report (report.md).")
 @path_option("--processed", PROCESSED, "processed_dir")
 @corpus_option()
 @path_option("--raw", RAW, "raw_dir")
@@ -666,25 +753,38 @@ def sources(
     "--out", type=click.Path(path_type=Path), default=Path("results/audit.json"), show_default=True
 )
 def audit(
-    report_html: Path, processed_dir: Path, corpus_dir: Path | None, raw_dir: Path, out: Path
+    report_html: Path,
+    report_md: Path | None,
+    processed_dir: Path,
+    corpus_dir: Path | None,
+    raw_dir: Path,
+    out: Path,
 ) -> None:
     """Read the rendered report back; fail if any number is not a provenance link or shows another value."""
-    from figtrace.audit import audit_report, write_audit
+    from figtrace.audit import audit_markdown, audit_report, write_audit
     from figtrace.provenance import load_ledger
 
-    result = audit_report(
-        report_html.read_text(encoding="utf-8"), load_ledger(processed_dir, raw_dir, corpus_dir)
-    )
-    write_audit(out, result)
-    click.echo(result.summary())
-    for item in result.unlinked:
-        click.echo(f"  unlinked {item['text']!r} in: …{item['context']}…", err=True)
-    for item in result.mismatches:
-        click.echo(
-            f"  mismatch {item['ref']}: shows {item['shown']!r}, ledger {item['expected']!r}",
-            err=True,
-        )
-    if not result.ok:
+    ledger = load_ledger(processed_dir, raw_dir, corpus_dir)
+    result = audit_report(report_html.read_text(encoding="utf-8"), ledger)
+    audited = [(report_html, result)]
+    markdown = None
+    if report_md is not None:
+        markdown = audit_markdown(report_md.read_text(encoding="utf-8"), ledger)
+        audited.append((report_md, markdown))
+    write_audit(out, result, markdown)
+    for path, found in audited:
+        click.echo(f"{path.name}: {found.summary()}")
+        for item in found.unlinked:
+            click.echo(
+                f"  {path.name}: unlinked {item['text']!r} in: …{item['context']}…", err=True
+            )
+        for item in found.mismatches:
+            click.echo(
+                f"  {path.name}: mismatch {item['ref']}: shows {item['shown']!r}, "
+                f"ledger {item['expected']!r} ({item['reason']})",
+                err=True,
+            )
+    if not all(found.ok for _, found in audited):
         sys.exit(1)
 
 

@@ -40,11 +40,33 @@ SIDECAR_SUFFIX = ".yaml"
 SIDECAR_MEMO = Path(".snakemake/figtrace/sidecars.json")
 SIDECAR_ORDER = [
     "doc_id", "path", "source_filename", "sha256", "media_type", "language",
-    "title", "title_note", "publisher", "publisher_note", "author",
+    "title", "title_note", "description", "publisher", "publisher_note", "author",
     "date_published", "date_precision", "date_note", "url", "url_note",
     "date_accessed", "date_accessed_note", "kind", "report_id", "reports_cited", "attribution",
     "notes",
 ]  # fmt: skip
+
+
+_QUOTED = re.compile(r'[“"]([^”"]+)[”"]')
+UNTITLED_NOTE = "a description; the document has no headline"
+
+
+def sidecar_description(meta: dict[str, Any]) -> str | None:
+    """A sidecar's description of a document without a headline (see Document.description)."""
+    if meta.get("description"):
+        return " ".join(str(meta["description"]).split())
+    found = _QUOTED.search(meta.get("title_note") or "")
+    return " ".join(found.group(1).split()) if found else None
+
+
+def document_name(title: str | None, description: str | None, doc_id: str) -> str:
+    """How a document is named in plain text: its title; else its description, marked as one;
+    else its doc_id."""
+    if title:
+        return title
+    if description:
+        return f"“{description}” ({UNTITLED_NOTE})"
+    return f"untitled document [{doc_id}]"
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,11 @@ class Document:
     reports_cited: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     sidecar_sha256: str = field(default="", compare=False, repr=False)
+
+    def description(self) -> str | None:
+        """What readers know a document without a headline as: the sidecar's `description`, or
+        else the first passage in double quotes of its `title_note`; None if it has neither."""
+        return sidecar_description(self.meta)
 
     @property
     def kind(self) -> str:
@@ -351,7 +378,7 @@ def load_listed(raw_dir: Path, catalogue: Path, memo: Path | None = None) -> lis
 
 
 DOCUMENT_COLUMNS = [
-    "doc_id", "sha256", "title", "publisher", "date_published", "date_precision", "url",
+    "doc_id", "sha256", "title", "description", "publisher", "date_published", "date_precision", "url",
     "date_accessed", "path", "media_type", "language", "reports_cited", "n_chars", "n_bytes",
 ]  # fmt: skip
 
@@ -369,6 +396,7 @@ def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFr
                 "doc_id": doc.doc_id,
                 "sha256": doc.sha256,
                 "title": doc.title,
+                "description": None if doc.title else doc.description(),
                 "publisher": doc.publisher,
                 "date_published": doc.date_published,
                 "date_precision": doc.date_precision,

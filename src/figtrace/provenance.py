@@ -14,6 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from figtrace import display
+from figtrace.documents import document_name
 from figtrace.errors import FigtraceError
 from figtrace.registries import Indicator, Report, load_indicators, load_reports
 
@@ -91,6 +93,31 @@ def chain(ledger: Ledger, ref: str) -> dict[str, Any]:
     raise FigtraceError(f"{ref!r} is not a figure_id or derived_id in the ledger.{hint}")
 
 
+CLAIMANT_KINDS = {
+    "report": "the report",
+    "statistics": "released figures",
+    "organisation": "an organisation, quoted",
+    "person": "a person, quoted",
+    "research": "unnamed research, cited",
+    "article": "the document itself, naming no source",
+}
+
+
+def claimant_words(figure: dict[str, Any]) -> str:
+    """Who states a figure, in words: `Jasmine O'Connor (Anti-Slavery International; a person,
+    quoted)`, with whoever relays the words and whether the passage is in the figure's sentence."""
+    org = figure.get("claimant_organisation")
+    parts = [org] if isinstance(org, str) and org else []
+    if figure["claimant_kind"] not in ("report", "statistics"):  # the name says it already
+        parts.append(CLAIMANT_KINDS.get(figure["claimant_kind"], figure["claimant_kind"]))
+    via = figure.get("claimant_via")
+    if isinstance(via, str) and via:
+        parts.append(f"relayed by {via}")
+    if figure.get("claimant_basis") == "context":
+        parts.append("named before the figure's sentence")
+    return f"{figure['claimant_name']} ({'; '.join(parts)})" if parts else figure["claimant_name"]
+
+
 def format_value(value: float, unit: str, qualifier: str | None = None) -> str:
     """A value as a reader would write it: `more than 1,000`, `41%`, `0.1667`, `2×`."""
     from figtrace.checks import HEDGE_WORDS
@@ -107,6 +134,36 @@ def format_value(value: float, unit: str, qualifier: str | None = None) -> str:
     return f"{hedge} {text}" if hedge else text
 
 
+def derived_words(d: dict[str, Any]) -> str:
+    """A derived value at the precision its interval supports, with the interval: `5,170
+    (5,100–5,230 from its inputs' rounding)`; `169 (exact)` when the inputs are exact."""
+    from figtrace.derived import round_to
+
+    low, high, decimals = d.get("low"), d.get("high"), d.get("decimals")
+    if decimals is None or (not isinstance(decimals, str) and pd.isna(decimals)):
+        if low is not None and high is not None and low == high:
+            return f"{display.number(d['value'], d['unit'])} (exact)"
+        low_text = "no lower end" if low is None else display.number(low, d["unit"])
+        high_text = "no upper end" if high is None else display.number(high, d["unit"])
+        return f"{display.number(d['value'], d['unit'])} ({low_text} to {high_text})"
+    n = int(decimals)
+    shown = display.number(round_to(d["value"], n), d["unit"])
+    span = "–".join(
+        display.number(round_to(v, n, direction), d["unit"])
+        for v, direction in ((low, "down"), (high, "up"))
+    )
+    return f"{shown} ({span} from its inputs' rounding)"
+
+
+def _shown_figure(f: dict[str, Any]) -> str:
+    """A figure's line in a chain: as its source states it, the value in its unit, the hedge."""
+    value, unit, qualifier = f["value"], f["unit"], f["qualifier"]
+    if not f.get("stated"):
+        return f"{format_value(value, unit, qualifier)} ({unit})"
+    hedge = f", hedge {qualifier}" if qualifier else ""
+    return f"{display.stated(f['stated'], value, unit, qualifier)} (value {value:g} {unit}{hedge})"
+
+
 def format_chain(
     c: dict[str, Any], mark: Callable[[str], str] = lambda s: f"⟦{s}⟧", indent: str = ""
 ) -> str:
@@ -115,9 +172,7 @@ def format_chain(
     add = lines.append
     if c["type"] == "figure":
         f, d, r, i = c["figure"], c["document"], c["report"], c["indicator"]
-        add(
-            f"{indent}{f['figure_id']}: {format_value(f['value'], f['unit'], f['qualifier'])} ({f['unit']})"
-        )
+        add(f"{indent}{f['figure_id']}: {_shown_figure(f)}")
         add(f"{indent}  meaning    {f['label']}")
         add(f"{indent}  indicator  {f['indicator']}: {i['name'] if i else '?'}")
         add(
@@ -133,26 +188,33 @@ def format_chain(
         if f.get("element_path"):
             where = f"element {f['element_path']}, "
         add(f"{indent}  position   {where}characters {f['start']}–{f['end']} of {f['doc_id']}")
-        add(f"{indent}  document   {d['title'] or '(no title)'}")
+        add(f"{indent}  document   {document_name(d['title'], d.get('description'), d['doc_id'])}")
         add(
             f"{indent}             publisher {d['publisher'] or 'not stated'}; published {d['date_published'] or 'not stated'}"
         )
         add(f"{indent}             url {d['url'] or 'not stated'}")
         add(f"{indent}             path {d['path']}; sha256 {d['sha256']}")
+        add(f"{indent}  stated by  {claimant_words(f)}")
+        claim = (f["claimant_prefix"] + mark(f["claimant_quote"]) + f["claimant_suffix"]).replace(
+            "\n", " ⏎ "
+        )
+        add(
+            f"{indent}             …{claim}… (characters {f['claimant_start']}–{f['claimant_end']})"
+        )
         if r:
-            add(
-                f"{indent}  report     {r['producer']}, {r['title']} ({r['year'] or 'year unknown'}) [{r['report_id']}]"
-            )
+            name = Report(**r).display_name()
+            add(f"{indent}  report     {name} [{r['report_id']}]")
+            if r.get("inference_basis"):
+                add(f"{indent}             (inferred: {' '.join(r['inference_basis'].split())})")
         else:
-            add(f"{indent}  report     none: stated by the document itself")
+            add(f"{indent}  report     none named: the passage ties the figure to no report")
     else:
         dv = c["derived"]
-        add(
-            f"{indent}{dv['derived_id']}: {format_value(dv['value'], dv['unit'])} ({dv['unit']}, derived)"
-        )
+        how = "derived, true by construction" if dv.get("by_construction") else "derived"
+        add(f"{indent}{dv['derived_id']}: {derived_words(dv)} ({dv['unit']}, {how})")
         add(f"{indent}  meaning    {dv['label']}")
         add(f"{indent}  formula    {dv['formula']}")
-        add(f"{indent}           = {dv['expression']}")
+        add(f"{indent}           = {dv['expression']} = {format_value(dv['value'], dv['unit'])}")
         add(f"{indent}  why        {dv['description']}")
         add(f"{indent}  inputs:")
         for sub in c["inputs"]:
@@ -161,7 +223,7 @@ def format_chain(
 
 
 PLACEHOLDER = re.compile(r"\{([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?::([a-z,]+))?\}")
-FORMATS = {"bare", "percent", "int"}
+FORMATS = {"bare", "percent", "int", "low", "high"}
 
 
 def value_of(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
@@ -177,9 +239,34 @@ def value_of(ledger: Ledger, ref: str) -> tuple[float, str, str | None]:
     raise AssertionError("unreachable")
 
 
+def derived_interval(ledger: Ledger, ref: str) -> tuple[float | None, float | None, int | None]:
+    """(low, high, decimals) of a derived figure: the interval its inputs' rounding allows and
+    the decimals it supports (figtrace.derived); (None, None, None) for anything else."""
+    if ref not in ledger.derived.index or "low" not in ledger.derived.columns:
+        return None, None, None
+    row = ledger.derived.loc[ref]
+
+    def known(v: Any) -> Any:
+        return None if v is None or pd.isna(v) else v
+
+    decimals = known(row["decimals"])
+    return known(row["low"]), known(row["high"]), None if decimals is None else int(decimals)
+
+
+def stated_of(ledger: Ledger, ref: str) -> str | None:
+    """A figure's stated form (the source's words for it); None for a derived figure."""
+    if ref in ledger.figures.index and "stated" in ledger.figures.columns:
+        return str(ledger.figures.loc[ref, "stated"])
+    return None
+
+
 def format_ref(ledger: Ledger, ref: str, spec: str | None = None) -> str:
     """A ledger value as text; `spec` is a comma list of: bare (no hedge), percent (a
-    proportion shown as a percentage, one decimal), int (rounded to a whole number)."""
+    proportion shown as a percentage, one decimal), int (rounded to a whole number), low / high
+    (a derived figure's interval end). A derived value is printed only as precisely as its
+    interval supports (5,165.85 with an interval of ±63 is 5,170)."""
+    from figtrace.derived import round_to
+
     value, unit, qualifier = value_of(ledger, ref)
     options = set(spec.split(",")) if spec else set()
     unknown = options - FORMATS
@@ -187,16 +274,17 @@ def format_ref(ledger: Ledger, ref: str, spec: str | None = None) -> str:
         raise FigtraceError(
             f"{{{ref}:{spec}}}: unknown format {', '.join(sorted(unknown))}; use {', '.join(sorted(FORMATS))}."
         )
-    if "bare" in options:
-        qualifier = None
-    if "percent" in options and unit in ("proportion", "percent"):
-        value = value * 100 if unit == "proportion" else value
-        text = f"{value:.1f}%"
-        hedge = format_value(1, "count", qualifier)[: -len("1")]
-        return f"{hedge}{text}"
-    if "int" in options:
-        value = float(round(value))
-    return format_value(value, unit, qualifier)
+    low, high, decimals = derived_interval(ledger, ref)
+    for end, bound, direction in (("low", low, "down"), ("high", high, "up")):
+        if end in options:
+            if bound is None:
+                raise FigtraceError(f"{{{ref}:{spec}}}: {ref!r} has no {end} end to show.")
+            value = bound if decimals is None else round_to(bound, decimals, direction)
+    if decimals is not None:
+        if not options & {"low", "high"}:
+            value = round_to(value, decimals)
+        return display.normalised(value, unit, None if "bare" in options else qualifier)
+    return display.shown(value, unit, qualifier, stated_of(ledger, ref), options - {"low", "high"})
 
 
 def render_template(

@@ -94,11 +94,14 @@ class Report:
     """An original publication that documents report on (Barnardo's 2009, ATMG 2018, ...)."""
 
     report_id: str
-    producer: str
+    producer: str | None
     title: str
     year: int | None
     kind: str
     short_title: str | None = None
+    producer_note: str | None = None
+    year_inferred: int | None = None
+    inference_basis: str | None = None
     date_published: str | None = None
     date_precision: str | None = None
     url: str | None = None
@@ -107,6 +110,17 @@ class Report:
     # where the original can be fetched (page, pdf, notes) and, once fetched, its pin
     sources: dict[str, Any] | None = None
     document: dict[str, Any] | None = None
+
+    def display_name(self, short: bool = False, inferred: bool = True) -> str:
+        """`Producer, Title (year)`: no producer where none is named; a year no document states
+        is marked as inferred, or left out (`inferred=False`, where its basis cannot be shown)."""
+        title = (self.short_title or self.title) if short else self.title
+        head = f"{self.producer}, {title}" if self.producer else title
+        if self.year:
+            return f"{head} ({self.year})"
+        if self.year_inferred and inferred:
+            return f"{head} (year not stated; {self.year_inferred} inferred)"
+        return head
 
     @property
     def pdf_url(self) -> str | None:

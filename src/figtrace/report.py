@@ -23,12 +23,16 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from figtrace import outputs
+from figtrace import display, outputs
+from figtrace.documents import UNTITLED_NOTE, document_name
 from figtrace.errors import FigtraceError
 from figtrace.provenance import (
+    CLAIMANT_KINDS,
     PLACEHOLDER,
     Ledger,
     chain,
+    claimant_words,
+    derived_interval,
     format_ref,
     load_ledger,
     read_table,
@@ -202,39 +206,86 @@ def is_claim(m: Mention) -> bool:
     return not (m.kind == "count" and m.qualifier is None and not any(c.isdigit() for c in m.text))
 
 
-def linkify(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
-    """Curated prose with each number linked to the ledger entry in `scope` that it states.
+# A number in curated prose that states no ledger value is marked with the rule that says what
+# it is instead (figtrace.audit.EXEMPTIONS lists each with its marking): a bound that defines a
+# population ("under 18"), how often ("twice", "at least once"), an ordinal ("the first
+# sentence"), a scale's definition ("1 = highest"), a small count in words in the report's own
+# prose ("one charity", "the two counts"). Anything else is a plain "nonfigure".
+BOUNDS = {"under", "over", "more_than", "less_than", "fewer_than", "at_least", "up_to"}
+FREQUENCY = re.compile(r"\b(?:once|twice|thrice|times)\b", re.IGNORECASE)
+SCALE = re.compile(r"\s*=")
 
-    Years are marked class="year"; a number that states no value in scope (a threshold such as
-    "under 18", "two figures") is marked class="nonfigure" and listed by the audit.
-    """
+
+def nonfigure_rule(m: Mention, text: str) -> str:
+    """Why a number in prose `text` that states no ledger value in scope is not a figure."""
+    if FREQUENCY.search(m.text):
+        return "frequency"
+    if SCALE.match(text, m.end):
+        return "scale"
+    if m.kind == "rank" and m.role != "statistic":
+        return "ordinal"
+    if m.qualifier in BOUNDS and m.kind in ("count", "age"):
+        return "threshold"
+    if m.kind == "count" and m.qualifier is None and not any(c.isdigit() for c in m.text):
+        return "wording"
+    return "nonfigure"
+
+
+def prose_pieces(
+    text: str, ledger: Ledger, scope: Sequence[str], direct: Sequence[str] = ()
+) -> Iterator[tuple[str, str, str | None]]:
+    """Curated prose cut into (kind, text, ref): kind "text", "link" (a number stating the value
+    of `ref`, in `scope`, or of an entry in `direct` that the text is written about: a derived
+    figure's inputs in its label, "90 of 609"), "year", or "nonfigure" (a number that states no
+    value in scope; `ref` is then the rule that says what it is, nonfigure_rule)."""
     from figtrace.mentions import extract
 
-    if not isinstance(text, str) or not text:
-        return Markup("")
-    out, pos = [], 0
+    pos = 0
     for m in extract(text):
         start = m.qualifier_start if m.qualifier_start is not None else m.start
         start = max(start, pos)
-        out.append(safe_text(text[pos:start]))
+        yield "text", text[pos:start], None
         shown = text[start : m.end]
         ref = None
         if not is_year(m) and is_claim(m):
             matches = [r for r in scope if mention_states(ledger, m, r)]
             same_hedge = [r for r in matches if ref_value(ledger, r)[2] == m.qualifier]
             ref = (same_hedge or matches or [None])[0]
+        elif not is_year(m) and any(c.isdigit() for c in m.text):
+            ref = next((r for r in direct if mention_states(ledger, m, r)), None)
         if ref is not None:
-            out.append(link(ref, shown, "prose"))
+            yield "link", shown, ref
         elif is_year(m):
-            out.append(Markup('<span class="year">{}</span>').format(safe_text(shown)))
+            yield "year", shown, None
         else:
+            yield "nonfigure", shown, nonfigure_rule(m, text)
+        pos = m.end
+    yield "text", text[pos:], None
+
+
+def linkify(
+    text: str | None, ledger: Ledger, scope: Sequence[str], direct: Sequence[str] = ()
+) -> Markup:
+    """Curated prose with each number linked to the ledger entry in `scope` (or `direct`, see
+    prose_pieces) that it states. Years are marked class="year"; a number that states no value in
+    scope is marked class="nonfigure" with the rule that says what it is; the audit lists them.
+    """
+    if not isinstance(text, str) or not text:
+        return Markup("")
+    out = []
+    for kind, shown, ref in prose_pieces(text, ledger, scope, direct):
+        if kind == "link":
+            out.append(link(ref, shown, "prose"))
+        elif kind == "year":
+            out.append(Markup('<span class="year">{}</span>').format(safe_text(shown)))
+        elif kind == "nonfigure":
             out.append(
                 Markup(
-                    '<span class="nonfigure" title="not a figure in the ledger">{}</span>'
-                ).format(safe_text(shown))
+                    '<span class="nonfigure {}" title="not a figure in the ledger">{}</span>'
+                ).format(ref, safe_text(shown))
             )
-        pos = m.end
-    out.append(safe_text(text[pos:]))
+        else:
+            out.append(safe_text(shown))
     return Markup("").join(out)
 
 
@@ -341,7 +392,7 @@ def passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
             out.append(Markup('<span class="year">{}</span>').format(safe_text(piece)))
         else:
             out.append(
-                Markup('<span class="nonfigure" title="{}">{}</span>').format(
+                Markup('<span class="nonfigure context" title="{}">{}</span>').format(
                     s.note or ROLE_NAMES[s.role], safe_text(piece)
                 )
             )
@@ -451,6 +502,8 @@ def environment() -> Environment:
     env.filters["md"] = md_text
     env.filters["plain"] = plain_text
     env.globals["safe_url"] = safe_url
+    env.globals["untitled_note"] = UNTITLED_NOTE
+    env.globals["doc_name"] = lambda d: document_name(d["title"], d.get("description"), d["doc_id"])
     return env
 
 
@@ -491,6 +544,9 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
         "period": linkify(f["period"], ledger, scope) if f["period"] else None,
         "period_note": linkify(f["period_note"], ledger, scope),
         "note": linkify(f["note"], ledger, scope),
+        "stated_by": linkify(claimant_words(f), ledger, scope),
+        "claimant_passage": claimant_passage(corpus, f),
+        "inference": report_inference(ledger, ledger.reports.get(f["report_id"] or "")),
         "passage": passage(corpus, f),
         "start": f["start"],
         "end": f["end"],
@@ -500,8 +556,62 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
         "report": c["report"],
         "doc_id": f["doc_id"],
         "viewer": f"sources/{f['doc_id']}.html#{fid}",
+        "others": other_documents(corpus, fid),
         "against": against_report(corpus, fid),
     }
+
+
+def _pieces(corpus: Corpus, doc_id: str, start: int, end: int) -> Markup:
+    """text[start:end] of a document with the numbers in it linked (figures) or marked."""
+    out = []
+    for piece, s in _segments(corpus.texts[doc_id], corpus.spans.get(doc_id, []), start, end):
+        if s is None:
+            out.append(safe_text(piece))
+        elif s.role == "figure":
+            out.append(link(s.ref, piece, "quote"))
+        elif s.role == "date":
+            out.append(Markup('<span class="year">{}</span>').format(safe_text(piece)))
+        else:
+            out.append(
+                Markup('<span class="nonfigure context" title="{}">{}</span>').format(
+                    s.note or ROLE_NAMES[s.role], safe_text(piece)
+                )
+            )
+    return Markup("").join(out)
+
+
+def claimant_passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
+    """The passage that says who states a figure, marked inside its prefix and suffix; a number
+    is never cut by an edge (each is shown whole, linked or marked like any passage's)."""
+    doc_id = figure["doc_id"]
+    start, end = int(figure["claimant_start"]), int(figure["claimant_end"])
+    a = start - len(figure["claimant_prefix"] or "")
+    b = end + len(figure["claimant_suffix"] or "")
+    for s in corpus.spans.get(doc_id, []):
+        a = s.start if s.start < a < s.end else a
+        b = s.end if s.start < b < s.end else b
+        start = s.start if s.start < start < s.end else start
+        end = s.end if s.start < end < s.end else end
+    return Markup('{}<mark class="claimant">{}</mark>{}').format(
+        _pieces(corpus, doc_id, a, start),
+        _pieces(corpus, doc_id, start, end),
+        _pieces(corpus, doc_id, end, b),
+    )
+
+
+def report_inference(ledger: Ledger, report: Any) -> Markup | None:
+    """What no document states about a report and the registry infers (year) or leaves open
+    (producer), with the basis; None when the documents state both."""
+    if report is None:
+        return None
+    parts = []
+    if not report.producer:
+        parts.append("Producer not stated. " + (report.producer_note or ""))
+    if report.year_inferred:
+        parts.append("Year inferred, not stated: " + (report.inference_basis or ""))
+    if not parts:
+        return None
+    return linkify(" ".join(" ".join(p.split()) for p in parts), ledger, [])
 
 
 def against_report(corpus: Corpus, fid: str) -> dict[str, Any] | None:
@@ -540,17 +650,37 @@ def against_report(corpus: Corpus, fid: str) -> dict[str, Any] | None:
     return entry
 
 
+def other_documents(corpus: Corpus, fid: str) -> dict[str, dict[str, Any]]:
+    """The other documents whose figures corroborate, contradict or restate a figure (from the
+    corroboration checks): how many documents, and each figure linked with its document."""
+    from figtrace.corroboration import tally
+
+    ledger, out = corpus.ledger, {}
+    for kind, others in tally(corpus.checks, fid).items():
+        docs = [ledger.figures.loc[o, "doc_id"] for o in others]
+        out[kind] = {
+            "documents": len(set(docs)),
+            "figures": [
+                {"value": value_link(ledger, o), "document": chain_document(ledger, d)}
+                for o, d in zip(others, docs, strict=True)
+            ],
+        }
+    return out
+
+
 def derived_entry(corpus: Corpus, did: str) -> dict[str, Any]:
     """A derived figure's entry: value, formula with each input linked, description."""
     ledger = corpus.ledger
     c = chain(ledger, did)
     d = c["derived"]
-    scope = widen(ledger, [did, *d["inputs"].split(";")])
+    inputs = d["inputs"].split(";")
+    scope = widen(ledger, [did, *inputs])
     return {
         "id": did,
         "type": "derived",
         "value": value_link(ledger, did),
-        "label": linkify(d["label"], ledger, scope),
+        "unrounded": link(did, display.unrounded(d["value"], d["unit"]), "unrounded"),
+        "label": linkify(d["label"], ledger, scope, direct=inputs),
         "indicator": c["indicator"],
         "formula": Markup("{}").format(d["formula"]),
         "computed": Markup('<code class="formula">{}</code>').format(
@@ -561,6 +691,19 @@ def derived_entry(corpus: Corpus, did: str) -> dict[str, Any]:
             {"id": i, "value": value_link(ledger, i), "label": _label(ledger, i, scope)}
             for i in d["inputs"].split(";")
         ],
+        "interval": interval_links(ledger, did),
+        "by_construction": bool(d.get("by_construction")),
+    }
+
+
+def interval_links(ledger: Ledger, did: str) -> dict[str, Any]:
+    """A derived figure's interval as links (its low and high ends at the printed precision),
+    or whether it is exact or open-ended."""
+    low, high, _ = derived_interval(ledger, did)
+    return {
+        "exact": low is not None and low == high,
+        "low": value_link(ledger, did, "low") if low is not None else None,
+        "high": value_link(ledger, did, "high") if high is not None else None,
     }
 
 
@@ -578,8 +721,10 @@ def widen(ledger: Ledger, refs: Sequence[str]) -> list[str]:
 
 
 def _label(ledger: Ledger, ref: str, scope: Sequence[str]) -> Markup:
-    table = ledger.figures if ref in ledger.figures.index else ledger.derived
-    return linkify(table.loc[ref, "label"], ledger, [ref, *scope])
+    if ref in ledger.figures.index:
+        return linkify(ledger.figures.loc[ref, "label"], ledger, [ref, *scope])
+    inputs = ledger.derived.loc[ref, "inputs"].split(";")
+    return linkify(ledger.derived.loc[ref, "label"], ledger, [ref, *scope], direct=inputs)
 
 
 def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
@@ -589,25 +734,56 @@ def check_rows(corpus: Corpus) -> list[dict[str, Any]]:
         inputs = r.inputs.split(";")
         scope = widen(ledger, inputs)
 
-        def shown(ref: str, unit: str = r.unit) -> Markup:
-            own = value_of(ledger, ref)[1]
-            fmt = "percent" if unit == "percent" and own == "proportion" else None
-            return value_link(ledger, ref, fmt)
+        def shown(ref: str) -> Markup:
+            return value_link(ledger, ref)
 
         rows.append(
             {
                 "id": r.check_id,
                 "kind": r.kind,
                 "status": r.status,
+                "evidence": getattr(r, "evidence", None),
+                "sources_note": _with_ids(getattr(r, "sources_note", None), ledger, scope),
                 "description": linkify(r.description, ledger, scope),
                 "inputs": [
-                    {"id": i, "value": shown(i), "label": _label(ledger, i, scope)} for i in inputs
+                    {
+                        "id": i,
+                        "value": shown(i),
+                        "label": _label(ledger, i, scope),
+                        "stated_by": linkify(_stated_by(ledger, i), ledger, scope),
+                    }
+                    for i in inputs
                 ],
                 "stated": shown(inputs[0]) if r.kind in ("rounding", "change") else None,
                 "computed": shown(inputs[1]) if r.kind in ("rounding", "change") else None,
             }
         )
     return rows
+
+
+def _with_ids(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
+    """Curated or generated prose with document ids shown as ids (never read as numbers: the
+    `second` of northamptonshire-second-highest is no rank) and the rest linkified."""
+    if not text:
+        return Markup("")
+    ids = sorted(set(ledger.documents.index), key=len, reverse=True)
+    if not ids:
+        return linkify(text, ledger, scope)
+    pattern = re.compile("|".join(re.escape(i) for i in ids))
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        out.append(linkify(text[pos : m.start()], ledger, scope))
+        out.append(Markup('<code class="id">{}</code>').format(m.group()))
+        pos = m.end()
+    out.append(linkify(text[pos:], ledger, scope))
+    return Markup("").join(out)
+
+
+def _stated_by(ledger: Ledger, ref: str) -> str:
+    """Who states a figure, in words; a derived figure is the ledger's arithmetic."""
+    if ref in ledger.figures.index and "claimant_kind" in ledger.figures.columns:
+        return claimant_words(ledger.figures.loc[ref].to_dict())
+    return "derived by figtrace from the figures it rests on"
 
 
 def chart_refs(ledger: Ledger, chart: dict[str, Any], checks: pd.DataFrame) -> list[str]:
@@ -646,28 +822,69 @@ def count_entries(ledger: Ledger, html: Iterable[Markup]) -> list[dict[str, Any]
     ]
 
 
+# The order of the findings' groups: publications first, then who is quoted, then unnamed
+# research, then what the articles state in their own voice.
+GROUP_ORDER = {"report": 0, "statistics": 0, "organisation": 1, "person": 1, "research": 2,
+               "article": 3}  # fmt: skip
+
+
+def claimant_key(row: Any) -> tuple[str, ...]:
+    """Which findings group a figure belongs to: its report for a publication's figures, else
+    who states it (a quoted person or organisation, unnamed research, the article itself)."""
+    kind = row.claimant_kind
+    if kind in ("report", "statistics"):
+        return ("report", row.report_id)
+    if kind == "article":
+        return ("article", row.doc_id)
+    org = row.claimant_organisation if isinstance(row.claimant_organisation, str) else ""
+    return (kind, row.claimant_name, org)
+
+
+def claimant_groups(corpus: Corpus) -> list[dict[str, Any]]:
+    """The findings grouped by who states them (GROUP_ORDER; reports in registry order, the rest
+    in order of first appearance): a quote is never listed as a report's finding."""
+    ledger = corpus.ledger
+    figures = ledger.figures
+    report_rank = {rid: i for i, rid in enumerate(ledger.reports)}
+    groups: dict[tuple[str, ...], dict[str, Any]] = {}
+    for n, row in enumerate(figures.itertuples(index=False)):
+        key = claimant_key(row)
+        if key not in groups:
+            rank = report_rank.get(row.report_id, n) if key[0] == "report" else n
+            report = ledger.reports.get(row.report_id) if key[0] == "report" else None
+            groups[key] = {
+                "order": (GROUP_ORDER[row.claimant_kind], rank),
+                "kind": key[0],
+                "report": report,
+                "inference": report_inference(ledger, report),
+                "name": row.claimant_name,
+                "organisation": key[2] if len(key) > 2 else None,
+                "kind_words": CLAIMANT_KINDS[row.claimant_kind],
+                "document": chain_document(ledger, row.doc_id),
+                "figures": [],
+            }
+        scope = [row.figure_id]
+        groups[key]["figures"].append(
+            {
+                "id": row.figure_id,
+                "value": value_link(ledger, row.figure_id),
+                "label": linkify(row.label, ledger, scope),
+                "document": chain_document(ledger, row.doc_id),
+                "doc_id": row.doc_id,
+                "stated_by": linkify(claimant_words(row._asdict()), ledger, scope),
+                "claimant_quote": linkify(row.claimant_quote, ledger, widen(ledger, scope)),
+                "basis": row.claimant_basis,
+                "report": ledger.reports.get(row.report_id) if key[0] != "report" else None,
+            }
+        )
+    return sorted(groups.values(), key=lambda g: g["order"])
+
+
 def report_context(corpus: Corpus) -> dict[str, Any]:
     """Everything the report templates render, in a fixed order."""
     ledger = corpus.ledger
     figures = ledger.figures
-    groups = []
-    by_report = {rid: g for rid, g in figures.groupby(figures["report_id"].fillna(""), sort=False)}
-    for rid in [*ledger.reports, ""]:
-        if rid not in by_report:
-            continue
-        rows = [
-            {
-                "id": fid,
-                "value": value_link(ledger, fid),
-                "label": linkify(label, ledger, [fid]),
-                "document": chain_document(ledger, doc_id),
-                "doc_id": doc_id,
-            }
-            for fid, label, doc_id in by_report[rid][["figure_id", "label", "doc_id"]].itertuples(
-                index=False
-            )
-        ]
-        groups.append({"report": ledger.reports.get(rid), "figures": rows})
+    groups = claimant_groups(corpus)
     indicators = []
     for iid, g in figures.groupby("indicator", sort=False):
         ind = ledger.indicators[iid]
@@ -706,7 +923,7 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
                 "alt": chart.get("alt") or "",
                 "src": f"data:image/png;base64,{data}",
                 "source_line": linkify(chart.get("source_line"), ledger, scope),
-                "title_md": render_template(chart.get("title_template") or "", ledger),
+                "scope": scope,
                 "png_name": chart["_png"].name,
             }
         )
@@ -748,33 +965,84 @@ def report_context(corpus: Corpus) -> dict[str, Any]:
     }
 
 
+def md_target(ledger: Ledger, ref: str) -> str:
+    """Where report.md links `ref`: a figure to its passage in the viewer, anything else (a
+    derived figure, a ledger count) to its entry in report.html."""
+    if ref in ledger.figures.index:
+        return f"sources/{ledger.figures.loc[ref, 'doc_id']}.html#{ref}"
+    return f"report.html#{ref}"
+
+
+def md_prose(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
+    """Curated prose for Markdown: each number that states a value in `scope` linked to it
+    (as `linkify` does for HTML), a number that states none marked as a non-figure (inline
+    HTML, which Markdown viewers show as its text), the rest escaped text."""
+    if not isinstance(text, str) or not text:
+        return Markup("")
+    out = []
+    for kind, shown, ref in prose_pieces(text, ledger, scope):
+        if kind == "link":
+            out.append(Markup("[{}]({})").format(md_text(shown), md_target(ledger, ref)))
+        elif kind == "nonfigure":
+            out.append(Markup('<span class="nonfigure {}">{}</span>').format(ref, md_text(shown)))
+        else:
+            out.append(md_text(shown))
+    return Markup("").join(out)
+
+
 def md_context(corpus: Corpus, context: dict[str, Any]) -> dict[str, Any]:
-    """Markdown links: a figure's number to its passage in the viewer, a derived one to its entry."""
+    """Markdown links: a figure's number to its passage in the viewer, a derived one to its entry;
+    labels and chart titles with their numbers linked the same way."""
     ledger = corpus.ledger
 
     def md_link(ref: str, fmt: str | None = None) -> Markup:
         text = md_text(format_ref(ledger, ref, fmt))
-        if ref in ledger.figures.index:
-            target = f"sources/{ledger.figures.loc[ref, 'doc_id']}.html#{ref}"
-        else:
-            target = f"report.html#{ref}"
-        return Markup("[{}]({})").format(text, target)
+        return Markup("[{}]({})").format(text, md_target(ledger, ref))
+
+    def md_label(ref: str) -> Markup:
+        table = ledger.figures if ref in ledger.figures.index else ledger.derived
+        scope = [ref]
+        if ref in ledger.derived.index:
+            scope = widen(ledger, [ref, *ledger.derived.loc[ref, "inputs"].split(";")])
+        return md_prose(table.loc[ref, "label"], ledger, scope)
+
+    def md_title(template: str, scope: Sequence[str]) -> Markup:
+        out, pos = [], 0
+        for m in PLACEHOLDER.finditer(template):
+            out.append(md_prose(template[pos : m.start()], ledger, scope))
+            out.append(md_link(m.group(1), m.group(2)))
+            pos = m.end()
+        out.append(md_prose(template[pos:], ledger, scope))
+        return Markup("").join(out)
 
     def md_against(fid: str) -> Markup:
         a = against_report(corpus, fid)
         if a is None:
             return Markup("")
         if a["state"] == "self":
-            return Markup("the report itself{}").format(f", page {a['page']}" if a["page"] else "")
+            return Markup("the report itself{}").format(
+                f", page `{a['page']}`" if a["page"] else ""
+            )
         if a["state"] == "absent":
             return Markup("not in the corpus: `{}`").format(a["command"])
         if a["status"] == "not-found":
             return Markup("not found in the report")
         verdict = "agrees" if a["status"] == "pass" else "differs"
-        where = f"page {a['page']}" if a["page"] else "its passage"
+        where = f"page `{a['page']}`" if a["page"] else "its passage"
         return Markup("{} ([{}]({}))").format(verdict, where, a["href"])
 
-    return {**context, "md_link": md_link, "md_against": md_against, "ledger": ledger}
+    charts = [
+        {**c, "title_md": md_title(chart.get("title_template") or "", c["scope"])}
+        for c, chart in zip(context["charts"], corpus.charts, strict=True)
+    ]
+    return {
+        **context,
+        "charts": charts,
+        "md_link": md_link,
+        "md_label": md_label,
+        "md_against": md_against,
+        "ledger": ledger,
+    }
 
 
 def write_report(corpus: Corpus, html_out: Path, md_out: Path) -> None:

@@ -165,7 +165,11 @@ def download(
                 "the server sent an HTML page, not the PDF (labelled "
                 f"{media_type}); open the address and copy the PDF's own link",
             )
-        raise _fail(report_id, url, f"not a PDF (it starts {head[:8]!r}, labelled {media_type}); check the address")
+        raise _fail(
+            report_id,
+            url,
+            f"not a PDF (it starts {head[:8]!r}, labelled {media_type}); check the address",
+        )
     return Download(path, final_url, digest.hexdigest(), size, "application/pdf")
 
 

@@ -32,8 +32,8 @@ def launch(playwright, chromium: Path = Path("/usr/bin/chromium")):
 
 
 def take_screenshots(results_dir: Path, out_dir: Path, chromium: Path) -> list[Path]:
-    """The report's top, a provenance entry after clicking a number, and that number's passage
-    in its source viewer; written as PNG files into `out_dir`."""
+    """The report's top, its findings table and first chart, a provenance entry after clicking a
+    number, and that number's passage in its source viewer; written as PNG files into `out_dir`."""
     from playwright.sync_api import sync_playwright
 
     report = Path(results_dir, "report.html").resolve()
@@ -48,6 +48,11 @@ def take_screenshots(results_dir: Path, out_dir: Path, chromium: Path) -> list[P
         page.goto(report.as_uri())
         written.append(out_dir / "report.png")
         page.screenshot(path=str(written[-1]))
+        written.append(out_dir / "findings.png")
+        page.locator("#findings table").first.screenshot(path=str(written[-1]))
+        if page.locator("figure.chart").count():
+            written.append(out_dir / "chart.png")
+            page.locator("figure.chart").first.screenshot(path=str(written[-1]))
         first = page.locator("#findings a.ref").first
         ref = first.get_attribute("data-ref")
         first.click()

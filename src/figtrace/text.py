@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from figtrace import outputs
 from figtrace.errors import FigtraceError
 
 if TYPE_CHECKING:  # pandas is imported where a table is built: Snakemake imports this module
@@ -902,40 +901,6 @@ def text_tables(docs: list) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         {"start": "int64", "end": "int64", "reason": "string"}
     )
     return text, textmap, furn
-
-
-def write_text_tables(
-    raw_dir: Path,
-    text_out: Path,
-    map_out: Path,
-    furniture_out: Path,
-    catalogue: Path | None = None,
-    memo: Path | None = None,
-    documents_out: Path | None = None,
-    mentions_out: Path | None = None,
-) -> pd.DataFrame:
-    """Verify the documents (all, or only those a shard's `catalogue` lists), then write the
-    text, textmap and furniture tables, and if asked the documents and mentions tables,
-    atomically.
-
-    The documents table counts each document's canonical characters and the mentions table is
-    the extractor run over the canonical text, so both are written here, where the text is
-    already in memory: a shard's documents are read once, in one process (at 10,000 documents a
-    second job per shard cost more to start than to run)."""
-    from figtrace.documents import documents_table, load_catalogue, load_listed
-
-    docs = load_catalogue(raw_dir) if catalogue is None else load_listed(raw_dir, catalogue, memo)
-    text, textmap, furniture = text_tables(docs)
-    outputs.write_parquet(text_out, text)
-    outputs.write_parquet(map_out, textmap)
-    outputs.write_parquet(furniture_out, furniture)
-    if documents_out is not None:
-        outputs.write_parquet(documents_out, documents_table(docs))
-    if mentions_out is not None:
-        from figtrace.mentions import mentions_from_text_tables
-
-        outputs.write_parquet(mentions_out, mentions_from_text_tables(text, textmap, furniture))
-    return text
 
 
 def _spans_of(rows: pd.DataFrame) -> tuple[SourceSpan, ...]:

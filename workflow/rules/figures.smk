@@ -68,9 +68,11 @@ rule checks:
         spec=f"{RAW}/checks.yaml",
         figures=f"{PROCESSED}/figures.parquet",
         derived=f"{PROCESSED}/derived.parquet",
+        # the annotated documents' texts, to tell copies of one source from independent ones
+        text=f"{LEDGER_CORPUS}/text.parquet",
         # the reports in the corpus: each article figure is checked against its report's own
         report_documents=REPORT_DOCUMENTS,
-        code=code("checks", "figures", "reports"),
+        code=code("checks", "figures", "reports", "corroboration"),
     output:
         table=f"{PROCESSED}/checks.parquet",
         csv=f"{PROCESSED}/checks.csv",
@@ -89,9 +91,9 @@ rule checks:
         raw=lambda w, input: Path(input.spec).parent,
     shell:
         "python -m figtrace checks --raw {params.raw} --figures {input.figures}"
-        " --derived {input.derived} --out {output.table} --csv {output.csv}"
-        " --summary {output.summary} --report-documents {input.report_documents}"
-        " 2>&1 | tee {log}"
+        " --derived {input.derived} --text {input.text} --out {output.table}"
+        " --csv {output.csv} --summary {output.summary}"
+        " --report-documents {input.report_documents} 2>&1 | tee {log}"
 
 
 rule coverage:

@@ -110,6 +110,7 @@ rule sources:
 rule audit:
     input:
         report=f"{RESULTS}/report.html",
+        md=f"{RESULTS}/report.md",
         # the viewers the report links to (the ledger's documents)
         sources=f"{RESULTS}/sources/shard-{LEDGER}.tsv",
         corpus=CORPUS_TABLES,
@@ -131,6 +132,7 @@ rule audit:
         corpus=lambda w, input: Path(input.corpus[0]).parent,
         raw=lambda w, input: Path(input.reports).parent,
     shell:
-        "python -m figtrace audit --report {input.report} --processed {params.processed}"
+        "python -m figtrace audit --report {input.report} --markdown {input.md}"
+        " --processed {params.processed}"
         " --corpus {params.corpus} --raw {params.raw} --out {output}"
         " 2>&1 | tee {log}; exit ${{PIPESTATUS[0]}}"

@@ -1,0 +1,185 @@
+"""Suggestions: `annotate` proposes figure entries, `accept` moves the confident ones, and a new
+document that restates ledger figures ends up corroborating them in checks.parquet and the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import run_cli, run_snakemake
+from figtrace.anchors import Anchor
+from figtrace.errors import FigtraceError
+from figtrace.figures import read_annotation_file, write_annotation_file
+from figtrace.suggestions import (
+    DEFAULT_MIN_SCORE,
+    INDICATOR_ONLY_CAP,
+    accept,
+    clause_at,
+    value_match,
+)
+
+# Written for this test, in its own words: the ATMG's 2017 figures as another outlet might put them.
+RESTATED = """\
+Monitoring group finds child trafficking referrals still rising
+
+Charities working against modern slavery say ministers keep reacting to the trafficking of
+children rather than stopping it before it starts.
+
+In its review Before the Harm is Done, the Anti-Trafficking Monitoring Group counts 2,118
+children referred to the National Referral Mechanism as possible trafficking victims during
+2017. Young people accounted for 41% of every potential victim identified across the UK that
+year. The count of children was 66% higher than in 2016.
+
+British children formed the largest single group: 677 were referred, driven by the spread of
+county lines drug dealing, a 265% surge since 2016.
+
+The group asks for a national prevention strategy and money for early help in schools.
+"""
+ATMG = "atmg-2018-before-the-harm"
+
+
+def _figure(value: float, unit: str, qualifier: str | None):
+    from figtrace.figures import Figure
+
+    anchor = Anchor("x", "", "", 0, 1)
+    return Figure("f", "d", anchor, "l", "i", value, unit, qualifier, "p", "UK", None, None,
+                  None, None, Path("x.yaml"))  # fmt: skip
+
+
+def test_values_match_through_hedges_rounding_and_units_but_not_by_open_ranges_alone():
+    assert value_match(2118, "count", None, _figure(2118, "count", None))[0] == 1.0
+    assert value_match(2000, "count", "over", _figure(2118, "count", None))[0] == 0.6
+    assert value_match(0.41, "proportion", None, _figure(41, "percent", None))[0] == 1.0
+    assert value_match(2118, "count", None, _figure(2118, "percent", None)) is None
+    # "more than 80 per cent" is a range that contains 265%, yet says nothing about it
+    assert value_match(265, "percent", None, _figure(80, "percent", "more_than")) is None
+
+
+def test_clause_is_the_part_of_the_sentence_around_the_number():
+    sentence = "There were 2,118 victims reported in 2017, comprising 41% of the total, a 66% rise."
+    at = sentence.index("41%")
+    assert clause_at(sentence, at, at + 3).strip(" ,") == "comprising 41% of the total"
+
+
+def test_accept_moves_only_confident_suggestions_and_keeps_comments(tmp_path):
+    path = tmp_path / "doc.yaml"
+    path.write_text(
+        "# curated by hand: keep this comment\ndoc_id: doc\nsha256: " + "0" * 64 + "\n"
+        "figures: []  # none yet\nexclusions: []\ncandidates:\n"
+        "- anchor: {exact: '12', prefix: '', suffix: '', start: 0, end: 2}\n"
+        "  suggestion: {figure_id: d-a, indicator: a, value: 12, score: 0.9, because: x}\n"
+        "- anchor: {exact: '13', prefix: '', suffix: '', start: 3, end: 5}\n"
+        "  suggestion: {figure_id: d-b, indicator: b, value: 13, score: 0.5, because: y}\n"
+        "- anchor: {exact: '14', prefix: '', suffix: '', start: 6, end: 8}\n",
+        "utf-8",
+    )
+    data, digest = read_annotation_file(path)
+    moved = accept(data, DEFAULT_MIN_SCORE)
+    assert [(e["figure_id"], s) for e, s in moved] == [("d-a", 0.9)]
+    assert "score" not in moved[0][0] and "because" not in moved[0][0]
+    write_annotation_file(path, data, digest)
+    text = path.read_text("utf-8")
+    assert text.startswith("# curated by hand: keep this comment\n")
+    written = yaml.safe_load(text)
+    assert [f["figure_id"] for f in written["figures"]] == ["d-a"]
+    assert [c["anchor"]["exact"] for c in written["candidates"]] == ["13", "14"]
+    # a file edited on disk after it was read is never overwritten
+    path.write_text(text + "# a curator's edit\n", "utf-8")
+    with pytest.raises(FigtraceError, match="changed on disk since it was read"):
+        write_annotation_file(path, data, digest)
+    assert path.read_text("utf-8").endswith("# a curator's edit\n")
+
+
+def test_a_number_with_no_evidence_gets_no_confident_suggestion(project, tmp_path):
+    source = tmp_path / "unrelated.txt"
+    source.write_text(
+        "The council opened 7 new libraries and planted 3,456 trees along the river in 2021.\n",
+        "utf-8",
+    )
+    assert run_cli(project, "add", str(source), "--title", "Trees", "--id", "trees").returncode == 0
+    proc = run_cli(project, "annotate", "trees")
+    assert proc.returncode == 0, proc.stderr
+    data = yaml.safe_load((project / "data/raw/annotations/trees.yaml").read_text("utf-8"))
+    scores = [c["suggestion"]["score"] for c in data["candidates"] if "suggestion" in c]
+    assert all(s <= INDICATOR_ONLY_CAP < DEFAULT_MIN_SCORE for s in scores)
+    moved = run_cli(project, "accept", "trees")
+    assert moved.returncode == 0 and "no suggestion" in moved.stdout
+
+
+@pytest.mark.pipeline
+def test_a_document_restating_ledger_figures_is_curated_without_typing_and_corroborates(
+    project: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "restated.txt"
+    source.write_text(RESTATED, "utf-8")
+    added = run_cli(
+        project, "add", str(source), "--id", "restated-atmg", "--title", "Referrals still rising",
+        "--publisher", "Example Weekly", "--date", "2018-10", "--report", ATMG,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    proc = run_cli(project, "annotate", "restated-atmg")
+    assert proc.returncode == 0, proc.stderr
+    path = project / "data/raw/annotations/restated-atmg.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    suggested = {
+        c["anchor"]["exact"]: c["suggestion"] for c in data["candidates"] if "suggestion" in c
+    }
+    expected = {
+        "2,118": ("nrm-child-referrals", "2017"),
+        "41%": ("nrm-child-share-of-referrals", "2017"),
+        "66%": ("nrm-child-referrals-change", "2016 to 2017"),
+        "677": ("nrm-uk-child-referrals", "2017"),
+        "265%": ("nrm-uk-child-referrals-change", "2016 to 2017"),
+    }
+    for exact, (indicator, period) in expected.items():
+        s = suggested[exact]
+        assert (s["indicator"], s["period"], s["report_id"]) == (indicator, period, ATMG), exact
+        assert 0 <= s["score"] <= 1 and "mer-" in s["because"]
+
+    before = path.read_bytes()
+    dry = run_cli(project, "accept", "restated-atmg", "--dry-run")
+    assert dry.returncode == 0 and "would move" in dry.stdout and path.read_bytes() == before
+    confident = {e for e, s in suggested.items() if s["score"] >= DEFAULT_MIN_SCORE}
+    assert "2,118" in confident
+    first = run_cli(project, "accept", "restated-atmg")
+    assert first.returncode == 0, first.stderr
+    assert [line.startswith("moved ") for line in first.stdout.splitlines()].count(True) == len(
+        confident
+    )
+    rest = run_cli(project, "accept", "restated-atmg", "--min-score", "0.5")
+    assert rest.returncode == 0, rest.stderr
+    curated = yaml.safe_load(path.read_text("utf-8"))
+    assert {f["anchor"]["exact"] for f in curated["figures"]} == set(expected)
+    assert path.read_text("utf-8").startswith("# Annotations for restated-atmg.")
+
+    run_snakemake(project, check=True)
+    checks = pd.read_parquet(project / "data/processed/checks.parquet")
+    pairs = checks[checks["kind"] == "corroboration"]
+    figures = pd.read_parquet(project / "data/processed/figures.parquet").set_index("figure_id")
+    new = set(figures.index[figures["doc_id"] == "restated-atmg"])
+    by_new = {
+        tuple(sorted(row.inputs.split(";"))): row.status
+        for row in pairs.itertuples()
+        if set(row.inputs.split(";")) & new
+    }
+    mer = {
+        "2,118": "mer-nrm-child-referrals-2017",
+        "41%": "mer-child-share-of-referrals",
+        "66%": "mer-nrm-child-referrals-change",
+        "677": "mer-nrm-uk-child-referrals-2017",
+        "265%": "mer-nrm-uk-child-referrals-change",
+    }
+    for exact, other in mer.items():
+        fid = figures.index[(figures["doc_id"] == "restated-atmg") & (figures["quote"] == exact)][0]
+        assert by_new[tuple(sorted((fid, other)))] == "pass", exact
+    # "nearly half" and 41% are the same indicator too: a (soft) disagreement, not agreement
+    nearly = [k for k in by_new if "mer-child-share-nearly-half" in k]
+    assert nearly and by_new[nearly[0]] == "warn"
+    # the two 2016 articles that reproduce one press release stay a restatement
+    assert (checks["kind"] == "restatement").sum() == 2
+    report = (project / "results/report.html").read_text("utf-8")
+    assert 'href="#mer-nrm-child-referrals-2017"' in report and "document corroborates it" in report
+    assert run_cli(project, "audit").returncode == 0
