@@ -237,8 +237,16 @@ assert set(rechecked["check_id"]) == set(declared["check_id"]), (
 same_thing = figures[["indicator", "period", "geography", "report_id"]].fillna("").astype(str)
 keys = dict(zip(figures["figure_id"], same_thing.agg("|".join, axis=1), strict=True))
 docs = dict(zip(figures["figure_id"], figures["doc_id"], strict=True))
-pairs = {(a, b) for a in keys for b in keys if a < b and keys[a] == keys[b] and docs[a] != docs[b]}
-paired = checks.loc[checks["kind"].isin(["corroboration", "restatement"]), "inputs"]
+pairing = checks["kind"].isin(["corroboration", "restatement"])
+# a pair another check already compares (an article against its report) is not paired again
+compared = {frozenset(i.split(";")) for i in checks.loc[~pairing, "inputs"]}
+pairs = {
+    (a, b)
+    for a in keys
+    for b in keys
+    if a < b and keys[a] == keys[b] and docs[a] != docs[b] and frozenset((a, b)) not in compared
+}
+paired = checks.loc[pairing, "inputs"]
 assert pairs == {tuple(sorted(i.split(";"))) for i in paired}, "corroboration pairs differ"
 rechecked = rechecked.merge(checks, on="check_id", how="left")
 

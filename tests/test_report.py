@@ -475,6 +475,7 @@ EXEMPT_CASES = {
     "scale": '<p>a rank (<span class="nonfigure scale">1</span> = highest)</p>',
     "wording": '<p>from the <span class="nonfigure wording">two</span> counts beside it</p>',
     "context": '<blockquote>aged <span class="nonfigure context">under the age of 16</span></blockquote>',
+    "reference": '<p>synth-<span class="nonfigure reference">000001</span> gives it</p>',
     "nonfigure": '<p>children <span class="nonfigure">under 18</span></p>',
     "title": "<p><cite>Whose Child Now? Fifteen years of work</cite></p>",
     "name": '<p>published by <span class="name">Channel 4</span></p>',

@@ -25,6 +25,8 @@ source's quote, or a number of curated prose), or when an exemption rule below c
     counts"); a figure's own words are always a link;
   - `context`: a number in a quoted passage that is not a ledger figure (a reviewed exclusion,
     page furniture, another mention; its title says which);
+  - `reference`: digits inside a hyphenated identifier of the corpus written in prose (a
+    document or figure id such as "synth-000001");
   - `nonfigure`: any other number in curated prose that states no ledger value in scope;
 - `title`: inside `<cite>` (titles of works are names: "Fifteen years of ..." is not a claim);
 - `name`: inside `<span class="name">`: publishers and producers ("Channel 4") are names;
@@ -79,6 +81,7 @@ EXEMPTIONS: dict[str, tuple[str, set[str] | None]] = {
     "scale": ("span", {"nonfigure", "scale"}),
     "wording": ("span", {"nonfigure", "wording"}),
     "context": ("span", {"nonfigure", "context"}),
+    "reference": ("span", {"nonfigure", "reference"}),
     "nonfigure": ("span", {"nonfigure"}),
     "title": ("cite", None),
     "name": ("span", {"name"}),
@@ -91,7 +94,9 @@ BLOCKS = {
     "ul", "ol", "dl", "table", "body", "title",
 }  # fmt: skip
 INVISIBLE = {"script", "style", "head", "template", "noscript"}
-NONFIGURE_RULES = ("threshold", "frequency", "ordinal", "scale", "wording", "context", "nonfigure")
+NONFIGURE_RULES = (
+    "threshold", "frequency", "ordinal", "scale", "wording", "context", "reference", "nonfigure",
+)  # fmt: skip
 
 
 @dataclass

@@ -214,6 +214,8 @@ def is_claim(m: Mention) -> bool:
 BOUNDS = {"under", "over", "more_than", "less_than", "fewer_than", "at_least", "up_to"}
 FREQUENCY = re.compile(r"\b(?:once|twice|thrice|times)\b", re.IGNORECASE)
 SCALE = re.compile(r"\s*=")
+# an identifier of the corpus written in prose: a document, figure or indicator id ("synth-000001")
+IDENTIFIER = re.compile(r"[a-z0-9]*[a-z][a-z0-9]*(?:-[a-z0-9]+)+|[a-z0-9]+(?:-[a-z0-9]+)*-[a-z]+")
 
 
 def nonfigure_rule(m: Mention, text: str) -> str:
@@ -228,7 +230,21 @@ def nonfigure_rule(m: Mention, text: str) -> str:
         return "threshold"
     if m.kind == "count" and m.qualifier is None and not any(c.isdigit() for c in m.text):
         return "wording"
+    if _in_identifier(m, text):
+        return "reference"
     return "nonfigure"
+
+
+def _in_identifier(m: Mention, text: str) -> bool:
+    """Whether the digits of `m` are part of a hyphenated lower-case identifier in `text`."""
+    if not m.text.isdigit():
+        return False
+    left = re.search(r"[a-z0-9-]*$", text[: m.start])
+    right = re.match(r"[a-z0-9-]*", text[m.end :])
+    before, after = (left.group() if left else ""), (right.group() if right else "")
+    if not (before.endswith("-") or after.startswith("-")):
+        return False
+    return bool(IDENTIFIER.fullmatch(before + m.text + after))
 
 
 def prose_pieces(

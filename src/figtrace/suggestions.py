@@ -489,28 +489,51 @@ def figure_from_candidate(candidate: Any, entry: dict[str, Any] | None = None) -
 
 def add_figure(data: Any, candidate: Any, entry: dict[str, Any] | None = None) -> dict[str, Any]:
     """Append a candidate's figure entry (figure_from_candidate) to `figures`, with who states
-    it: unless the entry names a claimant, the document in its own voice, anchored on the
-    figure's passage and tied to the report the entry names, marked for a curator to review
-    (docs/attribution.md)."""
+    it: unless the entry names a claimant, the report the entry names (or, with none, the
+    document in its own voice), reusing a claimant of the file that already says so, marked for
+    a curator to review (docs/attribution.md)."""
     figure = figure_from_candidate(candidate, entry)
     if "claimant" not in figure:
-        cid = f"{figure['figure_id']}-stated-by"
-        claimants = data.setdefault("claimants", [])
-        claimants.append(
-            {
-                "claimant_id": cid,
-                "kind": "article",
-                "name": "the document itself",
-                "anchor": dict(candidate["anchor"]),
-                "report_id": figure.get("report_id"),
-                "note": "Set by figtrace accept or review from the suggestion: the document in "
-                "its own voice, tied to the report its matching ledger figure names. Check who "
-                "states the number and change the claimant if a person or report is quoted.",
-            }
-        )
-        figure["claimant"] = cid
+        figure["claimant"] = _default_claimant(data, candidate, figure.get("report_id"))
     data["figures"].append(figure)
     return figure
+
+
+def _default_claimant(data: Any, candidate: Any, report_id: str | None) -> str:
+    """The id of the claimant an accepted suggestion gets: the file's claimant for its report,
+    or the document itself when it names none; added (anchored on the figure's passage) if the
+    file has no such claimant yet."""
+    claimants = data.setdefault("claimants", [])
+    for c in claimants:
+        if report_id is not None and c.get("kind") in ("report", "statistics"):
+            if c.get("report_id") == report_id and not c.get("via"):
+                return str(c["claimant_id"])
+        if report_id is None and c.get("kind") == "article":
+            return str(c["claimant_id"])
+    cid = f"{report_id}-report" if report_id else "document-itself"
+    taken = {str(c.get("claimant_id")) for c in claimants}
+    n = 2
+    while cid in taken:
+        cid = f"{report_id or 'document-itself'}-{n}"
+        n += 1
+    claimants.append(
+        {
+            "claimant_id": cid,
+            "kind": "report" if report_id else "article",
+            "name": report_id or "the document itself",
+            "anchor": dict(candidate["anchor"]),
+            **({"report_id": report_id} if report_id else {}),
+            "note": "Set by figtrace accept or review from a suggestion: "
+            + (
+                "the report its matching ledger figure names, as the document relays it."
+                if report_id
+                else "the document in its own voice."
+            )
+            + " Check who states the number; change the claimant if a person or another "
+            "source is quoted.",
+        }
+    )
+    return cid
 
 
 def accept(data: Any, min_score: float = DEFAULT_MIN_SCORE) -> list[tuple[dict[str, Any], float]]:
