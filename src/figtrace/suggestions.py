@@ -505,9 +505,9 @@ def _default_claimant(data: Any, candidate: Any, report_id: str | None) -> str:
     file has no such claimant yet."""
     claimants = data.setdefault("claimants", [])
     for c in claimants:
-        if report_id is not None and c.get("kind") in ("report", "statistics"):
-            if c.get("report_id") == report_id and not c.get("via"):
-                return str(c["claimant_id"])
+        publication = c.get("kind") in ("report", "statistics") and not c.get("via")
+        if report_id is not None and publication and c.get("report_id") == report_id:
+            return str(c["claimant_id"])
         if report_id is None and c.get("kind") == "article":
             return str(c["claimant_id"])
     cid = f"{report_id}-report" if report_id else "document-itself"
