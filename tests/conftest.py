@@ -90,3 +90,32 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     dest = copy_project(tmp_path_factory.mktemp("built") / "project")
     run_snakemake(dest, check=True)
     return dest
+
+
+# --- the browser: Debian's Chromium through Playwright -------------------------------------------
+# One Playwright instance per worker: its sync API refuses to start inside the event loop that
+# another instance of the same process still runs, so every browser test shares this one.
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """The system Chromium; the tests skip, saying how to install it, when it is missing."""
+    if not CHROMIUM.is_file():
+        pytest.skip(
+            f"no browser: {CHROMIUM} is missing; install it with `apt-get install -y chromium`"
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: Path):
+    """Headless Chromium for the whole worker session."""
+    from playwright.sync_api import sync_playwright
+
+    from figtrace.screenshots import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

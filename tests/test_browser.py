@@ -12,30 +12,8 @@ import pytest
 
 import hostile
 from conftest import ROOT, run_cli
-from figtrace.screenshots import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """The system Chromium; the tests skip, saying how to install it, when it is missing."""
-    if not CHROMIUM.is_file():
-        pytest.skip(
-            f"no browser: {CHROMIUM} is missing; install it with `apt-get install -y chromium`"
-        )
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def browser(chromium: Path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -17,10 +17,8 @@ import yaml
 
 from conftest import run_cli
 from figtrace.review import open_review
-from figtrace.screenshots import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
 DOC = "merseyside-before-the-harm"
 HOSTILE = (
     "Hostile page <script>document.title='pwned'; window.__pwned = 1</script>\n"
@@ -29,18 +27,6 @@ HOSTILE = (
     "It says 41 children went missing from care in 2019.\n"
 )
 SHOTS = Path(os.environ.get("FIGTRACE_SHOTS", "")) if os.environ.get("FIGTRACE_SHOTS") else None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.is_file():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
