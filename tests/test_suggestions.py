@@ -183,3 +183,26 @@ def test_a_document_restating_ledger_figures_is_curated_without_typing_and_corro
     report = (project / "results/report.html").read_text("utf-8")
     assert 'href="#mer-nrm-child-referrals-2017"' in report and "document corroborates it" in report
     assert run_cli(project, "audit").returncode == 0
+
+
+def test_a_suggestion_names_a_report_only_where_its_passage_ties_the_number_to_one() -> None:
+    from types import SimpleNamespace
+
+    from figtrace.suggestions import report_for
+
+    doc = SimpleNamespace(reports_cited=["some-2020-report"])
+    tied = "A study by the council found 312 children were at risk."
+    assert report_for(doc, tied, "")[0] == "some-2020-report"
+    # the publication is named in the paragraph before, with no other voice between
+    assert report_for(doc, "Of them, 40 were girls.", "The survey was out on Monday. ")[0] == (
+        "some-2020-report"
+    )
+    # a speaker comes between the publication and the number
+    before = 'The survey was out on Monday. "We are alarmed," the director said. '
+    assert report_for(doc, "Of them, 40 were girls.", before)[0] is None
+    assert report_for(doc, "Police said 40 girls were found.", "")[0] is None
+    assert report_for(doc, "There are 40 girls in care here.", "")[0] is None
+    # several reports cited: the matching ledger figure's, if it is one of them
+    two = SimpleNamespace(reports_cited=["a-report", "b-report"])
+    assert report_for(two, tied, "", "b-report")[0] == "b-report"
+    assert report_for(two, tied, "", "c-report")[0] is None

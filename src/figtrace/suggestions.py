@@ -41,6 +41,7 @@ W_VALUE, W_PASSAGE, W_REPORT, W_INDICATOR = 0.4, 0.3, 0.2, 0.1
 # Rounding tolerance per unit when values are compared (counts: relative).
 TOLERANCE = {"percent": 0.5, "proportion": 0.005, "factor": 0.05, "rank": 0.0}
 COUNT_TOLERANCE = 0.01
+BEFORE = 600  # characters before a sentence read for a publication it follows on from
 CLOSE = 0.2  # hedged values match only within 20% of each other ("over 2,000" and 2,118)
 CLAUSE = re.compile(r"[;:()\u2013\u2014]|,(?=\s)| - ")
 YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
@@ -335,6 +336,38 @@ def _most_common_geography(evidence: Evidence, indicator: str) -> tuple[str, str
     return "unknown", "no geography is known: set it"
 
 
+# Who states a number, by the shape of its sentence (docs/attribution.md): a quoted speaker, a
+# publication named in the sentence or just before it, or the document in its own voice.
+SPEECH = re.compile(
+    r"\b(?:said|says|told|tells|warned|warns|added|adds|explained|explains|claimed|claims)\b"
+    r"|[\"\u201c\u201d]",
+    re.IGNORECASE,
+)
+PUBLICATION = re.compile(
+    r"\b(?:report|reports|study|research|survey|review|analysis|findings|figures|data|"
+    r"statistics|according to)\b",
+    re.IGNORECASE,
+)
+
+
+def report_for(doc: Document, sentence: str, before: str, ledger_report: str | None = None
+               ) -> tuple[str | None, str]:  # fmt: skip
+    """The report_id a new figure's own passage supports, and why: a cited report only when the
+    sentence names a publication, or the text just before it does with no other voice between,
+    and no quoted speaker states it."""
+    cited = list(doc.reports_cited)
+    named = [m.end() for m in PUBLICATION.finditer(before)]
+    if PUBLICATION.search(sentence) is None and (not named or SPEECH.search(before, named[-1])):
+        return None, "no publication is named in the sentence or just before it, so none"
+    if SPEECH.search(sentence) and PUBLICATION.search(sentence) is None:
+        return None, "a quoted speaker states it, so none"
+    if ledger_report is not None and ledger_report in cited:
+        return ledger_report, "a publication is named, and the document cites this report"
+    if len(cited) == 1:
+        return cited[0], "a publication is named: the one report the document cites"
+    return None, "a publication is named but the document cites none or several: set it"
+
+
 def _period_from_sentence(sentence: str, doc: Document) -> tuple[str | None, str]:
     years = sorted(_years(sentence))
     if len(years) == 1:
@@ -352,9 +385,11 @@ def suggest(
     qualifier: str | None,
     evidence: Evidence,
     index: IndicatorIndex,
+    before: str = "",
 ) -> Suggestion | None:
     """The best-supported figure entry for one statistic of `doc` (value, unit and hedge as the
-    extractor reads them, in its `sentence` and the `clause` around it), or None."""
+    extractor reads them, in its `sentence` and the `clause` around it; `before` is the text just
+    before the sentence, for who states it), or None."""
     cited = set(doc.reports_cited)
     years = _years(sentence)
     best: tuple[float, Figure, str] | None = None
@@ -381,9 +416,13 @@ def suggest(
         key = (score, figure.figure_id)
         if best is None or key > (best[0], best[1].figure_id):
             best = (score, figure, "; ".join(reasons))
-    registry = _from_registry(doc, sentence, clause, value, unit, qualifier, evidence, index)
+    registry = _from_registry(
+        doc, sentence, clause, value, unit, qualifier, evidence, index, before
+    )
     if best is not None and best[0] >= 0.35 and (registry is None or best[0] >= registry.score):
         score, figure, because = best
+        report_id, why = report_for(doc, sentence, before, figure.report_id)
+        because += f"; report: {why}"
         entry = {
             "label": figure.label,
             "indicator": figure.indicator,
@@ -394,7 +433,7 @@ def suggest(
             "geography": figure.geography,
             "period": figure.period,
             **({"period_note": figure.period_note} if figure.period_note else {}),
-            "report_id": figure.report_id,
+            "report_id": report_id,
         }
         return Suggestion(entry, max(0.0, min(1.0, score)), because)
     return registry
@@ -409,6 +448,7 @@ def _from_registry(
     qualifier: str | None,
     evidence: Evidence,
     index: IndicatorIndex,
+    before: str = "",
 ) -> Suggestion | None:
     """A low-scored entry from the indicator registry alone: the nearest indicator in the unit."""
     found = index.best(sentence, clause, unit)
@@ -418,7 +458,7 @@ def _from_registry(
     ind = evidence.indicators[indicator_id]
     geography, where = _most_common_geography(evidence, indicator_id)
     period, period_note = _period_from_sentence(sentence, doc)
-    report_id = doc.reports_cited[0] if len(doc.reports_cited) == 1 else None
+    report_id, report_why = report_for(doc, sentence, before)
     entry = {
         "label": ind.name,
         "indicator": indicator_id,
@@ -433,8 +473,7 @@ def _from_registry(
     }
     because = (
         f"no ledger figure has this value; the sentence is {similar:.0%} like the definition of "
-        f"{indicator_id}; geography: {where}; report: "
-        + ("the one report the document cites" if report_id else "none cited, so none")
+        f"{indicator_id}; geography: {where}; report: " + report_why
     )
     return Suggestion(entry, min(INDICATOR_ONLY_CAP, similar), because)
 
@@ -458,7 +497,10 @@ def add_suggestions(
         clause = clause_at(sentence, a["start"] - s0, a["end"] - s0)
         value = extracted["value"]
         value = int(value) if float(value).is_integer() else value  # 2118, not 2118.0
-        found = suggest(doc, sentence, clause, value, unit, extracted["qualifier"], evidence, index)
+        before = text[max(0, s0 - BEFORE) : s0]
+        found = suggest(
+            doc, sentence, clause, value, unit, extracted["qualifier"], evidence, index, before
+        )
         if found is None:
             continue
         figure_id, n = f"{prefix}-{found.entry['indicator']}", 2
