@@ -989,14 +989,16 @@ def md_target(ledger: Ledger, ref: str) -> str:
     return f"report.html#{ref}"
 
 
-def md_prose(text: str | None, ledger: Ledger, scope: Sequence[str]) -> Markup:
-    """Curated prose for Markdown: each number that states a value in `scope` linked to it
-    (as `linkify` does for HTML), a number that states none marked as a non-figure (inline
+def md_prose(
+    text: str | None, ledger: Ledger, scope: Sequence[str], direct: Sequence[str] = ()
+) -> Markup:
+    """Curated prose for Markdown: each number that states a value in `scope` (or `direct`, see
+    prose_pieces) linked to it (as `linkify` does for HTML), a number that states none marked as a non-figure (inline
     HTML, which Markdown viewers show as its text), the rest escaped text."""
     if not isinstance(text, str) or not text:
         return Markup("")
     out = []
-    for kind, shown, ref in prose_pieces(text, ledger, scope):
+    for kind, shown, ref in prose_pieces(text, ledger, scope, direct):
         if kind == "link":
             out.append(Markup("[{}]({})").format(md_text(shown), md_target(ledger, ref)))
         elif kind == "nonfigure":
@@ -1017,10 +1019,11 @@ def md_context(corpus: Corpus, context: dict[str, Any]) -> dict[str, Any]:
 
     def md_label(ref: str) -> Markup:
         table = ledger.figures if ref in ledger.figures.index else ledger.derived
-        scope = [ref]
+        scope, inputs = [ref], []
         if ref in ledger.derived.index:
-            scope = widen(ledger, [ref, *ledger.derived.loc[ref, "inputs"].split(";")])
-        return md_prose(table.loc[ref, "label"], ledger, scope)
+            inputs = ledger.derived.loc[ref, "inputs"].split(";")
+            scope = widen(ledger, [ref, *inputs])
+        return md_prose(table.loc[ref, "label"], ledger, scope, direct=inputs)
 
     def md_title(template: str, scope: Sequence[str]) -> Markup:
         out, pos = [], 0
