@@ -165,25 +165,20 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
         server.routes["/before-the-harm.pdf"] = Route(report_pdf())
         fetched = run_cli(project, "fetch", REPORT, "--url", server.url("/before-the-harm.pdf"))
     assert fetched.returncode == 0, fetched.stderr
-    curate(
-        project,
-        REPORT,
-        {
-            "2,118": MEANING
-            | {
-                "figure_id": "atmg-nrm-child-referrals-2017",
-                "label": "Suspected child victims referred in 2017",
-            },
-            "41%": MEANING
-            | {
-                "figure_id": "atmg-child-share-of-referrals",
-                "label": "Children as a share of all potential victims",
-                "indicator": "nrm-child-share-of-referrals",
-                "unit": "percent",
-                "population": "potential victims of trafficking reported to the UK authorities",
-            },
-        },
-    )
+    # the report's own figures restate the ledger's: annotate suggests them, accept takes them
+    assert run_cli(project, "annotate", REPORT).returncode == 0
+    accepted = run_cli(project, "accept", REPORT)
+    assert accepted.returncode == 0, accepted.stderr
+    data = yaml.safe_load((project / "data/raw/annotations" / f"{REPORT}.yaml").read_text("utf-8"))
+    own = {f["anchor"]["exact"]: f for f in data["figures"]}
+    for exact, indicator in (
+        ("2,118", "nrm-child-referrals"),
+        ("41%", "nrm-child-share-of-referrals"),
+    ):
+        assert (own[exact]["indicator"], own[exact]["period"], own[exact]["report_id"]) == (
+            indicator, "2017", REPORT,
+        ), exact  # fmt: skip
+    by_quote = {exact: f["figure_id"] for exact, f in own.items()}
     article = tmp_path / "misquote.txt"
     article.write_text(ARTICLE, "utf-8")
     added = run_cli(
@@ -209,7 +204,7 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
     assert "figtrace: barnardos-2009-whose-child-now is not in the corpus" in said
 
     figures = pd.read_parquet(project / "data/processed/figures.parquet").set_index("figure_id")
-    assert figures.loc["atmg-nrm-child-referrals-2017", "page"] == FIGURE_PAGE
+    assert figures.loc[by_quote["2,118"], "page"] == FIGURE_PAGE
     checks = pd.read_parquet(project / "data/processed/checks.parquet")
     against = checks[checks["kind"] == "against-report"].set_index("check_id")
     status = against["status"].to_dict()
@@ -222,7 +217,7 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
     )  # "nearly half" is not 41%
     assert status["against-report-mis-nrm-child-referrals-2017"] == "fail"
     assert status["against-report-mer-nrm-uk-child-referrals-2017"] == "not-found"
-    assert not any(fid.startswith("against-report-atmg-") for fid in status)  # the report's own
+    assert not any(f"against-report-{fid}" in status for fid in by_quote.values())  # its own
     assert not any("bsw-" in fid for fid in status)  # Barnardo's report is not in the corpus
     misquote = against.loc["against-report-mis-nrm-child-referrals-2017", "message"]
     assert "\u201c2,181\u201d" in misquote and "\u201c2,118\u201d" in misquote
@@ -238,17 +233,17 @@ def test_fetched_report_checks_the_articles_and_the_report_shows_it(project, tmp
         f'checked against the report itself, <a class="viewer" href="sources/{REPORT}.html#page-{FIGURE_PAGE}">'
         f'page <code class="pos">{FIGURE_PAGE}</code></a>: <span class="status status-pass">agrees</span>'
     ) in entry
-    assert 'data-ref="atmg-nrm-child-referrals-2017"' in entry
+    assert f'data-ref="{by_quote["2,118"]}"' in entry
     assert '<span class="status status-fail">differs</span>' in entry_html(
         html, "mis-nrm-child-referrals-2017"
     )
     assert "not found</span>" in entry_html(html, "mer-nrm-uk-child-referrals-2017")
-    assert "this is its own statement" in entry_html(html, "atmg-nrm-child-referrals-2017")
+    assert "this is its own statement" in entry_html(html, by_quote["2,118"])
     absent = entry_html(html, "bsw-current-caseload")
     assert "the report itself is not in the corpus" in absent
     assert "figtrace fetch barnardos-2009-whose-child-now --url PDF_ADDRESS" in absent
     viewer = (project / "results/sources" / f"{REPORT}.html").read_text("utf-8")
-    assert f'id="page-{FIGURE_PAGE}"' in viewer and 'id="atmg-nrm-child-referrals-2017"' in viewer
+    assert f'id="page-{FIGURE_PAGE}"' in viewer and f'id="{by_quote["2,118"]}"' in viewer
     md = (project / "results/report.md").read_text("utf-8")
     assert f"agrees ([page `{FIGURE_PAGE}`](sources/{REPORT}.html#page-{FIGURE_PAGE}))" in md
     assert (

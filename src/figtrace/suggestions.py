@@ -352,9 +352,12 @@ PUBLICATION = re.compile(
 
 def report_for(doc: Document, sentence: str, before: str, ledger_report: str | None = None
                ) -> tuple[str | None, str]:  # fmt: skip
-    """The report_id a new figure's own passage supports, and why: a cited report only when the
+    """The report_id a new figure's own passage supports, and why: in a report, the report; in an
+    article, a cited report only when the
     sentence names a publication, or the text just before it does with no other voice between,
     and no quoted speaker states it."""
+    if getattr(doc, "kind", "article") == "report":
+        return doc.meta["report_id"], "the document is the report itself: its own statement"
     cited = list(doc.reports_cited)
     named = [m.end() for m in PUBLICATION.finditer(before)]
     if PUBLICATION.search(sentence) is None and (not named or SPEECH.search(before, named[-1])):
