@@ -16,16 +16,6 @@ from conftest import ROOT, run_cli
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    yield page
-    context.close()
-
-
 def in_view(page, selector: str) -> bool:
     return page.evaluate(
         """s => { const r = document.querySelector(s).getBoundingClientRect();

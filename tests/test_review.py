@@ -29,16 +29,6 @@ HOSTILE = (
 SHOTS = Path(os.environ.get("FIGTRACE_SHOTS", "")) if os.environ.get("FIGTRACE_SHOTS") else None
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1200, "height": 1000})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    yield page
-    context.close()
-
-
 def annotated(project: Path, doc_id: str) -> Path:
     """A fresh `annotate` stub (with suggestions) for a document; its path."""
     path = project / "data/raw/annotations" / f"{doc_id}.yaml"

@@ -396,23 +396,7 @@ def passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
             a = s.start
         if s.start < b < s.end:
             b = s.end
-    out = []
-    for piece, s in _segments(text, spans, a, b):
-        if s is None:
-            out.append(safe_text(piece))
-        elif s.ref == figure["figure_id"]:
-            out.append(Markup("<mark>{}</mark>").format(link(s.ref, piece, "quote")))
-        elif s.role == "figure":
-            out.append(link(s.ref, piece, "quote"))
-        elif s.role == "date":
-            out.append(Markup('<span class="year">{}</span>').format(safe_text(piece)))
-        else:
-            out.append(
-                Markup('<span class="nonfigure context" title="{}">{}</span>').format(
-                    s.note or ROLE_NAMES[s.role], safe_text(piece)
-                )
-            )
-    return Markup("").join(out)
+    return _marked(_segments(text, spans, a, b), mark=figure["figure_id"])
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -579,12 +563,19 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
 
 def _pieces(corpus: Corpus, doc_id: str, start: int, end: int) -> Markup:
     """text[start:end] of a document with the numbers in it linked (figures) or marked."""
+    return _marked(_segments(corpus.texts[doc_id], corpus.spans.get(doc_id, []), start, end))
+
+
+def _marked(segments: Iterable[tuple[str, Span | None]], mark: str | None = None) -> Markup:
+    """Text segments as HTML: figures linked (the one `mark` names highlighted), dates marked as
+    years, any other number marked as context that is not a figure."""
     out = []
-    for piece, s in _segments(corpus.texts[doc_id], corpus.spans.get(doc_id, []), start, end):
+    for piece, s in segments:
         if s is None:
             out.append(safe_text(piece))
         elif s.role == "figure":
-            out.append(link(s.ref, piece, "quote"))
+            linked = link(s.ref, piece, "quote")
+            out.append(Markup("<mark>{}</mark>").format(linked) if s.ref == mark else linked)
         elif s.role == "date":
             out.append(Markup('<span class="year">{}</span>').format(safe_text(piece)))
         else:

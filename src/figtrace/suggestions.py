@@ -379,20 +379,25 @@ def _period_from_sentence(sentence: str, doc: Document) -> tuple[str | None, str
     return None, "The sentence states no single year; check the period." + dated
 
 
+@dataclass(frozen=True)
+class Statement:
+    """A statistic as the extractor reads it (value, unit, hedge), with its sentence, the clause
+    around it, and the text just before the sentence (for who states it)."""
+
+    value: float
+    unit: str
+    qualifier: str | None
+    sentence: str
+    clause: str
+    before: str = ""
+
+
 def suggest(
-    doc: Document,
-    sentence: str,
-    clause: str,
-    value: float,
-    unit: str,
-    qualifier: str | None,
-    evidence: Evidence,
-    index: IndicatorIndex,
-    before: str = "",
+    doc: Document, statement: Statement, evidence: Evidence, index: IndicatorIndex
 ) -> Suggestion | None:
-    """The best-supported figure entry for one statistic of `doc` (value, unit and hedge as the
-    extractor reads them, in its `sentence` and the `clause` around it; `before` is the text just
-    before the sentence, for who states it), or None."""
+    """The best-supported figure entry for one statistic of `doc`, or None."""
+    sentence, clause, before = statement.sentence, statement.clause, statement.before
+    value, unit, qualifier = statement.value, statement.unit, statement.qualifier
     cited = set(doc.reports_cited)
     years = _years(sentence)
     best: tuple[float, Figure, str] | None = None
@@ -419,9 +424,7 @@ def suggest(
         key = (score, figure.figure_id)
         if best is None or key > (best[0], best[1].figure_id):
             best = (score, figure, "; ".join(reasons))
-    registry = _from_registry(
-        doc, sentence, clause, value, unit, qualifier, evidence, index, before
-    )
+    registry = _from_registry(doc, statement, evidence, index)
     if best is not None and best[0] >= 0.35 and (registry is None or best[0] >= registry.score):
         score, figure, because = best
         report_id, why = report_for(doc, sentence, before, figure.report_id)
@@ -443,17 +446,11 @@ def suggest(
 
 
 def _from_registry(
-    doc: Document,
-    sentence: str,
-    clause: str,
-    value: float,
-    unit: str,
-    qualifier: str | None,
-    evidence: Evidence,
-    index: IndicatorIndex,
-    before: str = "",
+    doc: Document, statement: Statement, evidence: Evidence, index: IndicatorIndex
 ) -> Suggestion | None:
     """A low-scored entry from the indicator registry alone: the nearest indicator in the unit."""
+    sentence, clause, before = statement.sentence, statement.clause, statement.before
+    value, unit, qualifier = statement.value, statement.unit, statement.qualifier
     found = index.best(sentence, clause, unit)
     if found is None or found[1] < MIN_INDICATOR_SIMILARITY:
         return None
@@ -500,10 +497,10 @@ def add_suggestions(
         clause = clause_at(sentence, a["start"] - s0, a["end"] - s0)
         value = extracted["value"]
         value = int(value) if float(value).is_integer() else value  # 2118, not 2118.0
-        before = text[max(0, s0 - BEFORE) : s0]
-        found = suggest(
-            doc, sentence, clause, value, unit, extracted["qualifier"], evidence, index, before
+        statement = Statement(
+            value, unit, extracted["qualifier"], sentence, clause, text[max(0, s0 - BEFORE) : s0]
         )
+        found = suggest(doc, statement, evidence, index)
         if found is None:
             continue
         figure_id, n = f"{prefix}-{found.entry['indicator']}", 2
