@@ -21,16 +21,22 @@ if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
 shell.prefix(_prefix)
 sys.path.insert(0, str(ROOT / "src"))
 
-from figtrace.documents import SIDECAR_MEMO, fingerprint, load_catalogue
+from figtrace.catalogue import index_path, verify_catalogue
+from figtrace.documents import fingerprint
 from figtrace.errors import FigtraceError
 from figtrace.registries import load_yaml
 from figtrace.outputs import write_text_if_changed
 from figtrace.shards import LEDGER, plan, shard_count, shard_ids
 
+# Verified by stat against the catalogue index; a changed, new or racy file is re-hashed in full
+# (figtrace.catalogue), and without a usable index every document is.
 try:
-    DOCUMENTS = load_catalogue(Path(RAW), memo=Path(SIDECAR_MEMO))
+    _VERIFIED = verify_catalogue(Path(RAW), index_path(Path(RAW)))
 except FigtraceError as exc:
     raise WorkflowError(f"source documents failed verification:\n{exc}") from None
+if _VERIFIED.note:
+    print(f"figtrace: {_VERIFIED.note}", file=sys.stderr)
+DOCUMENTS = _VERIFIED.entries
 
 DOC_IDS = [doc.doc_id for doc in DOCUMENTS]
 # The verified catalogue as one small file (doc_id, raw sha256, sidecar sha256 per line), rewritten
