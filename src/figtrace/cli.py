@@ -742,6 +742,19 @@ def report(
     default=None,
     help="Delete the viewer lists (shard-<id>.tsv) in --out of shards beyond this count.",
 )
+@click.option(
+    "--listed",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With --no-ledger and --reuse: the shard's catalogue file (its documents' hashes).",
+)
+@path_option(
+    "--reuse",
+    None,
+    "record",
+    help="With --no-ledger and --listed: a reuse record (figtrace.reuse); viewers of documents "
+    "unchanged since it was written are kept as they are.",
+)
 def sources(
     processed_dir: Path,
     corpus_dir: Path | None,
@@ -751,12 +764,17 @@ def sources(
     index: Path | None,
     catalogue: Path | None,
     shards: int | None,
+    listed: Path | None,
+    record: Path | None,
 ) -> None:
     """Write one source viewer per document: the full text with every number marked by role."""
+    from figtrace import reuse
     from figtrace.documents import read_fingerprint
-    from figtrace.report import load_corpus, load_unannotated, write_sources
+    from figtrace.report import load_corpus, load_unannotated, write_sources, write_sources_reusing
     from figtrace.shards import remove_stale
 
+    if record is not None and not (no_ledger and listed is not None):
+        raise FigtraceError("--reuse needs --no-ledger and --listed (a shard's catalogue file).")
     if shards is not None:
         remove_stale(out_dir, shards, "shard-{shard}.tsv")
     if no_ledger:
@@ -764,8 +782,16 @@ def sources(
     else:
         corpus = load_corpus(processed_dir, raw_dir, corpus_dir=corpus_dir)
     keep = [row[0] for row in read_fingerprint(catalogue)] if catalogue else None
-    written = write_sources(corpus, out_dir, index=index, keep=keep)
-    click.echo(f"sources: {len(written)} viewers -> {out_dir}")
+    kept: set[str] = set()
+    if record is not None and listed is not None:
+        registries = (raw_dir / "reports.yaml", raw_dir / "indicators.yaml")
+        digest = reuse.recipe("sources", str(raw_dir), *(p for p in registries if p.is_file()))
+        written, kept = write_sources_reusing(
+            corpus, out_dir, listed, record, digest, index=index, keep=keep
+        )
+    else:
+        written = write_sources(corpus, out_dir, index=index, keep=keep)
+    click.echo(f"sources: {len(written)} viewers written, {len(kept)} kept -> {out_dir}")
 
 
 @main.command()

@@ -51,6 +51,16 @@ def recipe(*extra: str | Path) -> str:
     return digest.hexdigest()
 
 
+def file_key(path: Path) -> str | None:
+    """An output file's size, inode and modification time as a key (None if it is missing): a
+    result kept for reuse must still be the file this job wrote, not one another job replaced."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return f"{st.st_size} {st.st_ino} {st.st_mtime_ns}"
+
+
 def reusable(record: Path, recipe_digest: str, keys: Mapping[str, str]) -> set[str]:
     """The doc_ids whose key in `keys` is the one `record` holds under the same recipe (none if
     the record is missing, unreadable or of another recipe)."""
