@@ -17,9 +17,9 @@ rots, a raw block device edited directly, or a clock set back while a file is re
 are caught by `figtrace verify --all`, which ignores the index and re-hashes every file (the
 test suite does it on every run; each fresh checkout has no index and is verified in full).
 
-A file changed less than two seconds before the index was written is not trusted the next time
-(git's "racy" entries): a second write within the clock's granularity could leave its stat as
-it was. A missing, unreadable or foreign index (another raw folder, another sidecar schema) is
+A file changed less than two seconds before it was verified is recorded without a stat and
+re-hashed at the next start (git's "racy" entries): a second write within the clock's
+granularity could leave its stat as it was. A missing, unreadable or foreign index (another raw folder, another sidecar schema) is
 never trusted: the catalogue is verified in full and the index written anew, with a note saying
 why.
 """
@@ -31,6 +31,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from figtrace import outputs
 from figtrace.documents import (
@@ -47,31 +48,29 @@ INDEX_DIR = Path(".snakemake/figtrace/index")
 VERSION = "figtrace catalogue index 1"
 RACY_NS = 2_000_000_000  # a file changed this close to the index's writing is not trusted
 
-Stat = tuple[int, int, int, int]
 
-
-def stat_key(path: str) -> Stat:
+def stat_key(path: str | Path) -> str:
     """What the index compares: size, inode, modification and change time (nanoseconds)."""
     st = os.stat(path)
-    return (st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
+    return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One verified document as the index knows it: enough to plan shards and check reports."""
+class Entry(NamedTuple):
+    """One verified document as the index knows it: enough to plan shards and check reports.
+    A stat is `-` when the file had changed too recently to be trusted next time (racy)."""
 
     doc_id: str
-    folder: str
     sidecar_name: str
-    raw_name: str
-    sha256: str
+    sidecar_stat: str
     sidecar_sha256: str
-    sidecar_stat: Stat
-    raw_stat: Stat
+    raw_name: str
+    raw_stat: str
+    sha256: str
     media_type: str
     kind: str
-    report_id: str | None
-    reports_cited: tuple[str, ...]
+    report: str
+    cited: str
+    folder: str
 
     @property
     def path(self) -> Path:
@@ -83,23 +82,40 @@ class Entry:
         """The sidecar beside it."""
         return Path(self.folder, self.sidecar_name)
 
+    @property
+    def report_id(self) -> str | None:
+        """For a document of kind `report`: the report_id in reports.yaml it is."""
+        return self.report or None
 
-def entry_of(doc: Document) -> Entry:
-    """The index entry of a document just verified in full (stats taken now)."""
-    folder = str(doc.sidecar.parent)
+    @property
+    def reports_cited(self) -> tuple[str, ...]:
+        """The report_ids the document cites."""
+        return tuple(self.cited.split(";")) if self.cited else ()
+
+
+def _settled(path: Path, now_ns: int) -> str:
+    """A file's stat key, or `-` if it changed within RACY_NS of now (not to be trusted)."""
+    st = os.stat(path)
+    if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) <= RACY_NS:
+        return "-"
+    return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def entry_of(doc: Document, now_ns: int) -> Entry:
+    """The index entry of a document just verified in full (its files stat'ed now)."""
     return Entry(
         doc_id=doc.doc_id,
-        folder=folder,
         sidecar_name=doc.sidecar.name,
-        raw_name=doc.path.name,
-        sha256=doc.sha256,
+        sidecar_stat=_settled(doc.sidecar, now_ns),
         sidecar_sha256=doc.sidecar_sha256,
-        sidecar_stat=stat_key(str(doc.sidecar)),
-        raw_stat=stat_key(str(doc.path)),
+        raw_name=doc.path.name,
+        raw_stat=_settled(doc.path, now_ns),
+        sha256=doc.sha256,
         media_type=doc.media_type,
         kind=doc.kind,
-        report_id=doc.report_id,
-        reports_cited=doc.reports_cited,
+        report=doc.report_id or "",
+        cited=";".join(doc.reports_cited),
+        folder=str(doc.sidecar.parent),
     )
 
 
@@ -110,63 +126,62 @@ def index_path(raw_dir: Path, index_dir: Path = INDEX_DIR) -> Path:
     return Path(index_dir) / f"{Path(real).name}-{digest}.tsv"
 
 
-def _header(raw_dir: Path, written_ns: int) -> str:
+def _header(raw_dir: Path, folder_stat: str, body: str) -> str:
+    """The first line: version, schema digest, raw folder, the documents folder's stat, and the
+    body's sha256 (a truncated or edited index is unreadable, never half-trusted)."""
     schema = sha256_bytes(schema_bytes("document"))
-    return f"# {VERSION}\t{schema}\t{os.path.realpath(raw_dir)}\t{written_ns}\n"
+    digest = sha256_bytes(body.encode("utf-8"))
+    return f"# {VERSION}\t{schema}\t{os.path.realpath(raw_dir)}\t{folder_stat}\t{digest}\n"
 
 
 def _line(e: Entry) -> str:
-    fields = [
-        e.doc_id, e.sidecar_name, *map(str, e.sidecar_stat), e.sidecar_sha256,
-        e.raw_name, *map(str, e.raw_stat), e.sha256, e.media_type, e.kind,
-        e.report_id or "", ";".join(e.reports_cited),
-    ]  # fmt: skip
-    return "\t".join(fields) + "\n"
+    return "\t".join(e[:-1]) + "\n"
 
 
-def _parse(line: str, folder: str) -> Entry:
-    f = line.rstrip("\n").split("\t")
-    if len(f) != 17:
-        raise ValueError(f"{len(f)} fields, expected 17")
-    return Entry(
-        doc_id=f[0],
-        folder=folder,
-        sidecar_name=f[1],
-        sidecar_stat=(int(f[2]), int(f[3]), int(f[4]), int(f[5])),
-        sidecar_sha256=f[6],
-        raw_name=f[7],
-        raw_stat=(int(f[8]), int(f[9]), int(f[10]), int(f[11])),
-        sha256=f[12],
-        media_type=f[13],
-        kind=f[14],
-        report_id=f[15] or None,
-        reports_cited=tuple(f[16].split(";")) if f[16] else (),
-    )
+@dataclass
+class Stored:
+    """What an index file holds: entries by sidecar name, the documents folder's stat when it
+    was listed (`-` if racy), and why the file cannot be used (None if it can)."""
+
+    entries: dict[str, Entry]
+    folder_stat: str
+    unusable: str | None
 
 
-def read_index(path: Path, raw_dir: Path) -> tuple[dict[str, Entry], int, str | None]:
-    """The entries of an index file by sidecar name, when it was written, and why it cannot be
-    used (None if it can): missing, unreadable, or written for another folder or schema."""
+def read_index(path: Path, raw_dir: Path) -> Stored:
+    """An index file, if it is there, intact (its checksum), and written for this raw folder,
+    sidecar schema and index version; otherwise no entries and the reason."""
     path = Path(path)
     if not path.is_file():
-        return {}, 0, f"no catalogue index yet ({path})"
+        return Stored({}, "-", f"no catalogue index yet ({path})")
+    fields = len(Entry._fields) - 1
     try:
-        lines = path.read_text("utf-8").splitlines(keepends=True)
-        head = lines[0].rstrip("\n").split("\t")
-        written = int(head[3])
-        if _header(raw_dir, written) != lines[0]:
-            return {}, 0, f"{path} was written for another raw folder, schema or index version"
+        first, _, body = path.read_text("utf-8").partition("\n")
+        head = first.split("\t")
+        if head[-1] != sha256_bytes(body.encode("utf-8")):
+            return Stored({}, "-", f"{path} is unreadable (its contents do not match its checksum)")
+        if _header(raw_dir, head[3], body) != first + "\n":
+            return Stored(
+                {}, "-", f"{path} was written for another raw folder, schema or index version"
+            )
         folder = str(documents_dir(raw_dir))
-        entries = {e.sidecar_name: e for e in (_parse(line, folder) for line in lines[1:])}
+        make = Entry._make
+        entries = {}
+        for line in body.splitlines():
+            parts = line.split("\t")
+            if len(parts) != fields:
+                raise ValueError(f"a line of {len(parts)} fields, not {fields}")
+            parts.append(folder)
+            entries[parts[1]] = make(parts)
     except (IndexError, ValueError, UnicodeDecodeError) as exc:
-        return {}, 0, f"{path} is unreadable ({exc})"
-    return entries, written, None
+        return Stored({}, "-", f"{path} is unreadable ({exc})")
+    return Stored(entries, head[3], None)
 
 
-def write_index(path: Path, raw_dir: Path, entries: list[Entry], written_ns: int) -> None:
+def write_index(path: Path, raw_dir: Path, entries: list[Entry], folder_stat: str) -> None:
     """Write the index atomically, sorted by sidecar name."""
     body = "".join(_line(e) for e in sorted(entries, key=lambda e: e.sidecar_name))
-    outputs.write_text(path, _header(raw_dir, written_ns) + body)
+    outputs.write_text(path, _header(raw_dir, folder_stat, body) + body)
 
 
 @dataclass
@@ -186,56 +201,58 @@ def verify_catalogue(raw_dir: Path, index: Path | None, full: bool = False) -> V
     index (`figtrace verify --all`). Raises one FigtraceError on the first fault."""
     raw_dir = Path(raw_dir)
     now = time.time_ns()
-    known, written, note = ({}, 0, "verifying every document in full (--all)")
+    stored = Stored({}, "-", "verifying every document in full (--all)")
     if not full and index is not None:
-        known, written, note = read_index(index, raw_dir)
-        if note:
-            note += ": verifying every document in full, then writing the index"
+        stored = read_index(index, raw_dir)
+        if stored.unusable:
+            stored.unusable += ": verifying every document in full, then writing the index"
+    known = stored.entries
     folder = documents_dir(raw_dir)
-    names = (
-        sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
-        if (folder.is_dir())
-        else []
-    )
+    folder_stat = _settled(folder, now) if folder.is_dir() else "-"
+    if folder_stat != "-" and folder_stat == stored.folder_stat:
+        names = list(known)  # no file added, removed or renamed since it was listed
+    elif folder.is_dir():
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
+    else:
+        names = []
     prefix = str(folder) + os.sep
     entries: list[Entry] = []
     rehashed = 0
     for name in names:
         entry = known.get(name)
-        if entry is not None and _unchanged(entry, prefix, written):
+        if entry is not None and _unchanged(entry, prefix):
             entries.append(entry)
             continue
-        entries.append(entry_of(load_document(folder / name, check_bytes=True)))
+        entries.append(entry_of(load_document(folder / name, check_bytes=True), now))
         rehashed += 1
     check_catalogue(entries, load_reports(raw_dir / "reports.yaml"), raw_dir)
-    if index is not None and (rehashed or len(known) != len(entries) or note):
-        write_index(index, raw_dir, entries, now)
-    return Verified(entries, rehashed, note)
+    changed = rehashed or len(known) != len(entries) or folder_stat != stored.folder_stat
+    if index is not None and (changed or stored.unusable):
+        write_index(index, raw_dir, entries, folder_stat)
+    return Verified(entries, rehashed, stored.unusable)
 
 
-def _unchanged(entry: Entry, prefix: str, written_ns: int) -> bool:
-    """Both files stat as recorded, and neither changed within RACY_NS of the index's writing."""
+def _unchanged(entry: Entry, prefix: str) -> bool:
+    """Both files stat exactly as recorded (a racy entry, recorded as `-`, never does)."""
     try:
-        sidecar = stat_key(prefix + entry.sidecar_name)
-        raw = stat_key(prefix + entry.raw_name)
+        return (
+            stat_key(prefix + entry.raw_name) == entry.raw_stat
+            and stat_key(prefix + entry.sidecar_name) == entry.sidecar_stat
+        )
     except OSError:
         return False
-    if sidecar != entry.sidecar_stat or raw != entry.raw_stat:
-        return False
-    newest = max(sidecar[2], sidecar[3], raw[2], raw[3])
-    return written_ns - newest > RACY_NS
 
 
 def record_added(raw_dir: Path, index: Path, doc: Document) -> bool:
-    """After `figtrace add`: put the new document's entry into an existing, usable index (it is
-    re-hashed once at the next start, its files being younger than the index). Returns whether
-    the index was updated; a missing or unusable index is left for the next start to rebuild."""
-    known, written, note = read_index(index, raw_dir)
-    if note:
+    """After `figtrace add`: put the new document's entry into an existing, usable index (its
+    files being new, it is re-hashed once at the next start). Returns whether the index was
+    updated; a missing or unusable index is left for the next start to rebuild."""
+    stored = read_index(index, raw_dir)
+    if stored.unusable:
         return False
-    entry = entry_of(doc)
-    known[entry.sidecar_name] = entry
-    write_index(index, raw_dir, list(known.values()), written)
+    entry = entry_of(doc, time.time_ns())
+    stored.entries[entry.sidecar_name] = entry
+    write_index(index, raw_dir, list(stored.entries.values()), "-")  # the folder changed
     return True
 
 
@@ -243,7 +260,7 @@ def known_documents(raw_dir: Path, index: Path | None) -> list[Entry | Document]
     """Every document's id and pinned hash, for `figtrace add` to refuse duplicates: index
     entries whose files stat as recorded, and for the others the sidecar alone (raw bytes are
     not read; the pipeline verifies them before it runs)."""
-    known, written, _ = read_index(index, raw_dir) if index is not None else ({}, 0, None)
+    known = read_index(index, raw_dir).entries if index is not None else {}
     folder = documents_dir(raw_dir)
     if not folder.is_dir():
         return []
@@ -251,7 +268,7 @@ def known_documents(raw_dir: Path, index: Path | None) -> list[Entry | Document]
     found: list[Entry | Document] = []
     for name in sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX)):
         entry = known.get(name)
-        if entry is not None and _unchanged(entry, prefix, written):
+        if entry is not None and _unchanged(entry, prefix):
             found.append(entry)
         else:
             found.append(load_document(folder / name, check_bytes=False))

@@ -280,7 +280,11 @@ def check_catalogue(docs: Sequence[Any], reports: dict[str, Report], raw_dir: Pa
     seen_ids: dict[str, str] = {}
     seen_paths: dict[str, str] = {}
     seen_hashes: dict[str, str] = {}
-    for doc in docs:
+    unique = all(
+        len({getattr(doc, name) for doc in docs}) == len(docs)
+        for name in ("doc_id", "raw_name", "sha256")
+    )
+    for doc in [] if unique else docs:  # only to name the first duplicate
         for key, seen, what in (
             (doc.doc_id, seen_ids, "doc_id"),
             (doc.raw_name, seen_paths, "path"),
@@ -300,7 +304,7 @@ def check_catalogue(docs: Sequence[Any], reports: dict[str, Report], raw_dir: Pa
                 f"{folder / doc.sidecar_name}: doc_id {doc.doc_id!r} does not match the file "
                 f"name; rename the sidecar to {doc.doc_id}{SIDECAR_SUFFIX} or fix the doc_id."
             )
-        unknown = [r for r in doc.reports_cited if r not in reports]
+        unknown = [r for r in doc.reports_cited if r not in reports] if doc.reports_cited else []
         if unknown:
             raise FigtraceError(
                 f"{folder / doc.sidecar_name}: reports_cited names "
@@ -345,15 +349,19 @@ def check_report_documents(docs: Sequence[Any], reports: dict[str, Report], path
             )
 
 
-def fingerprint(docs: list[Document]) -> str:
+def fingerprint(docs: Sequence[Any]) -> str:
     """One line per document, `doc_id  sha256 of raw  sha256 of sidecar`, sorted by doc_id.
 
     A stage's jobs can depend on this small text instead of thousands of raw files: it changes
     exactly when a document is added, removed, or its sidecar edited (raw bytes cannot change
     without failing verification), and Snakemake's cost per input file disappears.
     """
-    rows = sorted((d.doc_id, d.sha256, d.sidecar_sha256) for d in docs)
-    return "".join(f"{doc_id}  {raw}  {sidecar}\n" for doc_id, raw, sidecar in rows)
+    return "".join(sorted(fingerprint_line(d) for d in docs))
+
+
+def fingerprint_line(doc: Any) -> str:
+    """One document's line of `fingerprint` (doc_ids have no spaces, so lines sort by id)."""
+    return f"{doc.doc_id}  {doc.sha256}  {doc.sidecar_sha256}\n"
 
 
 def read_fingerprint(path: Path) -> list[tuple[str, str, str]]:

@@ -58,6 +58,18 @@ def shard_count(setting: int | str, n_documents: int) -> int:
     return count
 
 
+FILES_UP_TO = 20_000
+
+
+def corpus_files(setting: str, n_documents: int) -> bool:
+    """Whether the corpus-wide tables are also gathered into one file each (`files`), or stay a
+    dataset over the shards (`shards`); `auto` gathers them up to FILES_UP_TO documents, beyond
+    which rewriting them at every change would cost more than the change itself."""
+    if setting == "auto":
+        return n_documents <= FILES_UP_TO
+    return setting == "files"
+
+
 def shard_ids(shards: int) -> list[str]:
     """Every shard's id: `ledger`, then `0` to `shards - 1`."""
     if shards < 1:
