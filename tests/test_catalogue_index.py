@@ -68,6 +68,16 @@ def test_documents_added_or_removed_are_seen_without_a_changed_stat(corpus, tmp_
     assert len(after.entries) == len(verify_catalogue(corpus, None).entries)
 
 
+def test_a_registry_change_runs_the_checks_across_documents_again(corpus, tmp_path, settled):
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    registry = corpus / "reports.yaml"
+    cited = verify_catalogue(corpus, index).entries[-1].reports_cited[0]
+    registry.write_text(registry.read_text("utf-8").replace(cited, cited + "-renamed"), "utf-8")
+    with pytest.raises(FigtraceError, match=f"reports_cited names '{cited}', not in"):
+        verify_catalogue(corpus, index)
+
+
 def test_a_tampered_raw_byte_is_caught_after_the_index_exists(corpus, tmp_path, settled):
     index = tmp_path / "index.tsv"
     verify_catalogue(corpus, index)
@@ -95,7 +105,7 @@ def test_what_a_stat_cannot_see_verify_all_catches(corpus, tmp_path, settled):
     stored = read_index(index, corpus)
     entry = stored.entries["synth-000011.yaml"]
     stored.entries[entry.sidecar_name] = entry._replace(raw_stat=catalogue.stat_key(raw))
-    write_index(index, corpus, list(stored.entries.values()), stored.folder_stat)
+    write_index(index, corpus, list(stored.entries.values()), stored.folder_stat, stored.registry)
     assert verify_catalogue(corpus, index).rehashed == 0  # trusted: the limit of a stat
     with pytest.raises(FigtraceError, match=r"synth-000011.txt: sha256 is .* raw bytes changed"):
         verify_catalogue(corpus, index, full=True)
@@ -121,7 +131,7 @@ def test_verify_all_re_hashes_the_real_documents(monkeypatch, tmp_path):
             "do not match its checksum",
         ),  # fmt: skip
         (
-            lambda p: p.write_text(p.read_text("utf-8").replace("\t", "\tx", 1), "utf-8"),
+            lambda p: p.write_text(p.read_text("utf-8").replace("index 1\t", "index 0\t", 1)),
             "another raw folder, schema or index version",
         ),
     ],

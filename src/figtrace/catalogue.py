@@ -126,12 +126,16 @@ def index_path(raw_dir: Path, index_dir: Path = INDEX_DIR) -> Path:
     return Path(index_dir) / f"{Path(real).name}-{digest}.tsv"
 
 
-def _header(raw_dir: Path, folder_stat: str, body: str) -> str:
-    """The first line: version, schema digest, raw folder, the documents folder's stat, and the
-    body's sha256 (a truncated or edited index is unreadable, never half-trusted)."""
+def _identity(raw_dir: Path) -> str:
+    """What an index must have been written for: this version, sidecar schema and raw folder."""
     schema = sha256_bytes(schema_bytes("document"))
-    digest = sha256_bytes(body.encode("utf-8"))
-    return f"# {VERSION}\t{schema}\t{os.path.realpath(raw_dir)}\t{folder_stat}\t{digest}\n"
+    return f"# {VERSION}\t{schema}\t{os.path.realpath(raw_dir)}"
+
+
+def _registry_digest(raw_dir: Path) -> str:
+    """The report registry's sha256: the catalogue-wide checks depend on it too."""
+    registry = Path(raw_dir) / "reports.yaml"
+    return sha256_bytes(registry.read_bytes()) if registry.is_file() else "-"
 
 
 def _line(e: Entry) -> str:
@@ -141,11 +145,13 @@ def _line(e: Entry) -> str:
 @dataclass
 class Stored:
     """What an index file holds: entries by sidecar name, the documents folder's stat when it
-    was listed (`-` if racy), and why the file cannot be used (None if it can)."""
+    was listed (`-` if racy), the report registry's digest when the catalogue-wide checks last
+    passed, and why the file cannot be used (None if it can)."""
 
     entries: dict[str, Entry]
-    folder_stat: str
-    unusable: str | None
+    folder_stat: str = "-"
+    registry: str = "-"
+    unusable: str | None = None
 
 
 def read_index(path: Path, raw_dir: Path) -> Stored:
@@ -153,16 +159,18 @@ def read_index(path: Path, raw_dir: Path) -> Stored:
     sidecar schema and index version; otherwise no entries and the reason."""
     path = Path(path)
     if not path.is_file():
-        return Stored({}, "-", f"no catalogue index yet ({path})")
+        return Stored({}, unusable=f"no catalogue index yet ({path})")
     fields = len(Entry._fields) - 1
     try:
         first, _, body = path.read_text("utf-8").partition("\n")
         head = first.split("\t")
         if head[-1] != sha256_bytes(body.encode("utf-8")):
-            return Stored({}, "-", f"{path} is unreadable (its contents do not match its checksum)")
-        if _header(raw_dir, head[3], body) != first + "\n":
             return Stored(
-                {}, "-", f"{path} was written for another raw folder, schema or index version"
+                {}, unusable=f"{path} is unreadable (its contents do not match its checksum)"
+            )
+        if "\t".join(head[:3]) != _identity(raw_dir):
+            return Stored(
+                {}, unusable=f"{path} was written for another raw folder, schema or index version"
             )
         folder = str(documents_dir(raw_dir))
         make = Entry._make
@@ -174,14 +182,19 @@ def read_index(path: Path, raw_dir: Path) -> Stored:
             parts.append(folder)
             entries[parts[1]] = make(parts)
     except (IndexError, ValueError, UnicodeDecodeError) as exc:
-        return Stored({}, "-", f"{path} is unreadable ({exc})")
-    return Stored(entries, head[3], None)
+        return Stored({}, unusable=f"{path} is unreadable ({exc})")
+    return Stored(entries, folder_stat=head[3], registry=head[4])
 
 
-def write_index(path: Path, raw_dir: Path, entries: list[Entry], folder_stat: str) -> None:
-    """Write the index atomically, sorted by sidecar name."""
+def write_index(
+    path: Path, raw_dir: Path, entries: list[Entry], folder_stat: str, registry: str = "-"
+) -> None:
+    """Write the index atomically, sorted by sidecar name: a header (what it was written for,
+    the documents folder's stat, the registry's digest, the body's sha256), a line per entry."""
     body = "".join(_line(e) for e in sorted(entries, key=lambda e: e.sidecar_name))
-    outputs.write_text(path, _header(raw_dir, folder_stat, body) + body)
+    digest = sha256_bytes(body.encode("utf-8"))
+    head = f"{_identity(raw_dir)}\t{folder_stat}\t{registry}\t{digest}\n"
+    outputs.write_text(path, head + body)
 
 
 @dataclass
@@ -201,7 +214,7 @@ def verify_catalogue(raw_dir: Path, index: Path | None, full: bool = False) -> V
     index (`figtrace verify --all`). Raises one FigtraceError on the first fault."""
     raw_dir = Path(raw_dir)
     now = time.time_ns()
-    stored = Stored({}, "-", "verifying every document in full (--all)")
+    stored = Stored({}, unusable="verifying every document in full (--all)")
     if not full and index is not None:
         stored = read_index(index, raw_dir)
         if stored.unusable:
@@ -225,10 +238,14 @@ def verify_catalogue(raw_dir: Path, index: Path | None, full: bool = False) -> V
             continue
         entries.append(entry_of(load_document(folder / name, check_bytes=True), now))
         rehashed += 1
-    check_catalogue(entries, load_reports(raw_dir / "reports.yaml"), raw_dir)
+    registry = _registry_digest(raw_dir)
     changed = rehashed or len(known) != len(entries) or folder_stat != stored.folder_stat
-    if index is not None and (changed or stored.unusable):
-        write_index(index, raw_dir, entries, folder_stat)
+    if changed or stored.unusable or registry != stored.registry:
+        # the checks across documents passed when the index was written, for the same entries
+        # and registry: they are run again only if either changed
+        check_catalogue(entries, load_reports(raw_dir / "reports.yaml"), raw_dir)
+        if index is not None:
+            write_index(index, raw_dir, entries, folder_stat, registry)
     return Verified(entries, rehashed, stored.unusable)
 
 
@@ -252,7 +269,7 @@ def record_added(raw_dir: Path, index: Path, doc: Document) -> bool:
         return False
     entry = entry_of(doc, time.time_ns())
     stored.entries[entry.sidecar_name] = entry
-    write_index(index, raw_dir, list(stored.entries.values()), "-")  # the folder changed
+    write_index(index, raw_dir, list(stored.entries.values()), "-")  # folder changed; re-check
     return True
 
 
