@@ -78,6 +78,19 @@ def test_a_registry_change_runs_the_checks_across_documents_again(corpus, tmp_pa
         verify_catalogue(corpus, index)
 
 
+def test_a_full_verification_shared_by_processes_gives_the_same_result(corpus, monkeypatch):
+    monkeypatch.setattr(catalogue, "PARALLEL_FROM", 1)
+    one = verify_catalogue(corpus, None, full=True, workers=1)
+    two = verify_catalogue(corpus, None, full=True, workers=2)
+    assert [(e.doc_id, e.sha256, e.sidecar_sha256) for e in two.entries] == [
+        (e.doc_id, e.sha256, e.sidecar_sha256) for e in one.entries
+    ]
+    for doc in ("synth-000031", "synth-000008"):  # the first in sidecar order is reported
+        _same_stat_edit(corpus / f"documents/{doc}.txt", b"the", b"thE")
+    with pytest.raises(FigtraceError, match=r"synth-000008.txt: sha256 is"):
+        verify_catalogue(corpus, None, full=True, workers=2)
+
+
 def test_a_tampered_raw_byte_is_caught_after_the_index_exists(corpus, tmp_path, settled):
     index = tmp_path / "index.tsv"
     verify_catalogue(corpus, index)

@@ -28,10 +28,21 @@ from figtrace.registries import load_yaml
 from figtrace.outputs import write_text_if_changed
 from figtrace.shards import LEDGER, corpus_files, plan, shard_count, shard_ids
 
+
+def _start_workers():
+    """How many processes may share a full verification at the start: --cores (no job runs yet)."""
+    try:
+        return int(workflow.cores)
+    except (WorkflowError, TypeError, ValueError):
+        return 1
+
+
 # Verified by stat against the catalogue index; a changed, new or racy file is re-hashed in full
 # (figtrace.catalogue), and without a usable index every document is.
 try:
-    _VERIFIED = verify_catalogue(Path(RAW), index_path(Path(RAW)))
+    _VERIFIED = verify_catalogue(
+        Path(RAW), index_path(Path(RAW)), workers=_start_workers()
+    )
 except FigtraceError as exc:
     raise WorkflowError(f"source documents failed verification:\n{exc}") from None
 if _VERIFIED.note:
