@@ -288,11 +288,10 @@ def _unchanged(entry: Entry, prefix: str) -> bool:
         return False
 
 
-def record_added(raw_dir: Path, index: Path, doc: Document) -> bool:
-    """After `figtrace add`: put the new document's entry into an existing, usable index (its
-    files being new, it is re-hashed once at the next start). Returns whether the index was
-    updated; a missing or unusable index is left for the next start to rebuild."""
-    stored = read_index(index, raw_dir)
+def record_added(raw_dir: Path, index: Path, stored: Stored, doc: Document) -> bool:
+    """After `figtrace add`: write the new document's entry into the index `stored` was read
+    from, if it was usable (its files being new, the entry is re-hashed once at the next start).
+    Returns whether the index was updated; an unusable one is left for the next start."""
     if stored.unusable:
         return False
     entry = entry_of(doc, time.time_ns())
@@ -301,20 +300,16 @@ def record_added(raw_dir: Path, index: Path, doc: Document) -> bool:
     return True
 
 
-def known_documents(raw_dir: Path, index: Path | None) -> list[Entry | Document]:
-    """Every document's id and pinned hash, for `figtrace add` to refuse duplicates: index
-    entries whose files stat as recorded, and for the others the sidecar alone (raw bytes are
-    not read; the pipeline verifies them before it runs)."""
-    known = read_index(index, raw_dir).entries if index is not None else {}
+def known_documents(raw_dir: Path, stored: Stored) -> list[Entry | Document]:
+    """Every document's id and pinned hash, for `figtrace add` to refuse duplicates: from the
+    index for the sidecars it lists, else from the sidecar itself. Nothing is stat'ed or
+    re-hashed (add never verified raw bytes): a duplicate a stale entry hides is caught by the
+    checks across documents at the pipeline's next start."""
     folder = documents_dir(raw_dir)
     if not folder.is_dir():
         return []
-    prefix = str(folder) + os.sep
     found: list[Entry | Document] = []
     for name in sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX)):
-        entry = known.get(name)
-        if entry is not None and _unchanged(entry, prefix):
-            found.append(entry)
-        else:
-            found.append(load_document(folder / name, check_bytes=False))
+        entry = stored.entries.get(name)
+        found.append(entry if entry is not None else load_document(folder / name, False))
     return found

@@ -168,11 +168,12 @@ def add(
     raw_dir: Path,
 ) -> None:
     """Copy a document into data/raw/ byte for byte, hash it and write its sidecar."""
-    from figtrace.catalogue import index_path, known_documents, record_added
+    from figtrace.catalogue import index_path, known_documents, read_index, record_added
     from figtrace.documents import add_document
 
     # in a project the pipeline has run in, its catalogue index spares reading every sidecar
     index = index_path(raw_dir, INDEX_DIR)
+    stored = read_index(index, raw_dir)
     doc = add_document(
         path,
         raw_dir,
@@ -183,9 +184,9 @@ def add(
         doc_id=doc_id,
         language=language,
         reports_cited=reports,
-        existing=known_documents(raw_dir, index),
+        existing=known_documents(raw_dir, stored),
     )
-    record_added(raw_dir, index, doc)
+    record_added(raw_dir, index, stored, doc)
     click.echo(f"added {doc.doc_id}: {doc.path} (sha256 {doc.sha256})")
     click.echo(f"sidecar: {doc.sidecar}; run the pipeline (make all) to pick it up.")
 
