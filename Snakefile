@@ -45,6 +45,11 @@ onerror:
     end_run_promptly()
 
 
+# The corpus-wide tables the gathers write (text.smk, mentions.smk); with the corpus tables as a
+# dataset over the shards they are not default targets, but can still be asked for by name.
+GATHERED = [f"{PROCESSED}/{name}.parquet" for name in [*TEXT_TABLES, "mentions"]]
+
+
 # Targets that only collect other outputs run where Snakemake runs, never as cluster jobs.
 localrules:
     all,
@@ -53,11 +58,8 @@ localrules:
 rule all:
     default_target: True
     input:
-        f"{PROCESSED}/documents.parquet",
-        f"{PROCESSED}/text.parquet",
-        f"{PROCESSED}/textmap.parquet",
-        f"{PROCESSED}/furniture.parquet",
-        f"{PROCESSED}/mentions.parquet",
+        # the corpus-wide tables as one file each, or a dataset over the shards (common.smk)
+        GATHERED if CORPUS_FILES else [],
         f"{PROCESSED}/figures.parquet",
         f"{PROCESSED}/derived.parquet",
         f"{PROCESSED}/checks.parquet",

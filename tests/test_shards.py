@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import run_snakemake
 from figtrace.errors import FigtraceError
-from figtrace.shards import LEDGER, assign, plan, remove_stale, shard_count, shard_ids, shard_of
+from figtrace.shards import (
+    LEDGER,
+    assign,
+    corpus_files,
+    plan,
+    remove_stale,
+    shard_count,
+    shard_ids,
+    shard_of,
+)
 
 IDS = [f"synth-{i:06d}" for i in range(1, 10_001)]
 
@@ -101,4 +112,24 @@ def test_the_pipeline_rejects_a_shard_count_below_one(project):
     # the five documents are all annotated: they make up the ledger shard
     assert listed["ledger"] == sorted(
         p.stem for p in (project / "data/raw/annotations").glob("*.yaml")
+    )
+
+
+@pytest.mark.parametrize(
+    ("setting", "n_documents", "files"),
+    [("auto", 5, True), ("auto", 20_000, True), ("auto", 20_001, False), ("files", 10**6, True),
+     ("shards", 5, False)],
+)  # fmt: skip
+def test_corpus_tables_are_files_up_to_20000_documents_with_auto(setting, n_documents, files):
+    assert corpus_files(setting, n_documents) is files
+
+
+def test_with_corpus_tables_as_shards_no_gather_runs_and_coverage_reads_the_ledger(project):
+    plan = run_snakemake(project, "--dry-run", "--config", "corpus_tables=shards", check=True)
+    ran = set(re.findall(r"^(?:local)?rule (\w+):", plan.stdout + plan.stderr, re.M))
+    assert {"text_shard", "sources", "coverage", "manifest"} <= ran
+    assert not {"text", "mentions"} & ran  # the gathers: the tables stay a dataset
+    files = run_snakemake(project, "--dry-run", check=True)  # five documents: auto gathers
+    assert {"text", "mentions"} <= set(
+        re.findall(r"^(?:local)?rule (\w+):", files.stdout + files.stderr, re.M)
     )

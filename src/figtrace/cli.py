@@ -10,6 +10,8 @@ import click
 from figtrace.errors import FigtraceError
 
 RAW = Path("data/raw")
+# Where the pipeline keeps its catalogue indexes (figtrace.catalogue), relative to the project.
+INDEX_DIR = Path(".snakemake/figtrace/index")
 
 
 def path_option(flag: str, default: Path | None, dest: str | None = None, **kwargs):
@@ -58,8 +60,22 @@ def main() -> None:
     default=None,
     help="File remembering validated sidecars by the hash of their bytes (faster re-runs).",
 )
-def verify(raw_dir: Path, out: Path, memo: Path | None) -> None:
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Only verify, ignoring the catalogue index: re-hash every raw file and sidecar, "
+    "validate every sidecar, then rewrite the index (no table is written).",
+)
+@path_option("--index-dir", INDEX_DIR, help="Where the catalogue indexes live (with --all).")
+def verify(raw_dir: Path, out: Path, memo: Path | None, everything: bool, index_dir: Path) -> None:
     """Re-hash every raw document, validate every sidecar, write documents.parquet."""
+    if everything:
+        from figtrace.catalogue import index_path, verify_catalogue
+
+        done = verify_catalogue(raw_dir, index_path(raw_dir, index_dir), full=True)
+        click.echo(f"verify --all: {len(done.entries)} documents re-hashed and valid")
+        return
     from figtrace.documents import write_documents_table
 
     frame = write_documents_table(raw_dir, out, memo=memo)
@@ -152,8 +168,12 @@ def add(
     raw_dir: Path,
 ) -> None:
     """Copy a document into data/raw/ byte for byte, hash it and write its sidecar."""
-    from figtrace.documents import SIDECAR_MEMO, add_document
+    from figtrace.catalogue import index_path, known_documents, read_index, record_added
+    from figtrace.documents import add_document
 
+    # in a project the pipeline has run in, its catalogue index spares reading every sidecar
+    index = index_path(raw_dir, INDEX_DIR)
+    stored = read_index(index, raw_dir)
     doc = add_document(
         path,
         raw_dir,
@@ -164,9 +184,9 @@ def add(
         doc_id=doc_id,
         language=language,
         reports_cited=reports,
-        # in a project the pipeline has run in, reuse its validated sidecars (faster at scale)
-        memo=SIDECAR_MEMO if SIDECAR_MEMO.parent.parent.is_dir() else None,
+        existing=known_documents(raw_dir, stored),
     )
+    record_added(raw_dir, index, stored, doc)
     click.echo(f"added {doc.doc_id}: {doc.path} (sha256 {doc.sha256})")
     click.echo(f"sidecar: {doc.sidecar}; run the pipeline (make all) to pick it up.")
 
@@ -243,26 +263,32 @@ def _fetch_each(
     default=None,
     help="Only the documents this catalogue file lists (one shard; see common.smk).",
 )
-@path_option("--memo", None, help="Validated sidecars remembered by hash (read with --catalogue).")
+@path_option(
+    "--reuse",
+    None,
+    "record",
+    help="With --catalogue: a reuse record (figtrace.reuse); documents unchanged since it was "
+    "written keep their rows from the existing tables instead of being read again.",
+)
 def text(
     raw_dir: Path,
     text_out: Path,
     map_out: Path,
     furniture_out: Path,
     catalogue: Path | None,
-    memo: Path | None,
+    record: Path | None,
     documents_out: Path | None,
     mentions_out: Path | None,
 ) -> None:
     """Write each document's canonical text, its source map (page/box/element) and furniture."""
     from figtrace.shards import write_text_tables
 
-    frame = write_text_tables(
-        raw_dir, text_out, map_out, furniture_out, catalogue, memo, documents_out, mentions_out
+    count = write_text_tables(
+        raw_dir, text_out, map_out, furniture_out, catalogue, documents_out, mentions_out, record
     )
     outs = (text_out, map_out, furniture_out, documents_out, mentions_out)
     written = [p for p in outs if p is not None]
-    click.echo(f"text: {len(frame)} documents -> {', '.join(map(str, written))}")
+    click.echo(f"text: {count} documents -> {', '.join(map(str, written))}")
 
 
 @main.command()
@@ -717,6 +743,19 @@ def report(
     default=None,
     help="Delete the viewer lists (shard-<id>.tsv) in --out of shards beyond this count.",
 )
+@click.option(
+    "--listed",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With --no-ledger and --reuse: the shard's catalogue file (its documents' hashes).",
+)
+@path_option(
+    "--reuse",
+    None,
+    "record",
+    help="With --no-ledger and --listed: a reuse record (figtrace.reuse); viewers of documents "
+    "unchanged since it was written are kept as they are.",
+)
 def sources(
     processed_dir: Path,
     corpus_dir: Path | None,
@@ -726,12 +765,17 @@ def sources(
     index: Path | None,
     catalogue: Path | None,
     shards: int | None,
+    listed: Path | None,
+    record: Path | None,
 ) -> None:
     """Write one source viewer per document: the full text with every number marked by role."""
+    from figtrace import reuse
     from figtrace.documents import read_fingerprint
-    from figtrace.report import load_corpus, load_unannotated, write_sources
+    from figtrace.report import load_corpus, load_unannotated, write_sources, write_sources_reusing
     from figtrace.shards import remove_stale
 
+    if record is not None and not (no_ledger and listed is not None):
+        raise FigtraceError("--reuse needs --no-ledger and --listed (a shard's catalogue file).")
     if shards is not None:
         remove_stale(out_dir, shards, "shard-{shard}.tsv")
     if no_ledger:
@@ -739,8 +783,16 @@ def sources(
     else:
         corpus = load_corpus(processed_dir, raw_dir, corpus_dir=corpus_dir)
     keep = [row[0] for row in read_fingerprint(catalogue)] if catalogue else None
-    written = write_sources(corpus, out_dir, index=index, keep=keep)
-    click.echo(f"sources: {len(written)} viewers -> {out_dir}")
+    kept: set[str] = set()
+    if record is not None and listed is not None:
+        registries = (raw_dir / "reports.yaml", raw_dir / "indicators.yaml")
+        digest = reuse.recipe("sources", str(raw_dir), *(p for p in registries if p.is_file()))
+        written, kept = write_sources_reusing(
+            corpus, out_dir, listed, record, digest, index=index, keep=keep
+        )
+    else:
+        written = write_sources(corpus, out_dir, index=index, keep=keep)
+    click.echo(f"sources: {len(written)} viewers written, {len(kept)} kept -> {out_dir}")
 
 
 @main.command()

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -99,6 +100,21 @@ class Document:
         """`report` (the original publication itself) or `article` (reporting on reports)."""
         return self.meta.get("kind", "article")
 
+    @property
+    def sidecar_name(self) -> str:
+        """The sidecar's file name (catalogue-wide checks compare names, not paths)."""
+        return self.sidecar.name
+
+    @property
+    def raw_name(self) -> str:
+        """The raw file's name, in the same folder as the sidecar."""
+        return self.path.name
+
+    @property
+    def report_id(self) -> str | None:
+        """For a document of kind `report`: the report_id in reports.yaml it is."""
+        return self.meta.get("report_id")
+
     def text(self) -> str:
         """The document's canonical text: for plain text, the UTF-8-decoded raw file exactly."""
         return self.canonical().text
@@ -181,8 +197,23 @@ class SidecarMemo:
             outputs.write_text(self.path, json.dumps(payload, sort_keys=True))
 
 
-def _load_document(sidecar: Path, check_bytes: bool, memo: SidecarMemo | None = None) -> Document:
-    meta, sidecar_sha256 = (memo or SidecarMemo(None)).meta(sidecar)
+def load_document(
+    sidecar: Path, check_bytes: bool, memo: SidecarMemo | None = None, validated: str | None = None
+) -> Document:
+    """One document from its sidecar, validated against the schema, its raw bytes re-hashed
+    against the pin (`check_bytes`). `validated`: the sidecar sha256 a verified catalogue listed;
+    the bytes must hash to it, and are then parsed without validating them again."""
+    if validated is not None:
+        data = sidecar.read_bytes()
+        sidecar_sha256 = sha256_bytes(data)
+        if sidecar_sha256 != validated:
+            raise FigtraceError(
+                f"{sidecar}: changed since the catalogue was verified (its sha256 is now "
+                f"{sidecar_sha256}); run Snakemake again so that it verifies the documents."
+            )
+        meta = load_yaml(sidecar, data)
+    else:
+        meta, sidecar_sha256 = (memo or SidecarMemo(None)).meta(sidecar)
     raw = sidecar.parent / meta["path"]
     if check_bytes:
         try:
@@ -233,59 +264,71 @@ def load_catalogue(
     """
     raw_dir = Path(raw_dir)
     reports = load_reports(raw_dir / "reports.yaml")
-    docs: list[Document] = []
-    seen_ids: dict[str, Path] = {}
-    seen_paths: dict[str, Path] = {}
-    seen_hashes: dict[str, Path] = {}
     sidecars = SidecarMemo(memo)
-    loaded = [_load_document(sidecar, check_bytes, sidecars) for sidecar in sidecar_paths(raw_dir)]
-    for doc in loaded:
-        sidecar = doc.sidecar
+    docs = [load_document(sidecar, check_bytes, sidecars) for sidecar in sidecar_paths(raw_dir)]
+    check_catalogue(docs, reports, raw_dir)
+    sidecars.save()
+    return docs
+
+
+def check_catalogue(docs: Sequence[Any], reports: dict[str, Report], raw_dir: Path) -> None:
+    """The checks across documents, on Documents or index entries (figtrace.catalogue): ids,
+    raw files and hashes unique; each sidecar named by its doc_id; every cited report in the
+    registry; report documents as pinned; and at least one document. Every sidecar is in one
+    folder, so names are compared (paths are built only for a message)."""
+    folder = documents_dir(raw_dir)
+    seen_ids: dict[str, str] = {}
+    seen_paths: dict[str, str] = {}
+    seen_hashes: dict[str, str] = {}
+    unique = all(
+        len({getattr(doc, name) for doc in docs}) == len(docs)
+        for name in ("doc_id", "raw_name", "sha256")
+    )
+    for doc in [] if unique else docs:  # only to name the first duplicate
         for key, seen, what in (
             (doc.doc_id, seen_ids, "doc_id"),
-            (str(doc.path), seen_paths, "path"),
+            (doc.raw_name, seen_paths, "path"),
             (doc.sha256, seen_hashes, "sha256 (the same bytes)"),
         ):
             if key in seen:
+                shown = str(folder / key) if what == "path" else key
                 raise FigtraceError(
-                    f"{sidecar}: duplicate {what} {key!r}, already used by {seen[key]}. "
-                    "Each document needs its own id and its own bytes; remove one of the two."
+                    f"{folder / doc.sidecar_name}: duplicate {what} {shown!r}, already used by "
+                    f"{folder / seen[key]}. Each document needs its own id and its own bytes; "
+                    "remove one of the two."
                 )
-            seen[key] = sidecar
-    for doc in loaded:
-        sidecar = doc.sidecar
-        if sidecar.stem != doc.doc_id:
+            seen[key] = doc.sidecar_name
+    for doc in docs:
+        if doc.sidecar_name != doc.doc_id + SIDECAR_SUFFIX:
             raise FigtraceError(
-                f"{sidecar}: doc_id {doc.doc_id!r} does not match the file name; "
-                f"rename the sidecar to {doc.doc_id}{SIDECAR_SUFFIX} or fix the doc_id."
+                f"{folder / doc.sidecar_name}: doc_id {doc.doc_id!r} does not match the file "
+                f"name; rename the sidecar to {doc.doc_id}{SIDECAR_SUFFIX} or fix the doc_id."
             )
-        unknown = [r for r in doc.reports_cited if r not in reports]
+        unknown = [r for r in doc.reports_cited if r not in reports] if doc.reports_cited else []
         if unknown:
             raise FigtraceError(
-                f"{sidecar}: reports_cited names {', '.join(map(repr, unknown))}, not in "
-                f"{raw_dir / 'reports.yaml'}. Add the report to the registry or fix the id."
+                f"{folder / doc.sidecar_name}: reports_cited names "
+                f"{', '.join(map(repr, unknown))}, not in {raw_dir / 'reports.yaml'}. Add the "
+                "report to the registry or fix the id."
             )
-        docs.append(doc)
     check_report_documents(docs, reports, raw_dir / "reports.yaml")
     if not docs:
         raise FigtraceError(
             f"{documents_dir(raw_dir)}: no documents found; add one with `python -m figtrace add`."
         )
-    sidecars.save()
-    return docs
 
 
-def check_report_documents(docs: list[Document], reports: dict[str, Report], path: Path) -> None:
+def check_report_documents(docs: Sequence[Any], reports: dict[str, Report], path: Path) -> None:
     """Every document of kind `report` is the one its report's pin in reports.yaml names: same
     doc_id, sha256 and size. A pinned report whose document is absent is no error (the build
     goes on without it); `figtrace fetch` brings it back and verifies it against the pin."""
     for doc in docs:
         if doc.kind != "report":
             continue
-        report = reports.get(doc.meta["report_id"])
+        report = reports.get(doc.report_id)
         if report is None:
             raise FigtraceError(
-                f"{doc.sidecar}: report_id {doc.meta['report_id']!r} is not in {path}; add the "
+                f"{doc.sidecar}: report_id {doc.report_id!r} is not in {path}; add the "
                 "report to the registry or fix the id."
             )
         pin = report.document
@@ -306,15 +349,19 @@ def check_report_documents(docs: list[Document], reports: dict[str, Report], pat
             )
 
 
-def fingerprint(docs: list[Document]) -> str:
+def fingerprint(docs: Sequence[Any]) -> str:
     """One line per document, `doc_id  sha256 of raw  sha256 of sidecar`, sorted by doc_id.
 
     A stage's jobs can depend on this small text instead of thousands of raw files: it changes
     exactly when a document is added, removed, or its sidecar edited (raw bytes cannot change
     without failing verification), and Snakemake's cost per input file disappears.
     """
-    rows = sorted((d.doc_id, d.sha256, d.sidecar_sha256) for d in docs)
-    return "".join(f"{doc_id}  {raw}  {sidecar}\n" for doc_id, raw, sidecar in rows)
+    return "".join(sorted(fingerprint_line(d) for d in docs))
+
+
+def fingerprint_line(doc: Any) -> str:
+    """One document's line of `fingerprint` (doc_ids have no spaces, so lines sort by id)."""
+    return f"{doc.doc_id}  {doc.sha256}  {doc.sidecar_sha256}\n"
 
 
 def read_fingerprint(path: Path) -> list[tuple[str, str, str]]:
@@ -341,7 +388,7 @@ def load_documents(raw_dir: Path, doc_ids: list[str], check_bytes: bool = True) 
     for doc_id in doc_ids:
         sidecar = documents_dir(raw_dir) / f"{doc_id}{SIDECAR_SUFFIX}"
         if sidecar.is_file():
-            doc = _load_document(sidecar, check_bytes)
+            doc = load_document(sidecar, check_bytes)
             if doc.doc_id != doc_id:
                 raise FigtraceError(
                     f"{sidecar}: doc_id {doc.doc_id!r} does not match the file name; "
@@ -351,24 +398,31 @@ def load_documents(raw_dir: Path, doc_ids: list[str], check_bytes: bool = True) 
     return docs
 
 
-def load_listed(raw_dir: Path, catalogue: Path, memo: Path | None = None) -> list[Document]:
-    """Load and verify only the documents a catalogue file lists (one shard), in its order.
+def load_listed(
+    raw_dir: Path, catalogue: Path, only: Collection[str] | None = None
+) -> list[Document]:
+    """Load and verify the documents a catalogue file lists (one shard), in its order; `only`:
+    just these doc_ids of it (the others' results are being reused).
 
     Each raw file is re-hashed as in `load_catalogue`, and each document must still be the one
-    listed (same raw and sidecar hashes). `memo` is read, never written: shard jobs run at the
-    same time and must not rewrite the memo with their part of the catalogue.
+    listed (same raw and sidecar hashes). The sidecar's bytes are the ones the catalogue's
+    verification validated (their hash is listed), so they are parsed, not validated again.
     """
-    sidecars = SidecarMemo(memo)
     docs = []
     for doc_id, raw_sha, sidecar_sha in read_fingerprint(catalogue):
+        if only is not None and doc_id not in only:
+            continue
         sidecar = documents_dir(raw_dir) / f"{doc_id}{SIDECAR_SUFFIX}"
         if not sidecar.is_file():
             raise FigtraceError(
                 f"{catalogue}: lists {doc_id!r} but {sidecar} is missing; run Snakemake again "
                 "(it rewrites the catalogue from data/raw)."
             )
-        doc = _load_document(sidecar, True, sidecars)
-        if (doc.doc_id, doc.sha256, doc.sidecar_sha256) != (doc_id, raw_sha, sidecar_sha):
+        try:
+            doc = load_document(sidecar, True, validated=sidecar_sha)
+        except FigtraceError as exc:
+            raise FigtraceError(f"{exc} (listed in {catalogue})") from None
+        if (doc.doc_id, doc.sha256) != (doc_id, raw_sha):
             raise FigtraceError(
                 f"{sidecar}: changed since {catalogue} was written (doc_id or hashes differ); "
                 "run Snakemake again so that it verifies and re-lists the documents."
@@ -468,6 +522,7 @@ def add_document(
     date_accessed: str | None = None,
     memo: Path | None = None,
     extra_meta: dict[str, Any] | None = None,
+    existing: Sequence[Any] | None = None,
 ) -> Document:
     """Copy `source` into `data/raw/documents/` byte for byte and write its sidecar.
 
@@ -477,6 +532,8 @@ def add_document(
     what its extension says or whose text cannot be read, and an id or name that would escape
     `data/raw/`. Nothing is left behind if any step fails. `extra_meta` adds or overrides
     sidecar fields (`figtrace fetch` sets kind, report_id and where the file came from).
+    `existing`: the catalogue's ids and pinned hashes, if the caller has them (from the
+    catalogue index); else every sidecar is read.
     """
     source = Path(source)
     raw_dir = Path(raw_dir)
@@ -510,7 +567,8 @@ def add_document(
         )
     digest = sha256_bytes(data)
     # ids and pinned hashes only: the pipeline verifies every document's bytes before it runs
-    existing = load_catalogue(raw_dir, check_bytes=False, memo=memo)
+    if existing is None:
+        existing = load_catalogue(raw_dir, check_bytes=False, memo=memo)
     for doc in existing:
         if doc.doc_id == doc_id:
             raise FigtraceError(
@@ -566,7 +624,7 @@ def add_document(
         target.unlink(missing_ok=True)
         sidecar.unlink(missing_ok=True)
         raise
-    return _load_document(sidecar, check_bytes=True)
+    return load_document(sidecar, check_bytes=True)
 
 
 _NOTE = {"title": "title_note", "publisher": "publisher_note", "date_published": "date_note",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -1110,27 +1111,67 @@ def write_sources(
     doc_ids: Sequence[str] | None = None,
     index: Path | None = None,
     keep: Iterable[str] | None = None,
+    reused: Iterable[str] = (),
 ) -> list[Path]:
     """Render one viewer per document with one compiled template; return the paths written.
 
     `keep`: the doc_ids of the whole corpus; viewers in `out_dir` of any other document (one
     removed from the corpus) are deleted. `index`: a list of the viewers written (`doc_id`, file),
-    written last, so that it exists only if every viewer does (the pipeline's output per shard).
+    and of those `reused` (left as they are), written last, so that it exists only if every
+    viewer does (the pipeline's output per shard).
     """
     template = environment().get_template("source.html.j2")
     css = environment().get_template("report.css").render()
     ledger = corpus.ledger
     ids = doc_ids if doc_ids is not None else list(ledger.documents.index)
-    written = outputs.write_texts(_viewer_pages(corpus, template, css, ids, Path(out_dir)))
+    out_dir = Path(out_dir)
+    written = outputs.write_texts(_viewer_pages(corpus, template, css, ids, out_dir))
     if keep is not None:
-        known = set(keep)
-        for viewer in Path(out_dir).glob("*.html"):
-            if viewer.stem not in known:
-                viewer.unlink(missing_ok=True)
+        known = {f"{doc_id}.html" for doc_id in keep}
+        for entry in os.scandir(out_dir):
+            if entry.name.endswith(".html") and entry.name not in known:
+                Path(entry.path).unlink(missing_ok=True)
     if index is not None:
-        rows = "".join(f"{path.stem}\t{path.name}\n" for path in sorted(written))
+        listed = sorted({path.name for path in written} | {f"{d}.html" for d in reused})
+        rows = "".join(f"{name[: -len('.html')]}\t{name}\n" for name in listed)
         outputs.write_text(index, "doc_id\tviewer\n" + rows)
     return written
+
+
+def write_sources_reusing(
+    corpus: Corpus,
+    out_dir: Path,
+    listed: Path,
+    record: Path,
+    recipe_digest: str,
+    index: Path | None = None,
+    keep: Iterable[str] | None = None,
+) -> tuple[list[Path], set[str]]:
+    """`write_sources` for a shard with no annotated document, re-rendering only the viewers
+    of documents changed since the shard's reuse record was written (figtrace.reuse): a
+    viewer is kept if its document's catalogue line (in `listed`) and the viewer file's own
+    stat are the ones recorded, under the same recipe. Returns the paths written and the
+    doc_ids kept."""
+    from figtrace import reuse
+    from figtrace.documents import read_fingerprint
+
+    out_dir = Path(out_dir)
+    lines = {doc_id: f"{raw} {sidecar}" for doc_id, raw, sidecar in read_fingerprint(listed)}
+
+    def keys(doc_ids: Iterable[str]) -> dict[str, str]:
+        found = {}
+        for doc_id in doc_ids:
+            viewer = reuse.file_key(out_dir / f"{doc_id}.html")
+            if viewer is not None and doc_id in lines:
+                found[doc_id] = f"{lines[doc_id]} {viewer}"
+        return found
+
+    kept = reuse.reusable(record, recipe_digest, keys(lines))
+    reuse.forget(record)
+    fresh = [d for d in corpus.ledger.documents.index if d not in kept]
+    written = write_sources(corpus, out_dir, fresh, index=index, keep=keep, reused=kept)
+    reuse.remember(record, recipe_digest, keys([*fresh, *kept]).items())
+    return written, kept
 
 
 def _viewer_pages(

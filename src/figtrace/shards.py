@@ -58,6 +58,18 @@ def shard_count(setting: int | str, n_documents: int) -> int:
     return count
 
 
+FILES_UP_TO = 20_000
+
+
+def corpus_files(setting: str, n_documents: int) -> bool:
+    """Whether the corpus-wide tables are also gathered into one file each (`files`), or stay a
+    dataset over the shards (`shards`); `auto` gathers them up to FILES_UP_TO documents, beyond
+    which rewriting them at every change would cost more than the change itself."""
+    if setting == "auto":
+        return n_documents <= FILES_UP_TO
+    return setting == "files"
+
+
 def shard_ids(shards: int) -> list[str]:
     """Every shard's id: `ledger`, then `0` to `shards - 1`."""
     if shards < 1:
@@ -84,18 +96,23 @@ def shard_path(table: Path, shard: int | str) -> Path:
     return table.parent / "shards" / str(shard) / table.name
 
 
+def by_doc_id(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate parts of one table, ordered by doc_id (stable: each part keeps its order
+    within a document); an empty part adds no rows and does not loosen the result's dtypes."""
+    import pandas as pd
+
+    frame = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
+    return frame.sort_values("doc_id", kind="stable").reset_index(drop=True)
+
+
 def gather(table: Path, shards: int) -> int:
-    """Concatenate a table's shards into `table`, ordered by doc_id (stable: each shard keeps its
-    order within a document), so it is the same table one job over every document writes.
-    Returns the number of documents."""
+    """Concatenate a table's shards into `table`, ordered by doc_id, so it is the same table one
+    job over every document writes. Returns the number of documents."""
     import pandas as pd
 
     from figtrace import outputs
 
-    parts = [pd.read_parquet(shard_path(table, shard)) for shard in shard_ids(shards)]
-    # An empty part adds no rows but may carry looser dtypes; it must not change the result's.
-    frame = pd.concat([p for p in parts if len(p)] or parts[:1], ignore_index=True)
-    frame = frame.sort_values("doc_id", kind="stable").reset_index(drop=True)
+    frame = by_doc_id([pd.read_parquet(shard_path(table, shard)) for shard in shard_ids(shards)])
     outputs.write_parquet(table, frame)
     return int(frame["doc_id"].nunique())
 
@@ -122,32 +139,68 @@ def write_text_tables(
     map_out: Path,
     furniture_out: Path,
     catalogue: Path | None = None,
-    memo: Path | None = None,
     documents_out: Path | None = None,
     mentions_out: Path | None = None,
-) -> pd.DataFrame:
+    record: Path | None = None,
+) -> int:
     """Verify the documents (all, or only those a shard's `catalogue` lists), then write the
     text, textmap and furniture tables, and if asked the documents and mentions tables,
-    atomically.
+    atomically. Returns the number of documents.
 
     The documents table counts each document's canonical characters and the mentions table is
     the extractor run over the canonical text, so both are written here, where the text is
     already in memory: a shard's documents are read once, in one process (at 10,000 documents a
     second job per shard cost more to start than to run). It lives here, above `documents`,
-    `text` and `mentions`, so that those three import one another one way only."""
-    from figtrace import outputs
-    from figtrace.documents import documents_table, load_catalogue, load_listed
+    `text` and `mentions`, so that those three import one another one way only.
+
+    `record` (with `catalogue`): the reuse record beside the outputs (figtrace.reuse); the rows
+    of documents unchanged since it was written are taken from the existing tables, and only the
+    other documents are read and verified."""
+    from figtrace import outputs, reuse
+    from figtrace.documents import documents_table, load_catalogue, load_listed, read_fingerprint
+    from figtrace.mentions import mentions_from_text_tables
     from figtrace.text import text_tables
 
-    docs = load_catalogue(raw_dir) if catalogue is None else load_listed(raw_dir, catalogue, memo)
+    names = ["text", "textmap", "furniture", "documents", "mentions"]
+    outs = dict(
+        zip(names, (text_out, map_out, furniture_out, documents_out, mentions_out), strict=True)
+    )
+    keep: set[str] = set()
+    if catalogue is None:
+        docs = load_catalogue(raw_dir)
+    else:
+        keys = {doc_id: f"{raw} {sidecar}" for doc_id, raw, sidecar in read_fingerprint(catalogue)}
+        if record is not None:
+            digest = reuse.recipe(str(raw_dir))
+            if all(out is not None and Path(out).is_file() for out in outs.values()):
+                keep = reuse.reusable(record, digest, keys)
+            reuse.forget(record)
+        docs = load_listed(raw_dir, catalogue, only=None if not keep else set(keys) - keep)
     text, textmap, furniture = text_tables(docs)
-    outputs.write_parquet(text_out, text)
-    outputs.write_parquet(map_out, textmap)
-    outputs.write_parquet(furniture_out, furniture)
+    tables = {"text": text, "textmap": textmap, "furniture": furniture}
     if documents_out is not None:
-        outputs.write_parquet(documents_out, documents_table(docs))
+        tables["documents"] = documents_table(docs)
     if mentions_out is not None:
-        from figtrace.mentions import mentions_from_text_tables
+        tables["mentions"] = mentions_from_text_tables(text, textmap, furniture)
+    for name, frame in tables.items():
+        if keep:
+            frame = _with_kept_rows(frame, outs[name], keep)
+        outputs.write_parquet(outs[name], frame)
+    if record is not None and catalogue is not None:
+        reuse.remember(record, digest, keys.items())
+    return len(docs) + len(keep)
 
-        outputs.write_parquet(mentions_out, mentions_from_text_tables(text, textmap, furniture))
-    return text
+
+def _with_kept_rows(fresh: pd.DataFrame, previous: Path, keep: set[str]) -> pd.DataFrame:
+    """The rows of `keep` from the table a shard job wrote before, with the fresh rows, in the
+    order and types one job over all of them gives (both parts read back from Parquet, as the
+    gather reads its shards)."""
+    import io
+
+    import pandas as pd
+
+    old = pd.read_parquet(previous)
+    old = old[old["doc_id"].isin(keep)]
+    buffer = io.BytesIO()
+    fresh.to_parquet(buffer, index=False, compression="zstd", engine="pyarrow")
+    return by_doc_id([old, pd.read_parquet(io.BytesIO(buffer.getvalue()))])

@@ -21,23 +21,43 @@ if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
 shell.prefix(_prefix)
 sys.path.insert(0, str(ROOT / "src"))
 
-from figtrace.documents import SIDECAR_MEMO, fingerprint, load_catalogue
+from figtrace.catalogue import index_path, verify_catalogue
+from figtrace.documents import fingerprint_line
 from figtrace.errors import FigtraceError
 from figtrace.registries import load_yaml
 from figtrace.outputs import write_text_if_changed
-from figtrace.shards import LEDGER, plan, shard_count, shard_ids
+from figtrace.shards import LEDGER, corpus_files, plan, shard_count, shard_ids
 
+
+def _start_workers():
+    """How many processes may share a full verification at the start: --cores (no job runs yet)."""
+    try:
+        return int(workflow.cores)
+    except (WorkflowError, TypeError, ValueError):
+        return 1
+
+
+# Verified by stat against the catalogue index; a changed, new or racy file is re-hashed in full
+# (figtrace.catalogue), and without a usable index every document is.
 try:
-    DOCUMENTS = load_catalogue(Path(RAW), memo=Path(SIDECAR_MEMO))
+    _VERIFIED = verify_catalogue(
+        Path(RAW), index_path(Path(RAW)), workers=_start_workers()
+    )
 except FigtraceError as exc:
     raise WorkflowError(f"source documents failed verification:\n{exc}") from None
+if _VERIFIED.note:
+    print(f"figtrace: {_VERIFIED.note}", file=sys.stderr)
+DOCUMENTS = _VERIFIED.entries
 
 DOC_IDS = [doc.doc_id for doc in DOCUMENTS]
 # The verified catalogue as one small file (doc_id, raw sha256, sidecar sha256 per line), rewritten
 # only when it changes: a rule that needs every document depends on it instead of on thousands of
 # raw files, which would cost Snakemake time per file at every run (see figtrace.documents).
+_LINES = {doc.doc_id: fingerprint_line(doc) for doc in DOCUMENTS}
 CATALOGUE = str(
-    write_text_if_changed(".snakemake/figtrace/catalogue.tsv", fingerprint(DOCUMENTS))
+    write_text_if_changed(
+        ".snakemake/figtrace/catalogue.tsv", "".join(_LINES[d] for d in sorted(_LINES))
+    )
 )
 ENV = "../../envs/figtrace.yaml"
 
@@ -63,16 +83,18 @@ code = lambda *modules: [f"src/figtrace/{name}.py" for name in modules]
 # Documents with an annotation file form the `ledger` shard: the ledger's stages read only its
 # tables, so they do not re-run when a document nobody has annotated yet is added.
 SHARDS = shard_count(config["shards"], len(DOCUMENTS))
+# Whether the corpus-wide tables are gathered into one file each, or stay a dataset over the
+# shards (config corpus_tables; at 100,000 documents rewriting them cost more than a change).
+CORPUS_FILES = corpus_files(config.get("corpus_tables", "auto"), len(DOCUMENTS))
 SHARD_IDS = shard_ids(SHARDS)
 ANNOTATIONS = sorted(str(p) for p in Path(RAW, "annotations").glob("*.yaml"))
 ANNOTATED = [Path(p).stem for p in ANNOTATIONS]
-_BY_ID = {doc.doc_id: doc for doc in DOCUMENTS}
 SHARD_DOCS = plan(DOC_IDS, SHARDS, ANNOTATED)
 SHARD_CATALOGUES = {
     shard: str(
         write_text_if_changed(
             f".snakemake/figtrace/shards/{SHARDS}/{shard}.tsv",
-            fingerprint([_BY_ID[doc_id] for doc_id in SHARD_DOCS[shard]]),
+            "".join(_LINES[doc_id] for doc_id in SHARD_DOCS[shard]),
         )
     )
     for shard in SHARD_IDS

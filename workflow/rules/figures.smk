@@ -98,8 +98,11 @@ rule checks:
 
 rule coverage:
     input:
-        # the shards, not the gathered table: coverage need not wait for the gather
-        mentions=MENTION_SHARDS,
+        # the shards, not the gathered table: coverage need not wait for the gather; with the
+        # corpus tables as a dataset (CORPUS_FILES false), the annotated documents' shard only
+        mentions=(
+            MENTION_SHARDS if CORPUS_FILES else [f"{LEDGER_CORPUS}/mentions.parquet"]
+        ),
         figures=f"{PROCESSED}/figures.parquet",
         exclusions=f"{PROCESSED}/exclusions.parquet",
         code=code("coverage"),

@@ -101,10 +101,18 @@ rule sources:
         # not an input: a shard's viewers need not re-render when another shard changes
         catalogue=CATALOGUE,
         shards=SHARDS,
+        # a numbered shard re-renders only the viewers of documents that changed
+        reuse=lambda w, output: (
+            ""
+            if w.shard == LEDGER
+            else f"--listed {shard_catalogue(w.shard)}"
+            f" --reuse {Path(output[0]).parent}/.shard-{w.shard}.reuse"
+        ),
     shell:
         "python -m figtrace sources {params.ledger} --corpus {params.corpus}"
         " --raw {params.raw} --out {params.out} --index {output}"
-        " --catalogue {params.catalogue} --shards {params.shards} > {log} 2>&1"
+        " --catalogue {params.catalogue} --shards {params.shards} {params.reuse}"
+        " > {log} 2>&1"
 
 
 rule audit:

@@ -12,12 +12,14 @@ rule text_shard:
         # the shard's documents (doc_id and hashes), rewritten only when one of them changes
         catalogue=lambda w: shard_catalogue(w.shard),
         code=code("text", "documents", "shards", "mentions"),
+    # update(): Snakemake keeps the tables when the job re-runs, so that the rows of documents
+    # unchanged since the shard's reuse record was written are taken from them (figtrace.reuse)
     output:
-        documents=f"{PROCESSED}/shards/{{shard}}/documents.parquet",
-        text=f"{PROCESSED}/shards/{{shard}}/text.parquet",
-        textmap=f"{PROCESSED}/shards/{{shard}}/textmap.parquet",
-        furniture=f"{PROCESSED}/shards/{{shard}}/furniture.parquet",
-        mentions=f"{PROCESSED}/shards/{{shard}}/mentions.parquet",
+        documents=update(f"{PROCESSED}/shards/{{shard}}/documents.parquet"),
+        text=update(f"{PROCESSED}/shards/{{shard}}/text.parquet"),
+        textmap=update(f"{PROCESSED}/shards/{{shard}}/textmap.parquet"),
+        furniture=update(f"{PROCESSED}/shards/{{shard}}/furniture.parquet"),
+        mentions=update(f"{PROCESSED}/shards/{{shard}}/mentions.parquet"),
     log:
         "logs/text/shard-{shard}.log",
     wildcard_constraints:
@@ -34,10 +36,10 @@ rule text_shard:
         runtime=10,
     params:
         raw=RAW,
-        memo=SIDECAR_MEMO,
+        record=lambda w, output: Path(output.text).parent / ".reuse",
     shell:
         "python -m figtrace text --raw {params.raw} --catalogue {input.catalogue}"
-        " --memo {params.memo} --documents {output.documents} --text {output.text}"
+        " --reuse {params.record} --documents {output.documents} --text {output.text}"
         " --map {output.textmap} --furniture {output.furniture} --mentions {output.mentions}"
         " > {log} 2>&1"
 

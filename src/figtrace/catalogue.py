@@ -1,0 +1,315 @@
+"""The catalogue index: every document's verified hashes, remembered by stat, so that a start
+re-hashes only the files that changed.
+
+Verifying 100,000 documents in full (reading every raw file and sidecar, hashing both, parsing
+and validating every sidecar) takes tens of seconds, and the pipeline verifies the catalogue at
+every Snakemake start. The index (`.snakemake/figtrace/index/<raw folder>.tsv`, derived state,
+never under `data/raw/`) keeps, for each document, the sidecar's and the raw file's size, inode,
+modification and change times together with their verified sha256 and the few sidecar fields a
+start needs. A start stats every file and trusts an entry only if both stats are exactly the
+ones recorded; any other document is verified in full, as without an index.
+
+What a stat can and cannot see. Any write through the file system moves the change time
+(ctime), and a user cannot set it back (`touch` and `os.utime` set the modification time and
+move the change time again), so an edit that keeps the size and restores the modification time
+is still caught. A stat cannot see bytes changed behind the file system's back: a disk that
+rots, a raw block device edited directly, or a clock set back while a file is rewritten. Those
+are caught by `figtrace verify --all`, which ignores the index and re-hashes every file (the
+test suite does it on every run; each fresh checkout has no index and is verified in full).
+
+A file changed less than two seconds before it was verified is recorded without a stat and
+re-hashed at the next start (git's "racy" entries): a second write within the clock's
+granularity could leave its stat as it was. A missing, unreadable or foreign index (another raw folder, another sidecar schema) is
+never trusted: the catalogue is verified in full and the index written anew, with a note saying
+why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from figtrace import outputs
+from figtrace.documents import (
+    SIDECAR_SUFFIX,
+    Document,
+    check_catalogue,
+    documents_dir,
+    load_document,
+    sha256_bytes,
+)
+from figtrace.registries import load_reports, schema_bytes
+
+INDEX_DIR = Path(".snakemake/figtrace/index")
+VERSION = "figtrace catalogue index 1"
+RACY_NS = 2_000_000_000  # a file changed this close to the index's writing is not trusted
+
+
+def stat_key(path: str | Path) -> str:
+    """What the index compares: size, inode, modification and change time (nanoseconds)."""
+    st = os.stat(path)
+    return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+class Entry(NamedTuple):
+    """One verified document as the index knows it: enough to plan shards and check reports.
+    A stat is `-` when the file had changed too recently to be trusted next time (racy)."""
+
+    doc_id: str
+    sidecar_name: str
+    sidecar_stat: str
+    sidecar_sha256: str
+    raw_name: str
+    raw_stat: str
+    sha256: str
+    media_type: str
+    kind: str
+    report: str
+    cited: str
+    folder: str
+
+    @property
+    def path(self) -> Path:
+        """The raw file."""
+        return Path(self.folder, self.raw_name)
+
+    @property
+    def sidecar(self) -> Path:
+        """The sidecar beside it."""
+        return Path(self.folder, self.sidecar_name)
+
+    @property
+    def report_id(self) -> str | None:
+        """For a document of kind `report`: the report_id in reports.yaml it is."""
+        return self.report or None
+
+    @property
+    def reports_cited(self) -> tuple[str, ...]:
+        """The report_ids the document cites."""
+        return tuple(self.cited.split(";")) if self.cited else ()
+
+
+def _settled(path: Path, now_ns: int) -> str:
+    """A file's stat key, or `-` if it changed within RACY_NS of now (not to be trusted)."""
+    st = os.stat(path)
+    if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) <= RACY_NS:
+        return "-"
+    return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
+def entry_of(doc: Document, now_ns: int) -> Entry:
+    """The index entry of a document just verified in full (its files stat'ed now)."""
+    return Entry(
+        doc_id=doc.doc_id,
+        sidecar_name=doc.sidecar.name,
+        sidecar_stat=_settled(doc.sidecar, now_ns),
+        sidecar_sha256=doc.sidecar_sha256,
+        raw_name=doc.path.name,
+        raw_stat=_settled(doc.path, now_ns),
+        sha256=doc.sha256,
+        media_type=doc.media_type,
+        kind=doc.kind,
+        report=doc.report_id or "",
+        cited=";".join(doc.reports_cited),
+        folder=str(doc.sidecar.parent),
+    )
+
+
+def index_path(raw_dir: Path, index_dir: Path = INDEX_DIR) -> Path:
+    """Where the index of one raw folder lives (one file per folder, named by its real path)."""
+    real = os.path.realpath(raw_dir)
+    digest = hashlib.sha1(real.encode("utf-8")).hexdigest()[:16]
+    return Path(index_dir) / f"{Path(real).name}-{digest}.tsv"
+
+
+def _identity(raw_dir: Path) -> str:
+    """What an index must have been written for: this version, sidecar schema and raw folder."""
+    schema = sha256_bytes(schema_bytes("document"))
+    return f"# {VERSION}\t{schema}\t{os.path.realpath(raw_dir)}"
+
+
+def _registry_digest(raw_dir: Path) -> str:
+    """The report registry's sha256: the catalogue-wide checks depend on it too."""
+    registry = Path(raw_dir) / "reports.yaml"
+    return sha256_bytes(registry.read_bytes()) if registry.is_file() else "-"
+
+
+def _line(e: Entry) -> str:
+    return "\t".join(e[:-1]) + "\n"
+
+
+@dataclass
+class Stored:
+    """What an index file holds: entries by sidecar name, the documents folder's stat when it
+    was listed (`-` if racy), the report registry's digest when the catalogue-wide checks last
+    passed, and why the file cannot be used (None if it can)."""
+
+    entries: dict[str, Entry]
+    folder_stat: str = "-"
+    registry: str = "-"
+    unusable: str | None = None
+
+
+def read_index(path: Path, raw_dir: Path) -> Stored:
+    """An index file, if it is there, intact (its checksum), and written for this raw folder,
+    sidecar schema and index version; otherwise no entries and the reason."""
+    path = Path(path)
+    if not path.is_file():
+        return Stored({}, unusable=f"no catalogue index yet ({path})")
+    fields = len(Entry._fields) - 1
+    try:
+        first, _, body = path.read_text("utf-8").partition("\n")
+        head = first.split("\t")
+        if head[-1] != sha256_bytes(body.encode("utf-8")):
+            return Stored(
+                {}, unusable=f"{path} is unreadable (its contents do not match its checksum)"
+            )
+        if "\t".join(head[:3]) != _identity(raw_dir):
+            return Stored(
+                {}, unusable=f"{path} was written for another raw folder, schema or index version"
+            )
+        folder = str(documents_dir(raw_dir))
+        make = Entry._make
+        entries = {}
+        for line in body.splitlines():
+            parts = line.split("\t")
+            if len(parts) != fields:
+                raise ValueError(f"a line of {len(parts)} fields, not {fields}")
+            parts.append(folder)
+            entries[parts[1]] = make(parts)
+    except (IndexError, ValueError, UnicodeDecodeError) as exc:
+        return Stored({}, unusable=f"{path} is unreadable ({exc})")
+    return Stored(entries, folder_stat=head[3], registry=head[4])
+
+
+def write_index(
+    path: Path, raw_dir: Path, entries: list[Entry], folder_stat: str, registry: str = "-"
+) -> None:
+    """Write the index atomically, sorted by sidecar name: a header (what it was written for,
+    the documents folder's stat, the registry's digest, the body's sha256), a line per entry."""
+    body = "".join(_line(e) for e in sorted(entries, key=lambda e: e.sidecar_name))
+    digest = sha256_bytes(body.encode("utf-8"))
+    head = f"{_identity(raw_dir)}\t{folder_stat}\t{registry}\t{digest}\n"
+    outputs.write_text(path, head + body)
+
+
+@dataclass
+class Verified:
+    """The result of verifying a catalogue: its entries and what the verification did."""
+
+    entries: list[Entry]
+    rehashed: int
+    note: str | None
+
+
+def verify_catalogue(
+    raw_dir: Path, index: Path | None, full: bool = False, workers: int = 1
+) -> Verified:
+    """Verify every document under `raw_dir`, trusting an index entry only when both of its
+    files stat exactly as recorded (see the module docstring); re-verify every other document
+    in full, run the catalogue-wide checks (unique ids, paths and hashes; cited reports known;
+    report documents as pinned), and rewrite the index if anything changed. `full` ignores the
+    index (`figtrace verify --all`); `workers` processes share a large full verification.
+    Raises one FigtraceError on the first fault (in sidecar order)."""
+    raw_dir = Path(raw_dir)
+    now = time.time_ns()
+    stored = Stored({}, unusable="verifying every document in full (--all)")
+    if not full and index is not None:
+        stored = read_index(index, raw_dir)
+        if stored.unusable:
+            stored.unusable += ": verifying every document in full, then writing the index"
+    known = stored.entries
+    folder = documents_dir(raw_dir)
+    folder_stat = _settled(folder, now) if folder.is_dir() else "-"
+    if folder_stat != "-" and folder_stat == stored.folder_stat:
+        names = list(known)  # no file added, removed or renamed since it was listed
+    elif folder.is_dir():
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
+    else:
+        names = []
+    prefix = str(folder) + os.sep
+    trusted = {}
+    for name in names:
+        entry = known.get(name)
+        if entry is not None and _unchanged(entry, prefix):
+            trusted[name] = entry
+    todo = [name for name in names if name not in trusted]
+    fresh = dict(zip(todo, _verify_in_full(folder, todo, now, workers), strict=True))
+    entries = [trusted.get(name) or fresh[name] for name in names]
+    rehashed = len(todo)
+    registry = _registry_digest(raw_dir)
+    changed = rehashed or len(known) != len(entries) or folder_stat != stored.folder_stat
+    if changed or stored.unusable or registry != stored.registry:
+        # the checks across documents passed when the index was written, for the same entries
+        # and registry: they are run again only if either changed
+        check_catalogue(entries, load_reports(raw_dir / "reports.yaml"), raw_dir)
+        if index is not None:
+            write_index(index, raw_dir, entries, folder_stat, registry)
+    return Verified(entries, rehashed, stored.unusable)
+
+
+PARALLEL_FROM = 2000  # fewer documents to verify in full are not worth starting processes
+
+
+def _verify_in_full(folder: Path, names: list[str], now_ns: int, workers: int) -> list[Entry]:
+    """Each named sidecar's document verified in full, in order; split into chunks over
+    `workers` processes when there are many (chunks are read back in order, so the fault
+    reported is the first in sidecar order, as with one process)."""
+    if workers < 2 or len(names) < PARALLEL_FROM:
+        return _verify_chunk(folder, names, now_ns)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(names) // (workers * 4))
+    chunks = [names[i : i + size] for i in range(0, len(names), size)]
+    context = multiprocessing.get_context("spawn")  # never fork the process that called us
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        done = pool.map(_verify_chunk, [folder] * len(chunks), chunks, [now_ns] * len(chunks))
+        return [entry for chunk in done for entry in chunk]
+
+
+def _verify_chunk(folder: Path, names: list[str], now_ns: int) -> list[Entry]:
+    """Some sidecars' documents verified in full (schema, raw bytes re-hashed), as entries."""
+    return [entry_of(load_document(folder / name, check_bytes=True), now_ns) for name in names]
+
+
+def _unchanged(entry: Entry, prefix: str) -> bool:
+    """Both files stat exactly as recorded (a racy entry, recorded as `-`, never does)."""
+    try:
+        return (
+            stat_key(prefix + entry.raw_name) == entry.raw_stat
+            and stat_key(prefix + entry.sidecar_name) == entry.sidecar_stat
+        )
+    except OSError:
+        return False
+
+
+def record_added(raw_dir: Path, index: Path, stored: Stored, doc: Document) -> bool:
+    """After `figtrace add`: write the new document's entry into the index `stored` was read
+    from, if it was usable (its files being new, the entry is re-hashed once at the next start).
+    Returns whether the index was updated; an unusable one is left for the next start."""
+    if stored.unusable:
+        return False
+    entry = entry_of(doc, time.time_ns())
+    stored.entries[entry.sidecar_name] = entry
+    write_index(index, raw_dir, list(stored.entries.values()), "-")  # folder changed; re-check
+    return True
+
+
+def known_documents(raw_dir: Path, stored: Stored) -> list[Entry | Document]:
+    """Every document's id and pinned hash, for `figtrace add` to refuse duplicates: from the
+    index for the sidecars it lists, else from the sidecar itself. Nothing is stat'ed or
+    re-hashed (add never verified raw bytes): a duplicate a stale entry hides is caught by the
+    checks across documents at the pipeline's next start."""
+    folder = documents_dir(raw_dir)
+    if not folder.is_dir():
+        return []
+    found: list[Entry | Document] = []
+    for name in sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX)):
+        entry = stored.entries.get(name)
+        found.append(entry if entry is not None else load_document(folder / name, False))
+    return found

@@ -1,0 +1,211 @@
+"""The catalogue index: a start trusts a document only if both its files stat exactly as when
+they were verified, so a tampered byte among many documents is still caught once the index
+exists; what a stat cannot see, `verify --all` catches; a missing, corrupt or foreign index is
+never trusted, and `figtrace add` puts its document into the index."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, run_snakemake
+from figtrace import catalogue
+from figtrace.catalogue import index_path, read_index, verify_catalogue, write_index
+from figtrace.cli import main
+from figtrace.errors import FigtraceError
+from figtrace.synth import synthesize
+
+N = 40
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    synthesize(N, tmp_path / "corpus", ROOT / "data/raw", seed=3)
+    return tmp_path / "corpus"
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Files written a moment ago count as settled (no racy re-hash), so that what is trusted
+    is decided by the stats alone."""
+    monkeypatch.setattr(catalogue, "RACY_NS", -(10**18))
+
+
+def _same_stat_edit(path: Path, old: bytes, new: bytes) -> None:
+    """Replace bytes keeping the size, and put the modification time back (os.utime)."""
+    assert len(old) == len(new)
+    before = path.stat()
+    data = path.read_bytes()
+    assert old in data
+    path.write_bytes(data.replace(old, new, 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def test_a_warm_index_rehashes_nothing_and_lists_the_same_documents(corpus, tmp_path, settled):
+    index = tmp_path / "index.tsv"
+    cold = verify_catalogue(corpus, index)
+    assert cold.rehashed == len(cold.entries) > N and "no catalogue index yet" in cold.note
+    warm = verify_catalogue(corpus, index)
+    assert (warm.rehashed, warm.note) == (0, None)
+    assert warm.entries == cold.entries
+
+
+def test_documents_added_or_removed_are_seen_without_a_changed_stat(corpus, tmp_path, settled):
+    """The index lists the documents folder only when its own stat changed (an entry added,
+    removed or renamed always changes it)."""
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    for suffix in (".txt", ".yaml"):
+        (corpus / f"documents/synth-000005{suffix}").unlink()
+    after = verify_catalogue(corpus, index)
+    assert "synth-000005" not in {e.doc_id for e in after.entries}
+    assert len(after.entries) == len(verify_catalogue(corpus, None).entries)
+
+
+def test_a_registry_change_runs_the_checks_across_documents_again(corpus, tmp_path, settled):
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    registry = corpus / "reports.yaml"
+    cited = verify_catalogue(corpus, index).entries[-1].reports_cited[0]
+    registry.write_text(registry.read_text("utf-8").replace(cited, cited + "-renamed"), "utf-8")
+    with pytest.raises(FigtraceError, match=f"reports_cited names '{cited}', not in"):
+        verify_catalogue(corpus, index)
+
+
+def test_a_full_verification_shared_by_processes_gives_the_same_result(corpus, monkeypatch):
+    monkeypatch.setattr(catalogue, "PARALLEL_FROM", 1)
+    one = verify_catalogue(corpus, None, full=True, workers=1)
+    two = verify_catalogue(corpus, None, full=True, workers=2)
+    assert [(e.doc_id, e.sha256, e.sidecar_sha256) for e in two.entries] == [
+        (e.doc_id, e.sha256, e.sidecar_sha256) for e in one.entries
+    ]
+    for doc in ("synth-000031", "synth-000008"):  # the first in sidecar order is reported
+        _same_stat_edit(corpus / f"documents/{doc}.txt", b"the", b"thE")
+    with pytest.raises(FigtraceError, match=r"synth-000008.txt: sha256 is"):
+        verify_catalogue(corpus, None, full=True, workers=2)
+
+
+def test_a_tampered_raw_byte_is_caught_after_the_index_exists(corpus, tmp_path, settled):
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    _same_stat_edit(corpus / "documents/synth-000017.txt", b"the", b"thE")
+    with pytest.raises(FigtraceError, match=r"synth-000017.txt: sha256 is .* raw bytes changed"):
+        verify_catalogue(corpus, index)
+
+
+def test_a_tampered_sidecar_byte_is_caught_after_the_index_exists(corpus, tmp_path, settled):
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    _same_stat_edit(corpus / "documents/synth-000029.yaml", b"language: en", b"language: EN")
+    with pytest.raises(FigtraceError, match=r"synth-000029.yaml: does not match the document"):
+        verify_catalogue(corpus, index)
+
+
+def test_what_a_stat_cannot_see_verify_all_catches(corpus, tmp_path, settled):
+    """Bytes changed behind the file system's back (bit rot, a block device edited) leave the
+    stat as it was. Simulated here by recording the changed file's stat in the index: the start
+    trusts it, as a stat-based index must; `verify --all` re-hashes and refuses it."""
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    raw = corpus / "documents/synth-000011.txt"
+    _same_stat_edit(raw, b"the", b"thE")
+    stored = read_index(index, corpus)
+    entry = stored.entries["synth-000011.yaml"]
+    stored.entries[entry.sidecar_name] = entry._replace(raw_stat=catalogue.stat_key(raw))
+    write_index(index, corpus, list(stored.entries.values()), stored.folder_stat, stored.registry)
+    assert verify_catalogue(corpus, index).rehashed == 0  # trusted: the limit of a stat
+    with pytest.raises(FigtraceError, match=r"synth-000011.txt: sha256 is .* raw bytes changed"):
+        verify_catalogue(corpus, index, full=True)
+
+
+def test_verify_all_re_hashes_the_real_documents(monkeypatch, tmp_path):
+    """The full re-hash on demand, on the project's own data/raw (CI runs it with the suite)."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["verify", "--all", "--raw", str(ROOT / "data/raw")])
+    assert result.exit_code == 0, result.output
+    assert "documents re-hashed and valid" in result.output
+    assert index_path(ROOT / "data/raw", tmp_path / catalogue.INDEX_DIR).is_file()
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda p: p.unlink(), "no catalogue index yet"),
+        (lambda p: p.write_text("{not an index", "utf-8"), "is unreadable"),
+        (lambda p: p.write_bytes(p.read_bytes()[:-40]), "do not match its checksum"),
+        (
+            lambda p: p.write_text(p.read_text("utf-8").replace("\tarticle", "\treport", 1)),
+            "do not match its checksum",
+        ),  # fmt: skip
+        (
+            lambda p: p.write_text(p.read_text("utf-8").replace("index 1\t", "index 0\t", 1)),
+            "another raw folder, schema or index version",
+        ),
+    ],
+    ids=["missing", "garbage", "truncated", "edited", "foreign"],
+)
+def test_a_missing_or_corrupt_index_is_rebuilt_by_full_verification(
+    corpus, tmp_path, settled, damage, reason
+):
+    index = tmp_path / "index.tsv"
+    first = verify_catalogue(corpus, index)
+    damage(index)
+    again = verify_catalogue(corpus, index)
+    assert reason in again.note and "verifying every document in full" in again.note
+    assert again.rehashed == len(first.entries)
+    assert read_index(index, corpus).unusable is None  # written anew, usable
+    assert verify_catalogue(corpus, index).rehashed == 0
+
+
+def test_files_changed_just_before_the_index_was_written_are_rehashed(corpus, tmp_path):
+    """Racy entries (git's term): a second write within the clock's granularity could keep the
+    stat, so files younger than RACY_NS when verified are recorded without one and re-hashed."""
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    assert verify_catalogue(corpus, index).rehashed > N  # the corpus was written just now
+
+
+def test_add_puts_its_document_into_the_index(corpus, tmp_path, monkeypatch, settled):
+    monkeypatch.chdir(tmp_path)
+    index = index_path(corpus, catalogue.INDEX_DIR)
+    verify_catalogue(corpus, index)
+    article = tmp_path / "new.txt"
+    article.write_text("Police said 1,234 children were referred in 2019.\n", "utf-8")
+    args = ["add", str(article), "--raw", str(corpus), "--title", "New", "--id", "new-article"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    stored = read_index(index, corpus)
+    assert stored.unusable is None and "new-article.yaml" in stored.entries
+    assert stored.entries["new-article.yaml"].sha256 == catalogue.sha256_bytes(article.read_bytes())
+    assert verify_catalogue(corpus, index).rehashed == 0  # the entry add wrote is the truth
+    # and the index it used refuses the same bytes again, without reading every sidecar
+    again = CliRunner().invoke(main, [*args[:-1], "other-id"])
+    assert again.exit_code == 2 and "the same bytes are already in the catalogue" in again.output
+
+
+@pytest.mark.pipeline
+def test_a_tampered_byte_stops_the_pipeline_once_the_index_trusts_the_rest(tmp_path):
+    """The pipeline end to end on a synthetic corpus: the first run writes the index (its files
+    settled, so the next start trusts them by stat), then one raw byte among them changes with
+    its size and modification time kept, and the next run stops before any job."""
+    project = tmp_path / "project"
+    from conftest import copy_project
+
+    copy_project(project)
+    synthesize(N, project / "corpus", ROOT / "data/raw", seed=4)
+    time.sleep(2.5)  # past RACY_NS: the first start's index trusts every file from then on
+    run_snakemake(project, "--config", "raw_dir=corpus", "--dry-run", check=True)
+    quiet = run_snakemake(project, "--config", "raw_dir=corpus", "--dry-run", check=True)
+    assert "verifying every document in full" not in quiet.stderr  # the index was used
+    _same_stat_edit(project / "corpus/documents/synth-000023.txt", b"the", b"thE")
+    proc = run_snakemake(project, "--config", "raw_dir=corpus")
+    assert proc.returncode != 0
+    assert "source documents failed verification" in proc.stderr
+    assert "synth-000023.txt: sha256 is" in proc.stderr
+    assert not (project / "data/processed").exists()  # nothing ran

@@ -1,0 +1,129 @@
+"""Reuse inside a shard job: after a document is added, a shard job reads only that document and
+still writes the same bytes as a job over every document; a viewer another job replaced, a
+changed recipe or a missing record means making results afresh. The corpus tables read as a
+dataset over the shards equal the gathered files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from figtrace import documents, outputs, reuse
+from figtrace.dataset import corpus_table
+from figtrace.documents import add_document, fingerprint, load_catalogue
+from figtrace.report import load_unannotated, write_sources, write_sources_reusing
+from figtrace.shards import gather, shard_path, write_text_tables
+from figtrace.synth import synthesize
+
+NAMES = ["text", "textmap", "furniture", "documents", "mentions"]
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    synthesize(12, tmp_path / "raw", ROOT / "data/raw", seed=8)
+    return tmp_path / "raw"
+
+
+def _listing(raw: Path, out: Path) -> Path:
+    """A shard catalogue of the synthetic (unannotated) documents, as common.smk writes one."""
+    docs = [d for d in load_catalogue(raw) if d.doc_id.startswith(("synth-", "added-"))]
+    return outputs.write_text(out, fingerprint(docs))
+
+
+def _tables(folder: Path) -> dict[str, Path]:
+    return {name: folder / f"{name}.parquet" for name in NAMES}
+
+
+def _write(raw: Path, listing: Path, folder: Path, record: Path | None) -> int:
+    t = _tables(folder)
+    return write_text_tables(
+        raw, t["text"], t["textmap"], t["furniture"], catalogue=listing,
+        documents_out=t["documents"], mentions_out=t["mentions"], record=record,
+    )  # fmt: skip
+
+
+def _add(raw: Path, tmp_path: Path) -> None:
+    article = tmp_path / "added.txt"
+    article.write_text("An added article: 4,321 children were referred in 2020.\n", "utf-8")
+    add_document(article, raw, title="Added", publisher=None, date_published="2020",
+                 doc_id="added-article", date_accessed="2024-01-01")  # fmt: skip
+
+
+def test_a_shard_job_reads_only_the_added_document_and_writes_the_same_bytes(
+    raw, tmp_path, monkeypatch
+):
+    shard, record = tmp_path / "shard", tmp_path / "shard" / ".reuse"
+    assert _write(raw, _listing(raw, tmp_path / "before.tsv"), shard, record) == 12
+    _add(raw, tmp_path)
+    listing = _listing(raw, tmp_path / "after.tsv")
+
+    read: list[str] = []
+    real = documents.load_listed
+
+    def spy(*args, **kwargs):
+        loaded = real(*args, **kwargs)
+        read.extend(doc.doc_id for doc in loaded)
+        return loaded
+
+    monkeypatch.setattr(documents, "load_listed", spy)
+    assert _write(raw, listing, shard, record) == 13
+    assert read == ["added-article"]  # the other twelve came from the shard's tables
+
+    _write(raw, listing, tmp_path / "fresh", None)
+    for name, path in _tables(shard).items():
+        assert path.read_bytes() == (tmp_path / "fresh" / f"{name}.parquet").read_bytes(), name
+
+
+def test_nothing_is_reused_under_another_recipe_or_without_a_record(tmp_path):
+    record = tmp_path / "record"
+    keys = {"a": "1 2", "b": "3 4"}
+    reuse.remember(record, "recipe-1", keys.items())
+    assert reuse.reusable(record, "recipe-1", {"a": "1 2", "b": "changed"}) == {"a"}
+    assert reuse.reusable(record, "recipe-2", keys) == set()
+    reuse.forget(record)  # what a job does before it writes: killed now, nothing is reused
+    assert reuse.reusable(record, "recipe-1", keys) == set()
+    assert reuse.recipe("x") != reuse.recipe("y")
+
+
+def test_viewers_are_kept_only_while_they_are_the_files_the_job_wrote(raw, tmp_path):
+    shard = tmp_path / "shard"
+    listing = _listing(raw, tmp_path / "listing.tsv")
+    _write(raw, listing, shard, None)
+    corpus = load_unannotated(shard, raw)
+    out, record = tmp_path / "sources", tmp_path / "sources" / ".reuse"
+    written, kept = write_sources_reusing(corpus, out, listing, record, "r1")
+    assert (len(written), kept) == (12, set())
+    fresh = {p.name: p.read_bytes() for p in out.glob("*.html")}
+
+    replaced = out / "synth-000004.html"
+    replaced.write_text("another job's page", "utf-8")
+    written, kept = write_sources_reusing(corpus, out, listing, record, "r1", index=out / "i.tsv")
+    assert [p.name for p in written] == ["synth-000004.html"] and len(kept) == 11
+    assert {p.name: p.read_bytes() for p in out.glob("*.html")} == fresh
+    assert len((out / "i.tsv").read_text("utf-8").splitlines()) == 13  # header + every viewer
+
+    written, kept = write_sources_reusing(corpus, out, listing, record, "r2")  # new recipe
+    assert (len(written), kept) == (12, set())
+    write_sources(corpus, tmp_path / "again")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "again").glob("*.html")} == fresh
+
+
+def test_the_corpus_tables_read_as_a_dataset_equal_the_gathered_files(raw, tmp_path):
+    processed = tmp_path / "processed"
+    docs = sorted(d.doc_id for d in load_catalogue(raw))
+    for shard, ids in {"ledger": docs[:3], "0": docs[3:9], "1": docs[9:]}.items():
+        listing = outputs.write_text(
+            tmp_path / f"{shard}.tsv",
+            fingerprint([d for d in load_catalogue(raw) if d.doc_id in ids]),
+        )
+        _write(raw, listing, processed / "shards" / shard, None)
+    for name in NAMES:
+        gather(processed / f"{name}.parquet", 2)
+        gathered = pd.read_parquet(processed / f"{name}.parquet")
+        pd.testing.assert_frame_equal(corpus_table(processed, name), gathered)
+        assert shard_path(processed / f"{name}.parquet", "ledger").is_file()
+    some = corpus_table(processed, "mentions", columns=["value"], doc_ids=docs[4:6])
+    assert set(some["doc_id"]) == set(docs[4:6]) and list(some.columns) == ["doc_id", "value"]
