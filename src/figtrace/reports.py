@@ -405,13 +405,13 @@ def read_sidecar_path(sidecar: Path) -> str:
 
 def report_documents(docs: list[Document]) -> dict[str, str]:
     """report_id -> doc_id of each report whose document is in the (verified) corpus."""
-    return {doc.meta["report_id"]: doc.doc_id for doc in docs if doc.kind == "report"}
+    return {doc.report_id: doc.doc_id for doc in docs if doc.kind == "report"}
 
 
 def report_documents_text(docs: list[Document]) -> str:
     """The reports in the corpus as a small TSV (`report_id  doc_id  sha256`), sorted: the
     against-report checks depend on it, so they re-run when a report arrives and only then."""
-    rows = sorted((d.meta["report_id"], d.doc_id, d.sha256) for d in docs if d.kind == "report")
+    rows = sorted((d.report_id, d.doc_id, d.sha256) for d in docs if d.kind == "report")
     return "report_id\tdoc_id\tsha256\n" + "".join(f"{r}\t{d}\t{s}\n" for r, d, s in rows)
 
 

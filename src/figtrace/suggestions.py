@@ -357,7 +357,7 @@ def report_for(doc: Document, sentence: str, before: str, ledger_report: str | N
     sentence names a publication, or the text just before it does with no other voice between,
     and no quoted speaker states it."""
     if getattr(doc, "kind", "article") == "report":
-        return doc.meta["report_id"], "the document is the report itself: its own statement"
+        return doc.report_id, "the document is the report itself: its own statement"
     cited = list(doc.reports_cited)
     named = [m.end() for m in PUBLICATION.finditer(before)]
     if PUBLICATION.search(sentence) is None and (not named or SPEECH.search(before, named[-1])):
