@@ -337,6 +337,24 @@ def _check_curator_reading(figure: Figure, mentions: pd.DataFrame) -> str | None
     return None
 
 
+def _report_and_anchor(
+    where: str, report_id: str | None, anchor: Anchor, text: str, reports: dict[str, Report]
+) -> tuple[list[str], bool]:
+    """What is wrong with an entry's report_id and anchor (for figures and claimants alike), and
+    whether the anchor resolved."""
+    problems = []
+    if report_id is not None and report_id not in reports:
+        problems.append(
+            f"{where}: unknown report_id {report_id!r}; add it to data/raw/reports.yaml or fix "
+            "the id."
+        )
+    try:
+        resolve(anchor, text, where)
+    except FigtraceError as exc:
+        return [*problems, str(exc)], False
+    return problems, True
+
+
 def check_figures(
     annotations: Annotations,
     documents: dict[str, Document],
@@ -378,15 +396,11 @@ def check_figures(
                 f"is in {indicators[figure.indicator].unit}; store the value in the indicator's "
                 "unit or choose an indicator in this unit."
             )
-        if figure.report_id is not None and figure.report_id not in reports:
-            problems.append(
-                f"{where}: unknown report_id {figure.report_id!r}; add it to "
-                "data/raw/reports.yaml or fix the id."
-            )
-        try:
-            resolve(figure.anchor, texts[figure.doc_id], where)
-        except FigtraceError as exc:
-            problems.append(str(exc))
+        found, resolved = _report_and_anchor(
+            where, figure.report_id, figure.anchor, texts[figure.doc_id], reports
+        )
+        problems += found
+        if not resolved:
             continue
         if figure.reading == "curator":
             why = _check_curator_reading(figure, by_doc.get(figure.doc_id, empty))
@@ -402,15 +416,9 @@ def check_figures(
         if claimant.doc_id not in texts:
             continue
         where = f"claimant {claimant.claimant_id!r} in {claimant.doc_id!r} ({claimant.source})"
-        if claimant.report_id is not None and claimant.report_id not in reports:
-            problems.append(
-                f"{where}: unknown report_id {claimant.report_id!r}; add it to "
-                "data/raw/reports.yaml or fix the id."
-            )
-        try:
-            resolve(claimant.anchor, texts[claimant.doc_id], where)
-        except FigtraceError as exc:
-            problems.append(str(exc))
+        problems += _report_and_anchor(
+            where, claimant.report_id, claimant.anchor, texts[claimant.doc_id], reports
+        )[0]
     for exclusion in annotations.exclusions:
         if exclusion.doc_id in texts:
             where = (
