@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -56,11 +57,20 @@ def references(formula: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(REFERENCE.findall(formula)))
 
 
-def evaluate(formula: str, values: dict[str, float]) -> float:
-    """The value of a formula given the values of the ids it references."""
+def _parsed(formula: str, inputs: dict[str, Any]) -> tuple[ast.Expression, dict[str, Any]]:
+    """A formula parsed with its ids renamed to Python names, and those names' inputs."""
     names = {ref: f"v{i}" for i, ref in enumerate(references(formula))}
     expression = REFERENCE.sub(lambda m: names[m.group(1)], formula)
-    env = {names[ref]: values[ref] for ref in names}
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError as exc:
+        raise ValueError(f"not a formula ({exc.msg})") from None
+    return tree, {names[ref]: inputs[ref] for ref in names}
+
+
+def evaluate(formula: str, values: dict[str, float]) -> float:
+    """The value of a formula given the values of the ids it references."""
+    tree, env = _parsed(formula, values)
 
     def walk(node: ast.AST) -> float:
         if isinstance(node, ast.Expression):
@@ -75,10 +85,7 @@ def evaluate(formula: str, values: dict[str, float]) -> float:
             return _OPERATORS[type(node.op)](walk(node.operand))
         raise ValueError(f"{ast.unparse(node)!r} is not allowed (numbers, + - * / and ( ) only)")
 
-    try:
-        return walk(ast.parse(expression, mode="eval"))
-    except SyntaxError as exc:
-        raise ValueError(f"not a formula ({exc.msg})") from None
+    return walk(tree)
 
 
 Interval = tuple[float, float]
@@ -140,9 +147,7 @@ def _interval_op(op: type, a: Interval, b: Interval) -> Interval:
 def evaluate_interval(formula: str, intervals: dict[str, Interval]) -> Interval:
     """The interval of a formula's value given its inputs' intervals (interval arithmetic over
     the same whitelist of + - * / as `evaluate`)."""
-    names = {ref: f"v{i}" for i, ref in enumerate(references(formula))}
-    expression = REFERENCE.sub(lambda m: names[m.group(1)], formula)
-    env = {names[ref]: intervals[ref] for ref in names}
+    tree, env = _parsed(formula, intervals)
 
     def walk(node: ast.AST) -> Interval:
         if isinstance(node, ast.Expression):
@@ -160,10 +165,7 @@ def evaluate_interval(formula: str, intervals: dict[str, Interval]) -> Interval:
             return walk(node.operand)
         raise ValueError(f"{ast.unparse(node)!r} is not allowed (numbers, + - * / and ( ) only)")
 
-    try:
-        return walk(ast.parse(expression, mode="eval"))
-    except SyntaxError as exc:
-        raise ValueError(f"not a formula ({exc.msg})") from None
+    return walk(tree)
 
 
 def supported_decimals(low: float, high: float, unit: str) -> int | None:
