@@ -58,8 +58,59 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(schema(name))
 
 
+# Keywords that mean the same in draft 7 (which fastjsonschema compiles) and in 2020-12, and
+# where their subschemas sit.
+_SHARED_KEYWORDS = frozenset(
+    {"$schema", "$id", "$comment", "title", "description", "default", "examples", "type",
+     "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems",
+     "maxItems", "uniqueItems", "required", "properties", "additionalProperties", "items",
+     "allOf", "anyOf", "oneOf", "not", "if", "then", "else"}
+)  # fmt: skip
+_ONE_SUBSCHEMA = ("additionalProperties", "items", "not", "if", "then", "else")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
+
+
+def _shared_only(node: Any) -> bool:
+    """Whether a schema uses only keywords that drafts 7 and 2020-12 read alike."""
+    if isinstance(node, bool):
+        return True
+    if not isinstance(node, dict) or not node.keys() <= _SHARED_KEYWORDS:
+        return False
+    if isinstance(node.get("items"), list):  # tuple items: prefixItems in 2020-12
+        return False
+    subschemas = [
+        *node.get("properties", {}).values(),
+        *(node[key] for key in _ONE_SUBSCHEMA if key in node),
+        *(sub for key in _SUBSCHEMA_LISTS for sub in node.get(key, [])),
+    ]
+    return all(_shared_only(sub) for sub in subschemas)
+
+
+@cache
+def _fast_check(name: str) -> Callable[[Any], Any] | None:
+    """A schema compiled to Python by fastjsonschema (about 10 times faster than jsonschema,
+    which matters for 100,000 sidecars), if it uses only keywords draft 7 reads alike; else
+    None. It never fills in defaults: the data is checked, not changed."""
+    definition = schema(name)
+    if not _shared_only(definition):
+        return None
+    import fastjsonschema
+
+    draft7 = {**definition, "$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(draft7, use_default=False, use_formats=False)
+
+
 def validate(data: Any, schema_name: str, path: Path) -> None:
     """Validate `data` against a named schema; the error names the file and every bad field."""
+    fast = _fast_check(schema_name)
+    if fast is not None:
+        import fastjsonschema
+
+        try:
+            fast(data)
+            return
+        except fastjsonschema.JsonSchemaValueException:
+            pass  # jsonschema, the reference, decides and names every bad field
     validator = _validator(schema_name)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
