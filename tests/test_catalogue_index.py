@@ -144,7 +144,7 @@ def test_verify_all_re_hashes_the_real_documents(monkeypatch, tmp_path):
             "do not match its checksum",
         ),  # fmt: skip
         (
-            lambda p: p.write_text(p.read_text("utf-8").replace("index 1\t", "index 0\t", 1)),
+            lambda p: p.write_text(p.read_text("utf-8").replace("index 2\t", "index 0\t", 1)),
             "another raw folder, schema or index version",
         ),
     ],

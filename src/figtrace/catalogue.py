@@ -26,10 +26,13 @@ why.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -45,7 +48,7 @@ from figtrace.documents import (
 from figtrace.registries import load_reports, schema_bytes
 
 INDEX_DIR = Path(".snakemake/figtrace/index")
-VERSION = "figtrace catalogue index 1"
+VERSION = "figtrace catalogue index 2"
 RACY_NS = 2_000_000_000  # a file changed this close to the index's writing is not trusted
 
 
@@ -138,20 +141,60 @@ def _registry_digest(raw_dir: Path) -> str:
     return sha256_bytes(registry.read_bytes()) if registry.is_file() else "-"
 
 
-def _line(e: Entry) -> str:
-    return "\t".join(e[:-1]) + "\n"
+FIELDS = Entry._fields[:-1]  # what the index stores of an entry (the folder is the index's own)
+
+
+class Columns:
+    """Entries as one list per field, in sidecar-name order: 100,000 documents are a few lists
+    of strings, and an Entry is made only for a document that is asked for."""
+
+    def __init__(self, fields: dict[str, list[str]], folder: str) -> None:
+        self.fields = fields
+        self.folder = folder
+
+    @classmethod
+    def of(cls, entries: list[Entry], folder: str) -> Columns:
+        """Entries (sorted by sidecar name) as columns."""
+        ordered = sorted(entries, key=lambda e: e.sidecar_name)
+        return cls({field: [getattr(e, field) for e in ordered] for field in FIELDS}, folder)
+
+    def __len__(self) -> int:
+        return len(self.fields["sidecar_name"])
+
+    def entry(self, row: int) -> Entry:
+        """One row as an Entry."""
+        return Entry(*(self.fields[field][row] for field in FIELDS), self.folder)
+
+    def entries(self) -> list[Entry]:
+        """Every row as an Entry, in order."""
+        return list(
+            map(Entry._make, zip(*self.fields.values(), [self.folder] * len(self), strict=True))
+        )
+
+    def body(self) -> str:
+        """The index's body: one tab-separated line per field."""
+        return "".join("\t".join(self.fields[field]) + "\n" for field in FIELDS)
 
 
 @dataclass
 class Stored:
-    """What an index file holds: entries by sidecar name, the documents folder's stat when it
-    was listed (`-` if racy), the report registry's digest when the catalogue-wide checks last
-    passed, and why the file cannot be used (None if it can)."""
+    """What an index file holds: its entries, the documents folder's stat when it was listed
+    (`-` if racy), the report registry's digest when the catalogue-wide checks last passed, and
+    why the file cannot be used (None if it can)."""
 
-    entries: dict[str, Entry]
+    columns: Columns
     folder_stat: str = "-"
     registry: str = "-"
     unusable: str | None = None
+
+    @cached_property
+    def entries(self) -> dict[str, Entry]:
+        """The entries by sidecar name (made on first use)."""
+        return {e.sidecar_name: e for e in self.columns.entries()}
+
+
+def _empty(raw_dir: Path) -> Columns:
+    return Columns({field: [] for field in FIELDS}, str(documents_dir(raw_dir)))
 
 
 def read_index(path: Path, raw_dir: Path) -> Stored:
@@ -159,39 +202,36 @@ def read_index(path: Path, raw_dir: Path) -> Stored:
     sidecar schema and index version; otherwise no entries and the reason."""
     path = Path(path)
     if not path.is_file():
-        return Stored({}, unusable=f"no catalogue index yet ({path})")
-    fields = len(Entry._fields) - 1
+        return Stored(_empty(raw_dir), unusable=f"no catalogue index yet ({path})")
     try:
         first, _, body = path.read_text("utf-8").partition("\n")
         head = first.split("\t")
         if head[-1] != sha256_bytes(body.encode("utf-8")):
-            return Stored(
-                {}, unusable=f"{path} is unreadable (its contents do not match its checksum)"
-            )
+            reason = f"{path} is unreadable (its contents do not match its checksum)"
+            return Stored(_empty(raw_dir), unusable=reason)
         if "\t".join(head[:3]) != _identity(raw_dir):
-            return Stored(
-                {}, unusable=f"{path} was written for another raw folder, schema or index version"
+            reason = f"{path} was written for another raw folder, schema or index version"
+            return Stored(_empty(raw_dir), unusable=reason)
+        lines = body.split("\n")[:-1]
+        columns = [line.split("\t") for line in lines] if lines else [[] for _ in FIELDS]
+        if len(columns) != len(FIELDS) or len({len(c) for c in columns}) != 1:
+            raise ValueError(
+                f"{len(columns)} columns of {sorted({len(c) for c in columns})} fields"
             )
-        folder = str(documents_dir(raw_dir))
-        make = Entry._make
-        entries = {}
-        for line in body.splitlines():
-            parts = line.split("\t")
-            if len(parts) != fields:
-                raise ValueError(f"a line of {len(parts)} fields, not {fields}")
-            parts.append(folder)
-            entries[parts[1]] = make(parts)
+        stored = Columns(dict(zip(FIELDS, columns, strict=True)), str(documents_dir(raw_dir)))
     except (IndexError, ValueError, UnicodeDecodeError) as exc:
-        return Stored({}, unusable=f"{path} is unreadable ({exc})")
-    return Stored(entries, folder_stat=head[3], registry=head[4])
+        return Stored(_empty(raw_dir), unusable=f"{path} is unreadable ({exc})")
+    return Stored(stored, folder_stat=head[3], registry=head[4])
 
 
 def write_index(
-    path: Path, raw_dir: Path, entries: list[Entry], folder_stat: str, registry: str = "-"
+    path: Path, raw_dir: Path, entries: list[Entry] | Columns, folder_stat: str, registry: str = "-"
 ) -> None:
-    """Write the index atomically, sorted by sidecar name: a header (what it was written for,
-    the documents folder's stat, the registry's digest, the body's sha256), a line per entry."""
-    body = "".join(_line(e) for e in sorted(entries, key=lambda e: e.sidecar_name))
+    """Write the index atomically: a header (what it was written for, the documents folder's
+    stat, the registry's digest, the body's sha256), then one line per field (`Columns.body`)."""
+    if not isinstance(entries, Columns):
+        entries = Columns.of(entries, str(documents_dir(raw_dir)))
+    body = entries.body()
     digest = sha256_bytes(body.encode("utf-8"))
     head = f"{_identity(raw_dir)}\t{folder_stat}\t{registry}\t{digest}\n"
     outputs.write_text(path, head + body)
@@ -199,11 +239,48 @@ def write_index(
 
 @dataclass
 class Verified:
-    """The result of verifying a catalogue: its entries and what the verification did."""
+    """The result of verifying a catalogue: its documents (as columns) and what the
+    verification did."""
 
-    entries: list[Entry]
+    columns: Columns
     rehashed: int
     note: str | None
+
+    @cached_property
+    def entries(self) -> list[Entry]:
+        """Every document's entry, in sidecar-name order (made on first use)."""
+        return self.columns.entries()
+
+    @property
+    def doc_ids(self) -> list[str]:
+        """Every doc_id, in sidecar-name order."""
+        return self.columns.fields["doc_id"]
+
+    def fingerprint_lines(self) -> dict[str, str]:
+        """doc_id -> its catalogue line (`documents.fingerprint_line`), without an Entry each."""
+        f = self.columns.fields
+        return {
+            d: f"{d}  {s}  {c}\n"
+            for d, s, c in zip(f["doc_id"], f["sha256"], f["sidecar_sha256"], strict=True)
+        }
+
+    def reports(self) -> list[Entry]:
+        """The entries of documents of kind `report` (the publications themselves)."""
+        kinds = self.columns.fields["kind"]
+        return [self.columns.entry(row) for row, kind in enumerate(kinds) if kind == "report"]
+
+
+def _stats(prefix: str, names: list[str]) -> list[str]:
+    """Each file's stat key (`stat_key`), or "" for a file that is gone."""
+    keys = []
+    for name in names:
+        try:
+            st = os.stat(prefix + name)
+        except OSError:
+            keys.append("")
+            continue
+        keys.append(f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+    return keys
 
 
 def verify_catalogue(
@@ -217,39 +294,49 @@ def verify_catalogue(
     Raises one FigtraceError on the first fault (in sidecar order)."""
     raw_dir = Path(raw_dir)
     now = time.time_ns()
-    stored = Stored({}, unusable="verifying every document in full (--all)")
+    stored = Stored(_empty(raw_dir), unusable="verifying every document in full (--all)")
     if not full and index is not None:
         stored = read_index(index, raw_dir)
         if stored.unusable:
             stored.unusable += ": verifying every document in full, then writing the index"
-    known = stored.entries
     folder = documents_dir(raw_dir)
+    prefix = str(folder) + os.sep
+    known = stored.columns.fields
     folder_stat = _settled(folder, now) if folder.is_dir() else "-"
+    registry = _registry_digest(raw_dir)
     if folder_stat != "-" and folder_stat == stored.folder_stat:
-        names = list(known)  # no file added, removed or renamed since it was listed
+        # no file added, removed or renamed since it was listed: compare whole columns first
+        raw_now = _stats(prefix, known["raw_name"])
+        sidecars_now = _stats(prefix, known["sidecar_name"])
+        unchanged = raw_now == known["raw_stat"] and sidecars_now == known["sidecar_stat"]
+        if unchanged and registry == stored.registry:
+            return Verified(stored.columns, 0, None)
+        names = known["sidecar_name"]
     elif folder.is_dir():
         names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
     else:
         names = []
-    prefix = str(folder) + os.sep
+    entries = stored.entries
     trusted = {}
     for name in names:
-        entry = known.get(name)
+        entry = entries.get(name)
         if entry is not None and _unchanged(entry, prefix):
             trusted[name] = entry
     todo = [name for name in names if name not in trusted]
     fresh = dict(zip(todo, _verify_in_full(folder, todo, now, workers), strict=True))
-    entries = [trusted.get(name) or fresh[name] for name in names]
+    verified = [trusted.get(name) or fresh[name] for name in names]
     rehashed = len(todo)
-    registry = _registry_digest(raw_dir)
-    changed = rehashed or len(known) != len(entries) or folder_stat != stored.folder_stat
+    changed = rehashed or len(entries) != len(verified) or folder_stat != stored.folder_stat
+    columns = Columns.of(verified, str(folder))
     if changed or stored.unusable or registry != stored.registry:
         # the checks across documents passed when the index was written, for the same entries
         # and registry: they are run again only if either changed
-        check_catalogue(entries, load_reports(raw_dir / "reports.yaml"), raw_dir)
+        check_catalogue(verified, load_reports(raw_dir / "reports.yaml"), raw_dir)
         if index is not None:
-            write_index(index, raw_dir, entries, folder_stat, registry)
-    return Verified(entries, rehashed, stored.unusable)
+            write_index(index, raw_dir, columns, folder_stat, registry)
+    result = Verified(columns, rehashed, stored.unusable)
+    result.entries = verified  # already made: spare making them again (cached_property)
+    return result
 
 
 PARALLEL_FROM = 2000  # fewer documents to verify in full are not worth starting processes
@@ -295,21 +382,32 @@ def record_added(raw_dir: Path, index: Path, stored: Stored, doc: Document) -> b
     if stored.unusable:
         return False
     entry = entry_of(doc, time.time_ns())
-    stored.entries[entry.sidecar_name] = entry
-    write_index(index, raw_dir, list(stored.entries.values()), "-")  # folder changed; re-check
+    fields = stored.columns.fields
+    row = bisect.bisect_left(fields["sidecar_name"], entry.sidecar_name)
+    replace = row < len(stored.columns) and fields["sidecar_name"][row] == entry.sidecar_name
+    for field in FIELDS:
+        if replace:
+            fields[field][row] = getattr(entry, field)
+        else:
+            fields[field].insert(row, getattr(entry, field))
+    stored.__dict__.pop("entries", None)  # made from the columns before this change
+    write_index(index, raw_dir, stored.columns, "-")  # the folder changed: list it again
     return True
 
 
-def known_documents(raw_dir: Path, stored: Stored) -> list[Entry | Document]:
+def known_documents(raw_dir: Path, stored: Stored) -> Iterator[Entry | Document]:
     """Every document's id and pinned hash, for `figtrace add` to refuse duplicates: from the
     index for the sidecars it lists, else from the sidecar itself. Nothing is stat'ed or
     re-hashed (add never verified raw bytes): a duplicate a stale entry hides is caught by the
     checks across documents at the pipeline's next start."""
     folder = documents_dir(raw_dir)
     if not folder.is_dir():
-        return []
-    found: list[Entry | Document] = []
-    for name in sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX)):
-        entry = stored.entries.get(name)
-        found.append(entry if entry is not None else load_document(folder / name, False))
-    return found
+        return
+    columns = stored.columns
+    names = columns.fields["sidecar_name"]
+    if stored.folder_stat == "-" or stored.folder_stat != _settled(folder, time.time_ns()):
+        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
+    rows = dict(zip(columns.fields["sidecar_name"], range(len(columns)), strict=True))
+    for name in names:
+        row = rows.get(name)
+        yield columns.entry(row) if row is not None else load_document(folder / name, False)

@@ -22,7 +22,6 @@ shell.prefix(_prefix)
 sys.path.insert(0, str(ROOT / "src"))
 
 from figtrace.catalogue import index_path, verify_catalogue
-from figtrace.documents import fingerprint_line
 from figtrace.errors import FigtraceError
 from figtrace.registries import load_yaml
 from figtrace.outputs import write_text_if_changed
@@ -47,13 +46,12 @@ except FigtraceError as exc:
     raise WorkflowError(f"source documents failed verification:\n{exc}") from None
 if _VERIFIED.note:
     print(f"figtrace: {_VERIFIED.note}", file=sys.stderr)
-DOCUMENTS = _VERIFIED.entries
-
-DOC_IDS = [doc.doc_id for doc in DOCUMENTS]
+# Read as columns: at 100,000 documents an object per document would cost a start 0.5 s.
+DOC_IDS = _VERIFIED.doc_ids
 # The verified catalogue as one small file (doc_id, raw sha256, sidecar sha256 per line), rewritten
 # only when it changes: a rule that needs every document depends on it instead of on thousands of
 # raw files, which would cost Snakemake time per file at every run (see figtrace.documents).
-_LINES = {doc.doc_id: fingerprint_line(doc) for doc in DOCUMENTS}
+_LINES = _VERIFIED.fingerprint_lines()
 CATALOGUE = str(
     write_text_if_changed(
         ".snakemake/figtrace/catalogue.tsv", "".join(_LINES[d] for d in sorted(_LINES))
@@ -68,11 +66,11 @@ from figtrace.reports import absent_reports, report_documents_text
 
 REPORT_DOCUMENTS = str(
     write_text_if_changed(
-        ".snakemake/figtrace/report_documents.tsv", report_documents_text(DOCUMENTS)
+        ".snakemake/figtrace/report_documents.tsv", report_documents_text(_VERIFIED.reports())
     )
 )
 # Reports not in the corpus, and the command that brings each in (printed at the start).
-ABSENT_REPORTS = absent_reports(load_reports(Path(RAW, "reports.yaml")), DOCUMENTS)
+ABSENT_REPORTS = absent_reports(load_reports(Path(RAW, "reports.yaml")), _VERIFIED.reports())
 
 
 # Package modules as inputs of the rules that run them, so that editing one re-runs them.
@@ -82,10 +80,10 @@ code = lambda *modules: [f"src/figtrace/{name}.py" for name in modules]
 # depends only on its doc_id (figtrace.shards), so adding one document re-runs one shard.
 # Documents with an annotation file form the `ledger` shard: the ledger's stages read only its
 # tables, so they do not re-run when a document nobody has annotated yet is added.
-SHARDS = shard_count(config["shards"], len(DOCUMENTS))
+SHARDS = shard_count(config["shards"], len(DOC_IDS))
 # Whether the corpus-wide tables are gathered into one file each, or stay a dataset over the
 # shards (config corpus_tables; at 100,000 documents rewriting them cost more than a change).
-CORPUS_FILES = corpus_files(config.get("corpus_tables", "auto"), len(DOCUMENTS))
+CORPUS_FILES = corpus_files(config.get("corpus_tables", "auto"), len(DOC_IDS))
 SHARD_IDS = shard_ids(SHARDS)
 ANNOTATIONS = sorted(str(p) for p in Path(RAW, "annotations").glob("*.yaml"))
 ANNOTATED = [Path(p).stem for p in ANNOTATIONS]
