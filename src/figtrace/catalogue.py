@@ -305,28 +305,40 @@ def verify_catalogue(
     folder_stat = _settled(folder, now) if folder.is_dir() else "-"
     registry = _registry_digest(raw_dir)
     if folder_stat != "-" and folder_stat == stored.folder_stat:
-        # no file added, removed or renamed since it was listed: compare whole columns first
-        raw_now = _stats(prefix, known["raw_name"])
-        sidecars_now = _stats(prefix, known["sidecar_name"])
-        unchanged = raw_now == known["raw_stat"] and sidecars_now == known["sidecar_stat"]
-        if unchanged and registry == stored.registry:
-            return Verified(stored.columns, 0, None)
+        # no file added, removed or renamed since it was listed
         names = known["sidecar_name"]
+        rows: list[int | None] = list(range(len(names)))
     elif folder.is_dir():
         names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
+        position = dict(zip(known["sidecar_name"], range(len(stored.columns)), strict=True))
+        rows = [position.get(name) for name in names]
     else:
-        names = []
-    entries = stored.entries
-    trusted = {}
-    for name in names:
-        entry = entries.get(name)
-        if entry is not None and _unchanged(entry, prefix):
-            trusted[name] = entry
-    todo = [name for name in names if name not in trusted]
+        names, rows = [], []
+    listed = [row for row in rows if row is not None]
+    raw_now = _stats(prefix, [known["raw_name"][row] for row in listed])
+    sidecars_now = _stats(prefix, [known["sidecar_name"][row] for row in listed])
+    # the common case, nothing changed, compares the whole stat columns at once
+    as_listed = folder_stat == stored.folder_stat and len(names) == len(stored.columns)
+    if (
+        as_listed
+        and registry == stored.registry
+        and not stored.unusable
+        and (raw_now, sidecars_now) == (known["raw_stat"], known["sidecar_stat"])
+    ):
+        return Verified(stored.columns, 0, None)
+    same = {
+        row
+        for row, raw, sidecar in zip(listed, raw_now, sidecars_now, strict=True)
+        if raw == known["raw_stat"][row] and sidecar == known["sidecar_stat"][row]
+    }
+    todo = [name for name, row in zip(names, rows, strict=True) if row not in same]
     fresh = dict(zip(todo, _verify_in_full(folder, todo, now, workers), strict=True))
-    verified = [trusted.get(name) or fresh[name] for name in names]
+    entry = stored.columns.entry
+    verified = [
+        entry(row) if row in same else fresh[name] for name, row in zip(names, rows, strict=True)
+    ]
     rehashed = len(todo)
-    changed = rehashed or len(entries) != len(verified) or folder_stat != stored.folder_stat
+    changed = rehashed or len(stored.columns) != len(verified) or folder_stat != stored.folder_stat
     columns = Columns.of(verified, str(folder))
     if changed or stored.unusable or registry != stored.registry:
         # the checks across documents passed when the index was written, for the same entries
@@ -362,17 +374,6 @@ def _verify_in_full(folder: Path, names: list[str], now_ns: int, workers: int) -
 def _verify_chunk(folder: Path, names: list[str], now_ns: int) -> list[Entry]:
     """Some sidecars' documents verified in full (schema, raw bytes re-hashed), as entries."""
     return [entry_of(load_document(folder / name, check_bytes=True), now_ns) for name in names]
-
-
-def _unchanged(entry: Entry, prefix: str) -> bool:
-    """Both files stat exactly as recorded (a racy entry, recorded as `-`, never does)."""
-    try:
-        return (
-            stat_key(prefix + entry.raw_name) == entry.raw_stat
-            and stat_key(prefix + entry.sidecar_name) == entry.sidecar_stat
-        )
-    except OSError:
-        return False
 
 
 def record_added(raw_dir: Path, index: Path, stored: Stored, doc: Document) -> bool:

@@ -40,15 +40,17 @@ def assign(doc_ids: Iterable[str], shards: int) -> list[list[str]]:
 
 
 LEDGER = "ledger"
-DOCUMENTS_PER_SHARD = 400
+# A job's start (imports) costs about 2 s here, a document a few ms: few large shards, since
+# reuse (figtrace.reuse) keeps a shard's re-run to the documents that changed.
+DOCUMENTS_PER_SHARD = 8000
 MAX_SHARDS = 64
 
 
 def shard_count(setting: int | str, n_documents: int) -> int:
     """How many numbered shards: `setting` itself, or for `auto` the smallest power of two that
-    keeps shards to about DOCUMENTS_PER_SHARD documents (1 for the five real documents, 32 for
-    ten thousand). A power of two changes rarely as a corpus grows; when it does, every shard
-    re-runs once."""
+    keeps shards to at most DOCUMENTS_PER_SHARD documents, up to MAX_SHARDS (1 for the five
+    real documents, 2 for ten thousand, 16 for a hundred thousand). A power of two changes
+    rarely as a corpus grows; when it does, every shard re-runs once."""
     if setting != "auto":
         return int(setting)
     needed = max(1, -(-n_documents // DOCUMENTS_PER_SHARD))
