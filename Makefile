@@ -19,7 +19,7 @@ export PATH := $(BIN):$(PATH)
 # mkdocs-material prints a banner about its successor on every build; keep the output readable.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: all test setup lint format lock envs docs docs-figures docs-serve clean help
+.PHONY: all test setup slurm-setup lint format lock envs docs docs-figures docs-serve clean help
 
 # After kill -9 the run resumes: the stale lock is removed (only if no Snakemake runs here) and
 # --rerun-incomplete re-runs the jobs that were cut off.
@@ -48,6 +48,11 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
+# The SLURM executor plugin is an extra, not in .venv by default: Snakemake imports every installed
+# executor plugin at each start, and this one imports pandas (about 0.5 s a start).
+slurm-setup: $(STAMP)  ## Add the SLURM executor plugin to .venv (for --profile workflow/profiles/slurm)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-slurm.lock
+
 lint: $(STAMP)  ## ruff, snakefmt and snakemake --lint
 	ruff check src tests workflow bench notebooks docs
 	ruff format --check src tests workflow bench notebooks docs
@@ -64,9 +69,12 @@ format: $(STAMP)  ## Format Python and Snakemake files in place
 UV_COMPILE := uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
 	--quiet --custom-compile-command "make lock"
 
-lock: $(STAMP)  ## Re-resolve both lock files (all supported Pythons) and the conda environment
+# requirements-slurm.lock (runtime + slurm extra) is constrained by the dev lock, so installing it
+# on top of .venv adds the plugin and changes no other pin.
+lock: $(STAMP)  ## Re-resolve the three lock files (all supported Pythons) and the conda environment
 	$(UV_COMPILE) -o requirements.lock
 	$(UV_COMPILE) --extra dev -c requirements.lock -o requirements-dev.lock
+	$(UV_COMPILE) --extra slurm -c requirements-dev.lock -o requirements-slurm.lock
 	python workflow/scripts/conda_env.py requirements.lock > envs/figtrace.yaml.tmp \
 		&& mv envs/figtrace.yaml.tmp envs/figtrace.yaml
 
@@ -87,4 +95,4 @@ clean:  ## Remove everything the pipeline wrote (never data/raw/)
 	rm -rf data/processed/* results/* logs/* .snakemake docs/assets/generated site
 
 help:
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/:/'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/:/'

@@ -6,13 +6,14 @@
 
 Without --cluster it starts a cluster with workflow/scripts/slurm/start.sh in a temporary
 directory (root; the Debian packages must be installed: install.sh) and stops it by PID at the
-end. Prints the median of each and the SLURM overhead (difference and ratio).
+end. Needs Snakemake's SLURM executor plugin, the slurm extra (`make slurm-setup`). Prints the median of each and the SLURM overhead (difference and ratio).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib.util
 import os
 import shutil
 import socket
@@ -92,6 +93,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5, help="documents (5: the real ones)")
     parser.add_argument("--cluster", type=Path, help="directory of a running start.sh cluster")
     args = parser.parse_args()
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        sys.exit("snakemake-executor-plugin-slurm is not installed: run `make slurm-setup`")
     if args.cluster:
         bench(args.cluster.resolve(), args.runs, args.n)
         return

@@ -28,6 +28,10 @@ REQUIRES_PYTHON = SpecifierSet(PYPROJECT["requires-python"])
 PYTHONS = [f"3.{minor}" for minor in range(6, 30) if f"3.{minor}.0" in REQUIRES_PYTHON]
 RUNTIME = [Requirement(text) for text in PYPROJECT["dependencies"]]
 DEV = RUNTIME + [Requirement(text) for text in PYPROJECT["optional-dependencies"]["dev"]]
+SLURM = RUNTIME + [Requirement(text) for text in PYPROJECT["optional-dependencies"]["slurm"]]
+LOCKS = ("requirements.lock", "requirements-dev.lock", "requirements-slurm.lock")
+# Snakemake imports every installed executor plugin at each start; this one imports pandas.
+SLURM_PLUGINS = {"snakemake-executor-plugin-slurm", "snakemake-executor-plugin-slurm-jobstep"}
 
 
 def environment(python: str) -> dict[str, str]:
@@ -108,6 +112,32 @@ def test_dev_lock_satisfies_pyproject_and_agrees_with_the_runtime_lock(python):
 
 
 @pytest.mark.parametrize("python", PYTHONS)
+def test_slurm_lock_satisfies_pyproject_and_agrees_with_the_other_locks(python):
+    runtime = resolved(conda_env.pinned(ROOT / "requirements.lock"), python)
+    dev = resolved(conda_env.pinned(ROOT / "requirements-dev.lock"), python)
+    slurm = resolved(conda_env.pinned(ROOT / "requirements-slurm.lock"), python)
+    assert not unmet(SLURM, slurm, python), (
+        "requirements-slurm.lock is out of date: run `make lock`"
+    )
+    assert {name: slurm.get(name) for name in runtime} == runtime
+    # `make slurm-setup` installs it on top of the dev environment: it must change no pin there
+    assert {name: dev[name] for name in slurm if name in dev} == {
+        name: version for name, version in slurm.items() if name in dev
+    }
+
+
+def test_default_locks_leave_out_the_slurm_executor_plugin():
+    """A plain Snakemake start must not import the plugin (and pandas with it): only
+    requirements-slurm.lock (`make slurm-setup`) installs it."""
+    for lock in ("requirements.lock", "requirements-dev.lock"):
+        names = {name for name, _, _ in conda_env.pinned(ROOT / lock)}
+        assert not names & SLURM_PLUGINS, f"{lock} pins {names & SLURM_PLUGINS}: run `make lock`"
+    assert not {name for name, _, _ in conda_pinned()} & SLURM_PLUGINS
+    slurm = {name for name, _, _ in conda_env.pinned(ROOT / "requirements-slurm.lock")}
+    assert slurm >= SLURM_PLUGINS
+
+
+@pytest.mark.parametrize("python", PYTHONS)
 def test_conda_environment_satisfies_pyproject(python):
     pins = resolved(conda_pinned(), python)
     assert not unmet(RUNTIME, pins, python), "envs/figtrace.yaml is out of date: run `make lock`"
@@ -115,7 +145,7 @@ def test_conda_environment_satisfies_pyproject(python):
 
 
 def test_every_lock_line_is_hashed():
-    for lock in ("requirements.lock", "requirements-dev.lock"):
+    for lock in LOCKS:
         text = (ROOT / lock).read_text("utf-8")
         blocks = re.split(r"\n(?=[A-Za-z0-9])", text.split("\n", 2)[2])
         for block in blocks:
@@ -140,10 +170,14 @@ def test_makefile_accepts_exactly_the_supported_pythons():
 
 
 def test_installed_versions_match_the_lock():
+    """The dev lock, and the slurm lock too when its extra is installed on top (make slurm-setup)."""
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     env = default_environment()
+    pinned = conda_env.pinned(ROOT / "requirements-dev.lock")
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is not None:
+        pinned += conda_env.pinned(ROOT / "requirements-slurm.lock")
     mismatched = {}
-    for name, version, marker in conda_env.pinned(ROOT / "requirements-dev.lock"):
+    for name, version, marker in pinned:
         if marker and not Marker(marker).evaluate(env):
             continue
         try:

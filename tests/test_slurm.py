@@ -2,12 +2,15 @@
 
 The cluster (munged, slurmctld, slurmd) is started by workflow/scripts/slurm/start.sh for this
 module and stopped by PID afterwards. It needs root and Debian's SLURM packages; without them the
-tests skip and say what to run (`workflow/scripts/slurm/install.sh`): `make test` never installs.
+tests skip and say what to run (`workflow/scripts/slurm/install.sh`); they also skip without
+Snakemake's SLURM executor plugin, an extra the default .venv leaves out (`make slurm-setup`).
+`make test` never installs.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -140,6 +143,11 @@ def cluster() -> Iterator[Cluster]:
         pytest.skip(
             f"no cluster: {', '.join(missing)} missing; install SLURM with "
             "`workflow/scripts/slurm/install.sh` (as root), then re-run"
+        )
+    if importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        pytest.skip(
+            "no SLURM executor plugin: snakemake-executor-plugin-slurm (the slurm extra) is not "
+            "installed; install it with `make slurm-setup`, then re-run"
         )
 
     # Short path (the munge socket must fit in 108 bytes); free ports beside any other cluster.

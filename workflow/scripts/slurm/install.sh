@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Install the Debian packages for a single-node SLURM cluster (slurmctld, slurmd, client, munge)
-# when any is missing. Exit 0 when they are there, 77 when they cannot be installed here
-# (not root, or no apt-get), anything else when the installation itself failed.
+# Install what the SLURM profile needs when any of it is missing: Snakemake's SLURM executor plugin
+# into .venv (`make slurm-setup`, from the hashed requirements-slurm.lock; no root needed), then
+# the Debian packages for a single-node SLURM cluster (slurmctld, slurmd, client, munge).
+# Exit 0 when they are there, 77 when the packages cannot be installed here (not root, or no
+# apt-get), anything else when an installation itself failed.
 set -euo pipefail
+
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+if ! "$root/.venv/bin/python" -c 'import snakemake_executor_plugin_slurm' >/dev/null 2>&1; then
+  make -C "$root" slurm-setup
+fi
 
 needed=(slurmctld slurmd sbatch squeue scontrol munged munge)
 missing=()
