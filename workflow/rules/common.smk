@@ -6,7 +6,14 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.persistence import Persistence
 from snakemake.settings.types import DeploymentMethod
+
+# Snakemake 9 records each job's params through a serialiser that imports pandas whenever pandas
+# is installed (Persistence._serialize_param), about 0.5 s at every start. No param here is a
+# pandas object, for which alone that serialiser differs from the built-in one: use the latter.
+if hasattr(Persistence, "_serialize_param_builtin"):
+    Persistence._serialize_param = property(lambda self: self._serialize_param_builtin)
 
 ROOT = Path(workflow.basedir)
 RAW = config["raw_dir"]
@@ -66,11 +73,14 @@ from figtrace.reports import absent_reports, report_documents_text
 
 REPORT_DOCUMENTS = str(
     write_text_if_changed(
-        ".snakemake/figtrace/report_documents.tsv", report_documents_text(_VERIFIED.reports())
+        ".snakemake/figtrace/report_documents.tsv",
+        report_documents_text(_VERIFIED.reports()),
     )
 )
 # Reports not in the corpus, and the command that brings each in (printed at the start).
-ABSENT_REPORTS = absent_reports(load_reports(Path(RAW, "reports.yaml")), _VERIFIED.reports())
+ABSENT_REPORTS = absent_reports(
+    load_reports(Path(RAW, "reports.yaml")), _VERIFIED.reports()
+)
 
 
 # Package modules as inputs of the rules that run them, so that editing one re-runs them.
