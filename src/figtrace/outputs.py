@@ -65,11 +65,22 @@ def write_texts(files: Iterable[tuple[Path, str]]) -> list[Path]:
             leftovers[path.parent] = _leftovers(path.parent)
         for stale in leftovers[path.parent].pop(path.name, []):
             stale.unlink(missing_ok=True)
-        data = text.encode("utf-8")
-        written.append(
-            atomic_write(path, lambda tmp, d=data: tmp.write_bytes(d), sweep=False, durable=False)
-        )
+        written.append(_replace(path, text.encode("utf-8")))
     return written
+
+
+def _replace(path: Path, data: bytes) -> Path:
+    """`atomic_write` of bytes without sweep or flush, in fewer system calls (one open)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with open(fd, "wb") as fh:
+            os.fchmod(fd, 0o644)
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def _leftovers(folder: Path) -> dict[str, list[Path]]:

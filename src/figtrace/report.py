@@ -502,6 +502,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a process renders with the templates it started with
     )
     env.filters["t"] = safe_text
     env.filters["md"] = md_text
