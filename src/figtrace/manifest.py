@@ -95,7 +95,8 @@ class DigestCache:
     def save(self) -> None:
         """Keep the entries of this run only (the cache never grows stale), atomically."""
         if self.path:
-            lines = "".join(f"{rel}\0{entry}\n" for rel, entry in sorted(self.kept.items()))
+            # in the order digests were asked for: the manifest's, sorted by path
+            lines = "".join(f"{rel}\0{entry}\n" for rel, entry in self.kept.items())
             outputs.write_text(self.path, CACHE_HEADER + lines)
 
 

@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -1139,12 +1140,16 @@ def write_sources(
     ledger = corpus.ledger
     ids = doc_ids if doc_ids is not None else list(ledger.documents.index)
     out_dir = Path(out_dir)
-    written = outputs.write_texts(_viewer_pages(corpus, template, css, ids, out_dir))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # listed once, for leftovers and for the sweep: the folder holds every shard's viewers
+    names = os.listdir(out_dir)
+    pages = _viewer_pages(corpus, template, css, ids, out_dir)
+    written = outputs.write_texts(pages, listings={out_dir: names})
     if keep is not None:
         known = {f"{doc_id}.html" for doc_id in keep}
-        for entry in os.scandir(out_dir):
-            if entry.name.endswith(".html") and entry.name not in known:
-                Path(entry.path).unlink(missing_ok=True)
+        for name in {*names, *(path.name for path in written)}:
+            if name.endswith(".html") and name not in known:
+                (out_dir / name).unlink(missing_ok=True)
     if index is not None:
         listed = sorted({path.name for path in written} | {f"{d}.html" for d in reused})
         rows = "".join(f"{name[: -len('.html')]}\t{name}\n" for name in listed)
@@ -1200,7 +1205,7 @@ def _viewer_pages(
                 f"{doc_id}: no canonical text in text.parquet; re-run the text stage."
             )
         spans = corpus.spans.get(doc_id, [])
-        counts = {role: sum(s.role == role for s in spans) for role in ROLES}
+        counts = Counter(s.role for s in spans)
         doc = documents[doc_id]
         html = template.render(
             doc=doc,
