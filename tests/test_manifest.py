@@ -4,7 +4,6 @@ an edit is seen even when the size and the modification time are put back."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import subprocess
 import time
@@ -43,7 +42,7 @@ def digest_calls(monkeypatch) -> list[str]:
 
 
 def test_unchanged_files_are_not_read_again(outputs, settled, tmp_path, monkeypatch):
-    cache = tmp_path / "cache.json"
+    cache = tmp_path / "cache.txt"
     first = manifest.manifest_text([outputs], tmp_path, cache=cache)
     calls = digest_calls(monkeypatch)
     assert manifest.manifest_text([outputs], tmp_path, cache=cache) == first
@@ -51,7 +50,7 @@ def test_unchanged_files_are_not_read_again(outputs, settled, tmp_path, monkeypa
 
 
 def test_an_edit_with_size_and_time_put_back_is_seen(outputs, settled, tmp_path, monkeypatch):
-    cache = tmp_path / "cache.json"
+    cache = tmp_path / "cache.txt"
     manifest.manifest_text([outputs], tmp_path, cache=cache)
     target = outputs / "a.txt"
     st = target.stat()
@@ -81,7 +80,7 @@ def clock_at(monkeypatch, folder, seconds_after: float) -> None:
 
 
 def test_files_changed_just_now_are_not_remembered(outputs, tmp_path, monkeypatch):
-    cache = tmp_path / "cache.json"
+    cache = tmp_path / "cache.txt"
     clock_at(monkeypatch, outputs, 0.5)  # both written half a second before the manifest
     manifest.manifest_text([outputs], tmp_path, cache=cache)
     calls = digest_calls(monkeypatch)
@@ -94,7 +93,7 @@ def test_files_changed_just_now_are_not_remembered(outputs, tmp_path, monkeypatc
 )
 def test_files_are_remembered_once_settled(outputs, tmp_path, monkeypatch, after, remembered):
     (outputs / "b.txt").unlink()  # one file: its change time is the clock's reference
-    cache = tmp_path / "cache.json"
+    cache = tmp_path / "cache.txt"
     clock_at(monkeypatch, outputs, after)
     first = manifest.manifest_text([outputs], tmp_path, cache=cache)
     calls = digest_calls(monkeypatch)
@@ -103,7 +102,7 @@ def test_files_are_remembered_once_settled(outputs, tmp_path, monkeypatch, after
 
 
 def test_an_unreadable_cache_only_costs_time(outputs, tmp_path):
-    cache = tmp_path / "cache.json"
+    cache = tmp_path / "cache.txt"
     cache.write_text("{not json", "utf-8")
     plain = manifest.manifest_text([outputs], tmp_path)
     assert manifest.manifest_text([outputs], tmp_path, cache=cache) == plain
@@ -157,16 +156,16 @@ def test_a_missing_output_folder_is_named(tmp_path):
 
 
 def test_the_digest_cache_file_is_stable(outputs, settled, tmp_path):
-    cache = tmp_path / "cache.json"
+    cache = tmp_path / "cache.txt"
     manifest.manifest_text([outputs], tmp_path, cache=cache)
-    saved = json.loads(cache.read_text("utf-8"))
-    assert list(saved) == ["results/a.txt", "results/b.txt"]
-    assert cache.read_text("utf-8") == json.dumps(saved, sort_keys=True)
+    text = cache.read_text("utf-8")
+    manifest.manifest_text([outputs], tmp_path, cache=cache)
+    assert cache.read_text("utf-8") == text
     st = (outputs / "a.txt").stat()
-    assert saved["results/a.txt"] == [
-        st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns,
-        hashlib.sha256(b"file a.txt\n").hexdigest(),
-    ]  # fmt: skip
+    a = hashlib.sha256(b"file a.txt\n").hexdigest()
+    key = f"{st.st_size} {st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns}"
+    assert text.startswith(manifest.CACHE_HEADER + f"results/a.txt\0{key} {a}\nresults/b.txt\0")
+    assert text.count("\n") == 3
 
 
 def test_a_large_file_is_hashed_whole(tmp_path):

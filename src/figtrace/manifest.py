@@ -15,7 +15,6 @@ within the clock's granularity cannot hide behind the first ("racy" entries in g
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Iterable
@@ -39,7 +38,7 @@ def manifest_files(folders: Iterable[Path], root: Path, exclude: Path | None = N
     Paths are joined as strings, each folder resolved once: resolving every file's path cost
     most of the manifest's time at 10,000 files."""
     top = os.path.realpath(root)
-    skip = os.path.realpath(exclude) if exclude else None
+    skip = os.path.split(os.path.realpath(exclude)) if exclude else None
     found: set[str] = set()
     for folder in folders:
         if not Path(folder).is_dir():
@@ -47,14 +46,20 @@ def manifest_files(folders: Iterable[Path], root: Path, exclude: Path | None = N
         for dirpath, dirnames, filenames in os.walk(os.path.realpath(folder)):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             relative = Path(os.path.relpath(dirpath, top)).as_posix()
+            prefix = "" if relative == "." else f"{relative}/"
             for name in filenames:
-                if name.startswith(".") or os.path.join(dirpath, name) == skip:
+                if name.startswith(".") or (dirpath, name) == skip:
                     continue
-                found.add(name if relative == "." else f"{relative}/{name}")
+                found.add(prefix + name)
     return sorted(found)
 
 
 RACY_NS = 2_000_000_000  # a file changed this recently is hashed and not remembered
+
+
+# One line per file, `<path>\0<size> <inode> <mtime_ns> <ctime_ns> <sha256>`: parsed with one
+# partition per line, much faster than JSON at 100,000 files.
+CACHE_HEADER = "figtrace manifest digest cache 2\n"
 
 
 class DigestCache:
@@ -62,30 +67,37 @@ class DigestCache:
 
     def __init__(self, path: Path | None) -> None:
         self.path = Path(path) if path else None
-        self.entries: dict[str, list] = {}
-        self.kept: dict[str, list] = {}
+        self.entries: dict[str, str] = {}
+        self.kept: dict[str, str] = {}
         if self.path and self.path.is_file():
             try:
-                self.entries = dict(json.loads(self.path.read_text("utf-8")))
-            except (ValueError, TypeError):
-                self.entries = {}  # an unreadable cache only costs time, never correctness
+                text = self.path.read_text("utf-8")
+            except (OSError, ValueError):
+                text = ""  # an unreadable cache only costs time, never correctness
+            if text.startswith(CACHE_HEADER):
+                for line in text[len(CACHE_HEADER) :].split("\n"):
+                    rel, _, entry = line.partition("\0")
+                    self.entries[rel] = entry
         self.now = time.time_ns()
 
-    def digest(self, root: Path, rel: str) -> str:
-        """The file's sha256: remembered if its stat is unchanged, else read and hashed."""
-        path = os.path.join(root, rel)
+    def digest(self, path: str, rel: str) -> str:
+        """The sha256 of the file at `path` (remembered under `rel`): remembered if its stat is
+        unchanged, else read and hashed."""
         st = os.stat(path)
-        key = [st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns]
-        entry = self.entries.get(rel)
-        digest = entry[4] if entry and entry[:4] == key else _sha256_file(path)
-        if self.now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS:
-            self.kept[rel] = [*key, digest]
+        key = f"{st.st_size} {st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns}"
+        entry = self.entries.get(rel, "")
+        # a match leaves exactly `<sha256>` after the key and its space
+        digest = entry[-64:] if entry[:-65] == key else _sha256_file(path)
+        if self.now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS and "\n" not in rel:
+            self.kept[rel] = f"{key} {digest}"
         return digest
 
     def save(self) -> None:
         """Keep the entries of this run only (the cache never grows stale), atomically."""
         if self.path:
-            outputs.write_text(self.path, json.dumps(self.kept, sort_keys=True))
+            # in the order digests were asked for: the manifest's, sorted by path
+            lines = "".join(f"{rel}\0{entry}\n" for rel, entry in self.kept.items())
+            outputs.write_text(self.path, CACHE_HEADER + lines)
 
 
 def manifest_text(
@@ -93,8 +105,10 @@ def manifest_text(
 ) -> str:
     """The manifest's text: `<sha256>  <path>` per file, sorted by path."""
     digests = DigestCache(cache)
+    prefix = os.path.join(root, "")
     lines = [
-        f"{digests.digest(root, rel)}  {rel}\n" for rel in manifest_files(folders, root, exclude)
+        f"{digests.digest(prefix + rel, rel)}  {rel}\n"
+        for rel in manifest_files(folders, root, exclude)
     ]
     digests.save()
     return "".join(lines)

@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -67,17 +68,16 @@ ROLE_NAMES = {
 
 def safe_text(text: str | None) -> Markup:
     """Escape untrusted text for HTML and show invisible direction controls as visible tags."""
-    if text is None:
-        return Markup("")
-    escaped = str(escape(text))
-    return Markup(
-        _BIDI.sub(
-            lambda m: (
-                f'<span class="ctl" title="invisible direction control">⟨{BIDI_CONTROLS[m.group(0)]}⟩</span>'
-            ),
-            escaped,
-        )
-    )
+    return Markup("") if text is None else Markup(_escaped(text))
+
+
+def _escaped(text: str) -> str:
+    """`safe_text` as a plain str, for building HTML by concatenation."""
+    return _BIDI.sub(_bidi_tag, str(escape(text)))
+
+
+def _bidi_tag(m: re.Match[str]) -> str:
+    return f'<span class="ctl" title="invisible direction control">⟨{BIDI_CONTROLS[m.group(0)]}⟩</span>'
 
 
 def plain_text(text: str | None) -> str:
@@ -339,28 +339,29 @@ def document_spans(
     then the extractor's other mentions (grouped once, not filtered per document)."""
     candidates: dict[str, list[tuple[int, Span]]] = {}
     extents: dict[str, list[tuple[int, int]]] = {}
-    for r in mentions.itertuples(index=False):
-        hedge = (
-            r.qualifier_start
-            if r.qualifier_start is not None and not pd.isna(r.qualifier_start)
-            else r.start
+    # whole columns as lists: a pandas row object per mention cost most of the time
+    hedges = mentions["qualifier_start"].fillna(mentions["start"]).tolist()
+    for doc_id, end, role, hedge in zip(
+        *_columns(mentions, "doc_id", "end", "role"), hedges, strict=True
+    ):
+        extents.setdefault(doc_id, []).append((int(hedge), int(end)))
+        role = role if role in ("boilerplate", "date") else "other"
+        candidates.setdefault(doc_id, []).append((2, Span(int(hedge), int(end), role)))
+    for fid, doc_id, start, end, label in zip(
+        *_columns(figures, "figure_id", "doc_id", "start", "end", "label"), strict=True
+    ):
+        candidates.setdefault(doc_id, []).append(
+            (0, Span(int(start), int(end), "figure", fid, label))
         )
-        extents.setdefault(r.doc_id, []).append((int(hedge), int(r.end)))
-        role = r.role if r.role in ("boilerplate", "date") else "other"
-        candidates.setdefault(r.doc_id, []).append((2, Span(int(hedge), int(r.end), role)))
-    for r in figures.itertuples(index=False):
-        candidates.setdefault(r.doc_id, []).append(
-            (0, Span(int(r.start), int(r.end), "figure", r.figure_id, r.label))
-        )
-    for r in exclusions.itertuples(index=False):
+    for doc_id, start, end, reason in zip(
+        *_columns(exclusions, "doc_id", "start", "end", "reason"), strict=True
+    ):
         # widen a reviewed span ("16") to the whole expression the extractor reads ("age of 16")
-        start, end = int(r.start), int(r.end)
-        for a, b in extents.get(r.doc_id, []):
+        start, end = int(start), int(end)
+        for a, b in extents.get(doc_id, []):
             if a < end and b > start:
                 start, end = min(start, a), max(end, b)
-        candidates.setdefault(r.doc_id, []).append(
-            (1, Span(start, end, "exclusion", None, r.reason))
-        )
+        candidates.setdefault(doc_id, []).append((1, Span(start, end, "exclusion", None, reason)))
     result: dict[str, list[Span]] = {}
     for doc_id, items in candidates.items():
         kept: list[Span] = []
@@ -369,6 +370,10 @@ def document_spans(
                 kept.append(span)
         result[doc_id] = sorted(kept, key=lambda s: s.start)
     return result
+
+
+def _columns(frame: pd.DataFrame, *names: str) -> list[list[Any]]:
+    return [frame[name].tolist() for name in names]
 
 
 def _segments(text: str, spans: Iterable[Span], start: int, end: int):
@@ -498,6 +503,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # a process renders with the templates it started with
     )
     env.filters["t"] = safe_text
     env.filters["md"] = md_text
@@ -519,7 +525,18 @@ def md_text(text: Any) -> Markup:
 
 def chain_document(ledger: Ledger, doc_id: str) -> dict[str, Any]:
     """A document's sidecar fields with missing values as None."""
-    row = ledger.documents.loc[doc_id].to_dict()
+    return _present(ledger.documents.loc[doc_id].to_dict())
+
+
+def chain_documents(ledger: Ledger) -> dict[str, dict[str, Any]]:
+    """`chain_document` of every document, by doc_id, from one pass over the table."""
+    records = ledger.documents.to_dict("records")
+    return {
+        doc_id: _present(row) for doc_id, row in zip(ledger.documents.index, records, strict=True)
+    }
+
+
+def _present(row: dict[str, Any]) -> dict[str, Any]:
     return {
         k: (None if not isinstance(v, str | list) and pd.isna(v) else v) for k, v in row.items()
     }
@@ -1069,12 +1086,13 @@ def write_report(corpus: Corpus, html_out: Path, md_out: Path) -> None:
 # --- source viewers --------------------------------------------------------------------------
 
 
-PAGE_MARK = Markup('<span class="page-mark" id="page-{0}">page <code class="pos">{0}</code></span>')
+PAGE_MARK = '<span class="page-mark" id="page-{0}">page <code class="pos">{0}</code></span>'
 
 
 def viewer_body(text: str, spans: Sequence[Span]) -> Markup:
     """The document's canonical text with every mention marked by role; a figure's mark has the
     figure_id as its id and links back to the report entry."""
+    # plain strings joined once: every untrusted piece (text, ids, notes) goes through escape
     out = []
     paged = "\f" in text  # PDF sources: pages are separated by form feeds (figtrace.text)
     page = 1
@@ -1083,26 +1101,23 @@ def viewer_body(text: str, spans: Sequence[Span]) -> Markup:
     for piece, s in _segments(text, spans, 0, len(text)):
         if s is None and paged and "\f" in piece:
             parts = piece.split("\f")
-            out.append(safe_text(parts[0]))
+            out.append(_escaped(parts[0]))
             for part in parts[1:]:
                 page += 1
                 out.append(PAGE_MARK.format(page))
-                out.append(safe_text(part))
+                out.append(_escaped(part))
         elif s is None:
-            out.append(safe_text(piece))
+            out.append(_escaped(piece))
         elif s.role == "figure":
+            ref = escape(s.ref)
             out.append(
-                Markup(
-                    '<mark class="m-figure" id="{0}" title="{1}"><a href="../report.html#{0}">{2}</a></mark>'
-                ).format(s.ref, s.note or "", safe_text(piece))
+                f'<mark class="m-figure" id="{ref}" title="{escape(s.note or "")}">'
+                f'<a href="../report.html#{ref}">{_escaped(piece)}</a></mark>'
             )
         else:
-            out.append(
-                Markup('<mark class="m-{}" title="{}">{}</mark>').format(
-                    s.role, s.note or ROLE_NAMES[s.role], safe_text(piece)
-                )
-            )
-    return Markup("").join(out)
+            note = escape(s.note or ROLE_NAMES[s.role])
+            out.append(f'<mark class="m-{escape(s.role)}" title="{note}">{_escaped(piece)}</mark>')
+    return Markup("".join(out))
 
 
 def write_sources(
@@ -1125,12 +1140,16 @@ def write_sources(
     ledger = corpus.ledger
     ids = doc_ids if doc_ids is not None else list(ledger.documents.index)
     out_dir = Path(out_dir)
-    written = outputs.write_texts(_viewer_pages(corpus, template, css, ids, out_dir))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # listed once, for leftovers and for the sweep: the folder holds every shard's viewers
+    names = os.listdir(out_dir)
+    pages = _viewer_pages(corpus, template, css, ids, out_dir)
+    written = outputs.write_texts(pages, listings={out_dir: names})
     if keep is not None:
         known = {f"{doc_id}.html" for doc_id in keep}
-        for entry in os.scandir(out_dir):
-            if entry.name.endswith(".html") and entry.name not in known:
-                Path(entry.path).unlink(missing_ok=True)
+        for name in {*names, *(path.name for path in written)}:
+            if name.endswith(".html") and name not in known:
+                (out_dir / name).unlink(missing_ok=True)
     if index is not None:
         listed = sorted({path.name for path in written} | {f"{d}.html" for d in reused})
         rows = "".join(f"{name[: -len('.html')]}\t{name}\n" for name in listed)
@@ -1179,14 +1198,15 @@ def _viewer_pages(
 ) -> Iterator[tuple[Path, str]]:
     """(path, html) of each document's viewer, rendered one at a time."""
     ledger = corpus.ledger
+    documents = chain_documents(ledger)
     for doc_id in doc_ids:
         if doc_id not in corpus.texts:
             raise FigtraceError(
                 f"{doc_id}: no canonical text in text.parquet; re-run the text stage."
             )
         spans = corpus.spans.get(doc_id, [])
-        counts = {role: sum(s.role == role for s in spans) for role in ROLES}
-        doc = chain_document(ledger, doc_id)
+        counts = Counter(s.role for s in spans)
+        doc = documents[doc_id]
         html = template.render(
             doc=doc,
             body=viewer_body(corpus.texts[doc_id], spans),

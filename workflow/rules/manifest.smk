@@ -25,7 +25,7 @@ rule manifest:
     params:
         folders=[PROCESSED, RESULTS],
         # digests remembered by stat, so a re-run hashes only the files it rewrote
-        cache=".snakemake/figtrace/manifest-cache.json",
+        cache=".snakemake/figtrace/manifest-cache.txt",
     shell:
         "python -m figtrace manifest --out {output} --cache {params.cache} {params.folders}"
         " > {log} 2>&1"
