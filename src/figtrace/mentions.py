@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -1479,7 +1479,46 @@ def _restructure(
     return value, kind, unit, role
 
 
-_TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|[£$€+(\[]", re.ASCII)
+def _trie(words: Iterable[str]) -> str:
+    """A regular expression for exactly `words`, branching letter by letter (a flat alternation
+    of a hundred words tries each of them in turn)."""
+    tails: dict[str, list[str]] = {}
+    for word in words:
+        tails.setdefault(word[:1], []).append(word[1:])
+    branches = "|".join(
+        re.escape(head) + _trie(rest) for head, rest in sorted(tails.items()) if head
+    )
+    if "" in tails:  # a word ends here
+        return f"(?:{branches})?" if branches else ""
+    return branches if len(tails) == 1 else f"(?:{branches})"
+
+
+def _token_scan() -> re.Pattern[str]:
+    """One match for each token `extract` acts on, the token in group 1 (empty at the end).
+
+    A token is a run of digits, one symbol or a run of ASCII letters, as `extract` always read
+    them. A run of letters matters only if it is a trigger word or may be glued to digits: a
+    hyphen, a digit or any non-ASCII character after it (`str.isdigit` takes superscripts and
+    other scripts' digits; `extract` then decides). Every other character and run of letters is
+    skipped inside the match, never looked at in Python."""
+    words = sorted(key for key in _TRIGGERS if key.isascii() and key.isalpha() and key != GLUED)
+    trigger = rf"(?i:{_trie(words)})(?![A-Za-z])"
+    glued = r"-?(?:[0-9]|[^\x00-\x7f])"
+    skip = rf"[^0-9£$€+(\[A-Za-z]++|(?!{trigger})[A-Za-z]++(?!{glued})"
+    return re.compile(rf"(?:{skip})*+([0-9]+|[£$€+(\[]|[A-Za-z]+|\Z)", re.ASCII)
+
+
+_SCAN = _token_scan()
+
+
+def _tokens(text: str) -> Iterator[tuple[int, str]]:
+    """(position, token) of each token `extract` acts on, in order (see `_token_scan`)."""
+    for m in _SCAN.finditer(text):
+        if not (token := m.group(1)):
+            return
+        yield m.start(1), token
+
+
 _NUMBER_RUN = re.compile(r"[0-9,.]*")
 DigitGuard = Callable[[str, str, str], bool]
 
@@ -1549,13 +1588,11 @@ def extract(text: str) -> list[Mention]:
         return []
     found: list[tuple[int, int, float | None, str, str | None, str | None, re.Match[str]]] = []
     claimed_until = 0
-    for token in _TOKEN.finditer(text):
-        pos = token.start()
+    for pos, word in _tokens(text):
         if pos < claimed_until:
             continue
-        word = token.group(0)
+        end = pos + len(word)
         if word[0].isdigit():
-            end = token.end()
             glued = text[end : end + 1]
             after = text[_NUMBER_RUN.match(text, end).end() :][:12].lstrip(" \t\u00a0-")[:1].lower()
             candidates = _digit_candidates(word, glued, after)
@@ -1563,7 +1600,7 @@ def extract(text: str) -> list[Mention]:
             candidates = _TRIGGERS.get(word, [])
         else:
             candidates = _TRIGGERS.get(word.lower(), [])
-            nxt = text[token.end() : token.end() + 2]
+            nxt = text[end : end + 2]
             if nxt[:1].isdigit() or nxt[:1] == "-" and nxt[1:].isdigit():
                 candidates = sorted({*candidates, *_TRIGGERS[GLUED]})
         for index in candidates:
