@@ -887,9 +887,9 @@ def _decide_role(kind: str, value: float | None, m: re.Match[str], text: str) ->
 # that names a part of a document or an identifier just before the number, counters and
 # salaries on lines that are not sentences, and the words that make a number an age.
 
-_LEADERS = re.compile(
-    r"(?:\.[ \t\u00a0]?){4,}|…{2,}|(?:…[ \t\u00a0]?){2,}|_{4,}|(?:·[ \t\u00a0]?){4,}"
-)
+# leaders: four dots or middle dots, or two ellipses (maybe spaced), or four underscores; each
+# branch opens with a plain character, so that a search skips from one of those to the next
+_LEADERS = re.compile(r"\.(?:[ \t\u00a0]?\.){3}|…[ \t\u00a0]?…|____|·(?:[ \t\u00a0]?·){3}")
 _FULL_STOP = re.compile(r"[a-z%)\]][.!?][\"'”’)\]]*(?:[ \t\u00a0]|$)")
 _BARE_INT = re.compile(r"(?<![\w.,/£$€%:+-])[0-9]{1,3}(?![\w.,%/:-]|[ \t\u00a0]*(?:%|per\b))")
 _MULTI_LEVEL = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})+\.?[ \t\u00a0]+[\"“‘(]?[A-Z]")

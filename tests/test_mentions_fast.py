@@ -1,5 +1,5 @@
-"""The extractor's token scan: it skips only tokens that no pattern can start at, so it finds the
-same mentions as a scan that looks at every token."""
+"""The extractor's fast paths find what their plain forms find: the token scan skips only tokens
+that no pattern can start at, and the leaders pattern finds leaders on the same lines."""
 
 from __future__ import annotations
 
@@ -90,3 +90,19 @@ def test_the_scan_changes_no_result(text):
         assert extract(text) == fast
     finally:
         mentions._tokens = saved
+
+
+# the plain form of mentions._LEADERS: whether a line has dot leaders is all that is asked
+PLAIN_LEADERS = re.compile(
+    r"(?:\.[ \t\u00a0]?){4,}|…{2,}|(?:…[ \t\u00a0]?){2,}|_{4,}|(?:·[ \t\u00a0]?){4,}"
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.sampled_from([".", "…", "_", "·", " ", "\t", "\u00a0", "a", "1", ". "])).map(
+        "".join
+    )
+)
+def test_the_leaders_pattern_finds_leaders_where_its_plain_form_does(line):
+    assert (mentions._LEADERS.search(line) is None) == (PLAIN_LEADERS.search(line) is None)
