@@ -1594,7 +1594,8 @@ def extract(text: str) -> list[Mention]:
         end = pos + len(word)
         if word[0].isdigit():
             glued = text[end : end + 1]
-            after = text[_NUMBER_RUN.match(text, end).end() :][:12].lstrip(" \t\u00a0-")[:1].lower()
+            run_end = _NUMBER_RUN.match(text, end).end()
+            after = text[run_end : run_end + 12].lstrip(" \t\u00a0-")[:1].lower()
             candidates = _digit_candidates(word, glued, after)
         elif len(word) == 1 and not word.isalpha():
             candidates = _TRIGGERS.get(word, [])
