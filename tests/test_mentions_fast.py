@@ -106,3 +106,18 @@ PLAIN_LEADERS = re.compile(
 )
 def test_the_leaders_pattern_finds_leaders_where_its_plain_form_does(line):
     assert (mentions._LEADERS.search(line) is None) == (PLAIN_LEADERS.search(line) is None)
+
+
+# the plain form of mentions._SENTENCE_END: where each sentence ends
+PLAIN_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([".", "!", "?", "\n", " ", "\t", '"', "'", "”", "’", ")", "]", "a"])
+    ).map("".join)
+)
+def test_sentences_end_where_the_plain_pattern_ends_them(text):
+    plain = [0, *(m.end() for m in PLAIN_SENTENCE_END.finditer(text))]
+    assert mentions._sentence_starts(text) == plain

@@ -746,7 +746,10 @@ def _duration_role(m: re.Match[str], text: str) -> str:
 
 # --- context: sentences, blocks, page furniture, names ---------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n")
+# a line break, or ./!/? (more of them, closing quotes or brackets) before a space; each branch
+# opens with its character, so that a search skips from one of these to the next
+_END_TAIL = r"[.!?]*[\"'”’)\]]*(?=\s)"
+_SENTENCE_END = re.compile(rf"\n|\.{_END_TAIL}|!{_END_TAIL}|\?{_END_TAIL}")
 _BLOCK_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
 _SALARY_RANGE = rf"[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k?{_SP}*(?:-|–|—|to){_SP}*[£$€]?{_SP}?[0-9]"
 _SALARY_RATE = (
@@ -767,10 +770,7 @@ _TERMINAL = ".!?:;\"'”’)"
 
 def _sentence_starts(text: str) -> list[int]:
     """Offsets where sentences begin: after line breaks and after ./!/? followed by space."""
-    starts = [0]
-    for m in _SENTENCE_END.finditer(text):
-        starts.append(m.end())
-    return starts
+    return [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
 
 
 def _sentence_span(starts: list[int], text: str, start: int, end: int) -> tuple[int, int]:
