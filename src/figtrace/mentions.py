@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -746,7 +746,10 @@ def _duration_role(m: re.Match[str], text: str) -> str:
 
 # --- context: sentences, blocks, page furniture, names ---------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n")
+# a line break, or ./!/? (more of them, closing quotes or brackets) before a space; each branch
+# opens with its character, so that a search skips from one of these to the next
+_END_TAIL = r"[.!?]*[\"'”’)\]]*(?=\s)"
+_SENTENCE_END = re.compile(rf"\n|\.{_END_TAIL}|!{_END_TAIL}|\?{_END_TAIL}")
 _BLOCK_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
 _SALARY_RANGE = rf"[£$€]{_SP}?[0-9][0-9,.]*{_SP}?k?{_SP}*(?:-|–|—|to){_SP}*[£$€]?{_SP}?[0-9]"
 _SALARY_RATE = (
@@ -767,10 +770,7 @@ _TERMINAL = ".!?:;\"'”’)"
 
 def _sentence_starts(text: str) -> list[int]:
     """Offsets where sentences begin: after line breaks and after ./!/? followed by space."""
-    starts = [0]
-    for m in _SENTENCE_END.finditer(text):
-        starts.append(m.end())
-    return starts
+    return [0, *(m.end() for m in _SENTENCE_END.finditer(text))]
 
 
 def _sentence_span(starts: list[int], text: str, start: int, end: int) -> tuple[int, int]:
@@ -887,9 +887,9 @@ def _decide_role(kind: str, value: float | None, m: re.Match[str], text: str) ->
 # that names a part of a document or an identifier just before the number, counters and
 # salaries on lines that are not sentences, and the words that make a number an age.
 
-_LEADERS = re.compile(
-    r"(?:\.[ \t\u00a0]?){4,}|…{2,}|(?:…[ \t\u00a0]?){2,}|_{4,}|(?:·[ \t\u00a0]?){4,}"
-)
+# leaders: four dots or middle dots, or two ellipses (maybe spaced), or four underscores; each
+# branch opens with a plain character, so that a search skips from one of those to the next
+_LEADERS = re.compile(r"\.(?:[ \t\u00a0]?\.){3}|…[ \t\u00a0]?…|____|·(?:[ \t\u00a0]?·){3}")
 _FULL_STOP = re.compile(r"[a-z%)\]][.!?][\"'”’)\]]*(?:[ \t\u00a0]|$)")
 _BARE_INT = re.compile(r"(?<![\w.,/£$€%:+-])[0-9]{1,3}(?![\w.,%/:-]|[ \t\u00a0]*(?:%|per\b))")
 _MULTI_LEVEL = re.compile(r"[0-9]{1,2}(?:\.[0-9]{1,2})+\.?[ \t\u00a0]+[\"“‘(]?[A-Z]")
@@ -1479,7 +1479,46 @@ def _restructure(
     return value, kind, unit, role
 
 
-_TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|[£$€+(\[]", re.ASCII)
+def _trie(words: Iterable[str]) -> str:
+    """A regular expression for exactly `words`, branching letter by letter (a flat alternation
+    of a hundred words tries each of them in turn)."""
+    tails: dict[str, list[str]] = {}
+    for word in words:
+        tails.setdefault(word[:1], []).append(word[1:])
+    branches = "|".join(
+        re.escape(head) + _trie(rest) for head, rest in sorted(tails.items()) if head
+    )
+    if "" in tails:  # a word ends here
+        return f"(?:{branches})?" if branches else ""
+    return branches if len(tails) == 1 else f"(?:{branches})"
+
+
+def _token_scan() -> re.Pattern[str]:
+    """One match for each token `extract` acts on, the token in group 1 (empty at the end).
+
+    A token is a run of digits, one symbol or a run of ASCII letters, as `extract` always read
+    them. A run of letters matters only if it is a trigger word or may be glued to digits: a
+    hyphen, a digit or any non-ASCII character after it (`str.isdigit` takes superscripts and
+    other scripts' digits; `extract` then decides). Every other character and run of letters is
+    skipped inside the match, never looked at in Python."""
+    words = sorted(key for key in _TRIGGERS if key.isascii() and key.isalpha() and key != GLUED)
+    trigger = rf"(?i:{_trie(words)})(?![A-Za-z])"
+    glued = r"-?(?:[0-9]|[^\x00-\x7f])"
+    skip = rf"[^0-9£$€+(\[A-Za-z]++|(?!{trigger})[A-Za-z]++(?!{glued})"
+    return re.compile(rf"(?:{skip})*+([0-9]+|[£$€+(\[]|[A-Za-z]+|\Z)", re.ASCII)
+
+
+_SCAN = _token_scan()
+
+
+def _tokens(text: str) -> Iterator[tuple[int, str]]:
+    """(position, token) of each token `extract` acts on, in order (see `_token_scan`)."""
+    for m in _SCAN.finditer(text):
+        if not (token := m.group(1)):
+            return
+        yield m.start(1), token
+
+
 _NUMBER_RUN = re.compile(r"[0-9,.]*")
 DigitGuard = Callable[[str, str, str], bool]
 
@@ -1549,21 +1588,20 @@ def extract(text: str) -> list[Mention]:
         return []
     found: list[tuple[int, int, float | None, str, str | None, str | None, re.Match[str]]] = []
     claimed_until = 0
-    for token in _TOKEN.finditer(text):
-        pos = token.start()
+    for pos, word in _tokens(text):
         if pos < claimed_until:
             continue
-        word = token.group(0)
+        end = pos + len(word)
         if word[0].isdigit():
-            end = token.end()
             glued = text[end : end + 1]
-            after = text[_NUMBER_RUN.match(text, end).end() :][:12].lstrip(" \t\u00a0-")[:1].lower()
+            run_end = _NUMBER_RUN.match(text, end).end()
+            after = text[run_end : run_end + 12].lstrip(" \t\u00a0-")[:1].lower()
             candidates = _digit_candidates(word, glued, after)
         elif len(word) == 1 and not word.isalpha():
             candidates = _TRIGGERS.get(word, [])
         else:
             candidates = _TRIGGERS.get(word.lower(), [])
-            nxt = text[token.end() : token.end() + 2]
+            nxt = text[end : end + 2]
             if nxt[:1].isdigit() or nxt[:1] == "-" and nxt[1:].isdigit():
                 candidates = sorted({*candidates, *_TRIGGERS[GLUED]})
         for index in candidates:

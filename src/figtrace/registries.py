@@ -9,17 +9,19 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import yaml
+
+from figtrace.errors import FigtraceError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 # jsonschema imports rfc3987_syntax when it is installed (jupyter brings it), and that compiles 38
 # lark grammars on import: about 0.8 s in every process, at every Snakemake invocation and job, for
 # the "iri" formats alone. figtrace's schemas use no formats, so jsonschema goes without it.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-import jsonschema  # noqa: E402
-import yaml  # noqa: E402
-
-from figtrace.errors import FigtraceError  # noqa: E402
 
 YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 T = TypeVar("T")
@@ -55,6 +57,8 @@ def schema_bytes(name: str) -> bytes:
 
 @cache
 def _validator(name: str) -> jsonschema.protocols.Validator:
+    import jsonschema  # here, not above: a shard's text job validates nothing and skips its import
+
     return jsonschema.Draft202012Validator(schema(name))
 
 
