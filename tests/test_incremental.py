@@ -3,7 +3,12 @@ the manifest, never the ledger, charts, notebooks or report (the ledger shard, f
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from importlib.util import find_spec
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -56,3 +61,20 @@ def test_an_unannotated_document_reruns_its_shard_and_not_the_ledger(project, tm
     assert not viewer.exists()
     manifest = (project / "results/MANIFEST.sha256").read_text("utf-8")
     assert "new-article" not in manifest
+
+
+def test_a_start_with_nothing_to_do_imports_no_pandas(built_project):
+    """What a no-change start costs is Snakemake's own: pandas (about 0.5 s) is imported by
+    neither the Snakefile, nor Snakemake's params records (common.smk), nor, in the default
+    environment, the SLURM executor plugin (the `slurm` extra, `make slurm-setup`)."""
+    if find_spec("snakemake_executor_plugin_slurm") is not None:
+        pytest.skip("the SLURM executor plugin is installed (make slurm-setup): it imports pandas")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "snakemake", "--cores", "2"],
+        cwd=built_project, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr, proc.stderr
+    imported = set(re.findall(r"\|\s+(\S+)$", proc.stderr, re.M))
+    assert "snakemake.persistence" in imported  # the trace is there
+    assert not {"pandas", "pyarrow"} & imported  # (numpy comes with Snakemake's report: 0.05 s)

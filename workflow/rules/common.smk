@@ -6,14 +6,16 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.persistence import Persistence
+from snakemake.persistence import PersistenceBase
 from snakemake.settings.types import DeploymentMethod
 
 # Snakemake 9 records each job's params through a serialiser that imports pandas whenever pandas
-# is installed (Persistence._serialize_param), about 0.5 s at every start. No param here is a
+# is installed (PersistenceBase._serialize_param), about 0.5 s at every start. No param here is a
 # pandas object, for which alone that serialiser differs from the built-in one: use the latter.
-if hasattr(Persistence, "_serialize_param_builtin"):
-    Persistence._serialize_param = property(lambda self: self._serialize_param_builtin)
+if hasattr(PersistenceBase, "_serialize_param_builtin"):
+    PersistenceBase._serialize_param = property(
+        lambda self: self._serialize_param_builtin
+    )
 
 ROOT = Path(workflow.basedir)
 RAW = config["raw_dir"]
