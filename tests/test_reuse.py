@@ -92,22 +92,28 @@ def test_viewers_are_kept_only_while_they_are_the_files_the_job_wrote(raw, tmp_p
     shard = tmp_path / "shard"
     listing = _listing(raw, tmp_path / "listing.tsv")
     _write(raw, listing, shard, None)
-    corpus = load_unannotated(shard, raw)
+    loaded: list[list[str]] = []
+
+    def load(doc_ids):  # what a job reads: only the documents whose viewers it re-renders
+        loaded.append(sorted(doc_ids))
+        return load_unannotated(shard, raw, doc_ids)
+
     out, record = tmp_path / "sources", tmp_path / "sources" / ".reuse"
-    written, kept = write_sources_reusing(corpus, out, listing, record, "r1")
+    written, kept = write_sources_reusing(load, out, listing, record, "r1")
     assert (len(written), kept) == (12, set())
     fresh = {p.name: p.read_bytes() for p in out.glob("*.html")}
 
     replaced = out / "synth-000004.html"
     replaced.write_text("another job's page", "utf-8")
-    written, kept = write_sources_reusing(corpus, out, listing, record, "r1", index=out / "i.tsv")
+    written, kept = write_sources_reusing(load, out, listing, record, "r1", index=out / "i.tsv")
     assert [p.name for p in written] == ["synth-000004.html"] and len(kept) == 11
+    assert loaded[-1] == ["synth-000004"]
     assert {p.name: p.read_bytes() for p in out.glob("*.html")} == fresh
     assert len((out / "i.tsv").read_text("utf-8").splitlines()) == 13  # header + every viewer
 
-    written, kept = write_sources_reusing(corpus, out, listing, record, "r2")  # new recipe
+    written, kept = write_sources_reusing(load, out, listing, record, "r2")  # new recipe
     assert (len(written), kept) == (12, set())
-    write_sources(corpus, tmp_path / "again")
+    write_sources(load_unannotated(shard, raw), tmp_path / "again")
     assert {p.name: p.read_bytes() for p in (tmp_path / "again").glob("*.html")} == fresh
 
 

@@ -778,19 +778,20 @@ def sources(
         raise FigtraceError("--reuse needs --no-ledger and --listed (a shard's catalogue file).")
     if shards is not None:
         remove_stale(out_dir, shards, "shard-{shard}.tsv")
-    if no_ledger:
-        corpus = load_unannotated(corpus_dir or processed_dir, raw_dir)
-    else:
-        corpus = load_corpus(processed_dir, raw_dir, corpus_dir=corpus_dir)
     keep = [row[0] for row in read_fingerprint(catalogue)] if catalogue else None
     kept: set[str] = set()
     if record is not None and listed is not None:
         registries = (raw_dir / "reports.yaml", raw_dir / "indicators.yaml")
         digest = reuse.recipe("sources", str(raw_dir), *(p for p in registries if p.is_file()))
         written, kept = write_sources_reusing(
-            corpus, out_dir, listed, record, digest, index=index, keep=keep
-        )
+            lambda doc_ids: load_unannotated(corpus_dir or processed_dir, raw_dir, doc_ids),
+            out_dir, listed, record, digest, index=index, keep=keep,
+        )  # fmt: skip
     else:
+        if no_ledger:
+            corpus = load_unannotated(corpus_dir or processed_dir, raw_dir)
+        else:
+            corpus = load_corpus(processed_dir, raw_dir, corpus_dir=corpus_dir)
         written = write_sources(corpus, out_dir, index=index, keep=keep)
     click.echo(f"sources: {len(written)} viewers written, {len(kept)} kept -> {out_dir}")
 

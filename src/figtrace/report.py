@@ -14,7 +14,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -429,27 +429,41 @@ def load_corpus(
 
 
 def _read_corpus(
-    corpus_dir: Path, ledger: Ledger, exclusions: pd.DataFrame, checks: pd.DataFrame
+    corpus_dir: Path,
+    ledger: Ledger,
+    exclusions: pd.DataFrame,
+    checks: pd.DataFrame,
+    doc_ids: Collection[str] | None = None,
 ) -> Corpus:
-    """The texts and highlight spans of the documents in `corpus_dir`, with the ledger's marks."""
-    texts = dict(
-        pd.read_parquet(corpus_dir / "text.parquet", columns=["doc_id", "text"]).itertuples(
-            index=False
-        )
+    """The texts and highlight spans of the documents in `corpus_dir` (or only of `doc_ids`),
+    with the ledger's marks."""
+    text = _rows(pd.read_parquet(corpus_dir / "text.parquet", columns=["doc_id", "text"]), doc_ids)
+    mentions = _rows(
+        pd.read_parquet(
+            corpus_dir / "mentions.parquet",
+            columns=["doc_id", "start", "end", "qualifier_start", "role"],
+        ),
+        doc_ids,
     )
-    mentions = pd.read_parquet(
-        corpus_dir / "mentions.parquet",
-        columns=["doc_id", "start", "end", "qualifier_start", "role"],
-    )
+    texts = dict(text.itertuples(index=False))
     return Corpus(ledger, checks, texts, document_spans(ledger.figures, exclusions, mentions))
 
 
-def load_unannotated(corpus_dir: Path, raw_dir: Path) -> Corpus:
-    """The documents, texts and mentions in `corpus_dir`, with no ledger: for the source viewers
-    of a shard that holds no annotated document, which therefore neither wait for the ledger nor
-    change with it. Refuses a shard that holds an annotated document (its figures would be lost)."""
+def _rows(frame: pd.DataFrame, doc_ids: Collection[str] | None) -> pd.DataFrame:
+    """The rows of `doc_ids` (all rows if None), in order."""
+    return frame if doc_ids is None else frame[frame["doc_id"].isin(list(doc_ids))]
+
+
+def load_unannotated(
+    corpus_dir: Path, raw_dir: Path, doc_ids: Collection[str] | None = None
+) -> Corpus:
+    """The documents, texts and mentions in `corpus_dir` (or only those of `doc_ids`: a shard
+    job that re-renders a few viewers), with no ledger: for the source viewers of a shard that
+    holds no annotated document, which therefore neither wait for the ledger nor change with it.
+    Refuses a shard that holds an annotated document (its figures would be lost)."""
     corpus_dir, raw_dir = Path(corpus_dir), Path(raw_dir)
-    documents = read_table(corpus_dir / "documents.parquet").set_index("doc_id", drop=False)
+    documents = _rows(read_table(corpus_dir / "documents.parquet"), doc_ids)
+    documents = documents.set_index("doc_id", drop=False)
     annotated = [d for d in documents.index if (raw_dir / "annotations" / f"{d}.yaml").is_file()]
     if annotated:
         raise FigtraceError(
@@ -464,7 +478,7 @@ def load_unannotated(corpus_dir: Path, raw_dir: Path) -> Corpus:
         indicators={},
     )
     exclusions = pd.DataFrame(columns=["doc_id", "start", "end", "reason"])
-    return _read_corpus(corpus_dir, ledger, exclusions, pd.DataFrame())
+    return _read_corpus(corpus_dir, ledger, exclusions, pd.DataFrame(), doc_ids)
 
 
 def load_charts(index: Path | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -1158,7 +1172,7 @@ def write_sources(
 
 
 def write_sources_reusing(
-    corpus: Corpus,
+    load: Callable[[Collection[str]], Corpus],
     out_dir: Path,
     listed: Path,
     record: Path,
@@ -1169,8 +1183,8 @@ def write_sources_reusing(
     """`write_sources` for a shard with no annotated document, re-rendering only the viewers
     of documents changed since the shard's reuse record was written (figtrace.reuse): a
     viewer is kept if its document's catalogue line (in `listed`) and the viewer file's own
-    stat are the ones recorded, under the same recipe. Returns the paths written and the
-    doc_ids kept."""
+    stat are the ones recorded, under the same recipe. Only the other documents are read
+    (`load` them by doc_id). Returns the paths written and the doc_ids kept."""
     from figtrace import reuse
     from figtrace.documents import read_fingerprint
 
@@ -1187,8 +1201,8 @@ def write_sources_reusing(
 
     kept = reuse.reusable(record, recipe_digest, keys(lines))
     reuse.forget(record)
-    fresh = [d for d in corpus.ledger.documents.index if d not in kept]
-    written = write_sources(corpus, out_dir, fresh, index=index, keep=keep, reused=kept)
+    fresh = [d for d in lines if d not in kept]
+    written = write_sources(load(fresh), out_dir, fresh, index=index, keep=keep, reused=kept)
     reuse.remember(record, recipe_digest, keys([*fresh, *kept]).items())
     return written, kept
 
