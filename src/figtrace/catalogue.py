@@ -54,7 +54,10 @@ RACY_NS = 2_000_000_000  # a file changed this close to the index's writing is n
 
 def stat_key(path: str | Path) -> str:
     """What the index compares: size, inode, modification and change time (nanoseconds)."""
-    st = os.stat(path)
+    return _key(os.stat(path))
+
+
+def _key(st: os.stat_result) -> str:
     return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
@@ -101,7 +104,7 @@ def _settled(path: Path, now_ns: int) -> str:
     st = os.stat(path)
     if now_ns - max(st.st_mtime_ns, st.st_ctime_ns) <= RACY_NS:
         return "-"
-    return f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+    return _key(st)
 
 
 def entry_of(doc: Document, now_ns: int) -> Entry:
@@ -279,7 +282,7 @@ def _stats(prefix: str, names: list[str]) -> list[str]:
         except OSError:
             keys.append("")
             continue
-        keys.append(f"{st.st_size}:{st.st_ino}:{st.st_mtime_ns}:{st.st_ctime_ns}")
+        keys.append(_key(st))
     return keys
 
 
