@@ -30,7 +30,7 @@ import bisect
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -41,11 +41,12 @@ from figtrace.documents import (
     SIDECAR_SUFFIX,
     Document,
     check_catalogue,
+    check_report_documents,
     documents_dir,
     load_document,
     sha256_bytes,
 )
-from figtrace.registries import load_reports, schema_bytes
+from figtrace.registries import Report, load_reports, schema_bytes
 
 INDEX_DIR = Path(".snakemake/figtrace/index")
 VERSION = "figtrace catalogue index 2"
@@ -335,23 +336,52 @@ def verify_catalogue(
         if raw == known["raw_stat"][row] and sidecar == known["sidecar_stat"][row]
     }
     todo = [name for name, row in zip(names, rows, strict=True) if row not in same]
-    fresh = dict(zip(todo, _verify_in_full(folder, todo, now, workers), strict=True))
-    entry = stored.columns.entry
-    verified = [
-        entry(row) if row in same else fresh[name] for name, row in zip(names, rows, strict=True)
-    ]
+    fresh = _verify_in_full(folder, todo, now, workers)
+    columns = _merged(stored.columns, [row if row in same else None for row in rows], fresh)
     rehashed = len(todo)
-    changed = rehashed or len(stored.columns) != len(verified) or folder_stat != stored.folder_stat
-    columns = Columns.of(verified, str(folder))
+    changed = rehashed or len(stored.columns) != len(columns) or folder_stat != stored.folder_stat
     if changed or stored.unusable or registry != stored.registry:
         # the checks across documents passed when the index was written, for the same entries
         # and registry: they are run again only if either changed
-        check_catalogue(verified, load_reports(raw_dir / "reports.yaml"), raw_dir)
+        _check_across(columns, load_reports(raw_dir / "reports.yaml"), raw_dir)
         if index is not None:
             write_index(index, raw_dir, columns, folder_stat, registry)
-    result = Verified(columns, rehashed, stored.unusable)
-    result.entries = verified  # already made: spare making them again (cached_property)
-    return result
+    return Verified(columns, rehashed, stored.unusable)
+
+
+def _merged(stored: Columns, rows: list[int | None], fresh: list[Entry]) -> Columns:
+    """The columns of a verification: row `rows[i]` of `stored` where it is not None, else the
+    next of the `fresh` entries (in order); built column by column, not an Entry per row."""
+    fields = {
+        f: [col[r] if r is not None else "" for r in rows] for f, col in stored.fields.items()
+    }
+    gaps = [i for i, r in enumerate(rows) if r is None]
+    for i, entry in zip(gaps, fresh, strict=True):
+        for f in FIELDS:
+            fields[f][i] = getattr(entry, f)
+    return Columns(fields, stored.folder)
+
+
+def _check_across(columns: Columns, reports: dict[str, Report], raw_dir: Path) -> None:
+    """`check_catalogue` on columns: the rules every document passes are tested column by column
+    (a set per column, no Entry per document); only when one fails are the entries made, for
+    check_catalogue to name the first fault. Report documents are always checked one by one."""
+    f = columns.fields
+    n = len(columns)
+    passes = (
+        n > 0
+        and all(len(set(f[name])) == n for name in ("doc_id", "raw_name", "sha256"))
+        and [doc_id + SIDECAR_SUFFIX for doc_id in f["doc_id"]] == f["sidecar_name"]
+        and all(r in reports for cited in f["cited"] if cited for r in cited.split(";"))
+    )
+    if not passes:
+        check_catalogue(columns.entries(), reports, raw_dir)
+    kinds = f["kind"]
+    check_report_documents(
+        [columns.entry(row) for row in range(n) if kinds[row] == "report"],
+        reports,
+        raw_dir / "reports.yaml",
+    )
 
 
 PARALLEL_FROM = 2000  # fewer documents to verify in full are not worth starting processes
@@ -399,19 +429,29 @@ def record_added(raw_dir: Path, index: Path, stored: Stored, doc: Document) -> b
     return True
 
 
-def known_documents(raw_dir: Path, stored: Stored) -> Iterator[Entry | Document]:
-    """Every document's id and pinned hash, for `figtrace add` to refuse duplicates: from the
-    index for the sidecars it lists, else from the sidecar itself. Nothing is stat'ed or
-    re-hashed (add never verified raw bytes): a duplicate a stale entry hides is caught by the
-    checks across documents at the pipeline's next start."""
+def known_documents(raw_dir: Path, stored: Stored) -> Callable[[str, str], list[Entry | Document]]:
+    """A lookup for `figtrace add` to refuse duplicates: the catalogue's documents with a given
+    doc_id or sha256, from the index for the sidecars it lists, else from the sidecar itself.
+    Nothing is stat'ed or re-hashed (add never verified raw bytes): a duplicate a stale entry
+    hides is caught by the checks across documents at the pipeline's next start."""
     folder = documents_dir(raw_dir)
-    if not folder.is_dir():
-        return
     columns = stored.columns
-    names = columns.fields["sidecar_name"]
-    if stored.folder_stat == "-" or stored.folder_stat != _settled(folder, time.time_ns()):
+    fields = columns.fields
+    rows: Iterable[int] = range(len(columns))
+    unindexed: list[Document] = []
+    if not folder.is_dir():
+        rows = []
+    elif stored.folder_stat == "-" or stored.folder_stat != _settled(folder, time.time_ns()):
         names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
-    rows = dict(zip(columns.fields["sidecar_name"], range(len(columns)), strict=True))
-    for name in names:
-        row = rows.get(name)
-        yield columns.entry(row) if row is not None else load_document(folder / name, False)
+        position = dict(zip(fields["sidecar_name"], range(len(columns)), strict=True))
+        rows = [position[name] for name in names if name in position]
+        unindexed = [load_document(folder / n, False) for n in names if n not in position]
+
+    def matching(doc_id: str, sha256: str) -> list[Entry | Document]:
+        ids, hashes = fields["doc_id"], fields["sha256"]
+        found: list[Entry | Document] = [
+            columns.entry(row) for row in rows if ids[row] == doc_id or hashes[row] == sha256
+        ]
+        return found + [d for d in unindexed if doc_id == d.doc_id or sha256 == d.sha256]
+
+    return matching

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -522,7 +522,7 @@ def add_document(
     date_accessed: str | None = None,
     memo: Path | None = None,
     extra_meta: dict[str, Any] | None = None,
-    existing: Sequence[Any] | None = None,
+    existing: Callable[[str, str], Iterable[Any]] | None = None,
 ) -> Document:
     """Copy `source` into `data/raw/documents/` byte for byte and write its sidecar.
 
@@ -532,8 +532,8 @@ def add_document(
     what its extension says or whose text cannot be read, and an id or name that would escape
     `data/raw/`. Nothing is left behind if any step fails. `extra_meta` adds or overrides
     sidecar fields (`figtrace fetch` sets kind, report_id and where the file came from).
-    `existing`: the catalogue's ids and pinned hashes, if the caller has them (from the
-    catalogue index); else every sidecar is read.
+    `existing(doc_id, sha256)`: the catalogue's documents with that id or those bytes, if the
+    caller can look them up (the catalogue index does); else every sidecar is read.
     """
     source = Path(source)
     raw_dir = Path(raw_dir)
@@ -568,8 +568,11 @@ def add_document(
     digest = sha256_bytes(data)
     # ids and pinned hashes only: the pipeline verifies every document's bytes before it runs
     if existing is None:
-        existing = load_catalogue(raw_dir, check_bytes=False, memo=memo)
-    for doc in existing:
+        catalogue = load_catalogue(raw_dir, check_bytes=False, memo=memo)
+        clashes: Iterable[Any] = [d for d in catalogue if doc_id == d.doc_id or digest == d.sha256]
+    else:
+        clashes = existing(doc_id, digest)
+    for doc in clashes:
         if doc.doc_id == doc_id:
             raise FigtraceError(
                 f"--id {doc_id!r}: already used by {doc.sidecar}; choose another id."
@@ -613,13 +616,17 @@ def add_document(
         meta["url_note"] = "Not given when the document was added."
     meta.update(extra_meta or {})
     validate(meta, "document", sidecar)
-    reports = load_reports(raw_dir / "reports.yaml")
+    reports = load_reports(raw_dir / "reports.yaml") if reports_cited else {}
     unknown = [r for r in reports_cited if r not in reports]
     if unknown:
         raise FigtraceError(f"--report {', '.join(unknown)}: not in {raw_dir / 'reports.yaml'}.")
     try:
-        outputs.atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
-        outputs.write_text(sidecar, dump_sidecar(meta))
+        outputs.sweep_leftovers(
+            [target, sidecar]
+        )  # one listing of a folder of 200,000 files, not two
+        outputs.atomic_write(target, lambda tmp: shutil.copyfile(source, tmp), sweep=False)
+        text = dump_sidecar(meta).encode("utf-8")
+        outputs.atomic_write(sidecar, lambda tmp: tmp.write_bytes(text), sweep=False)
     except BaseException:
         target.unlink(missing_ok=True)
         sidecar.unlink(missing_ok=True)

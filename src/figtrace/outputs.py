@@ -24,11 +24,7 @@ def atomic_write(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if sweep:
-        # a plain listing: pathlib's glob costs 0.3 s in a folder of 200,000 raw files
-        prefix = f".{path.name}."
-        for name in os.listdir(path.parent):
-            if name.startswith(prefix) and name.endswith(".tmp", len(prefix)):
-                (path.parent / name).unlink(missing_ok=True)
+        sweep_leftovers([path])
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -43,6 +39,19 @@ def atomic_write(
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def sweep_leftovers(paths: Iterable[Path]) -> None:
+    """Remove what killed writers of `paths` left behind (`.<name>.<random>.tmp`), listing each
+    folder once: a plain listing, as pathlib's glob costs 0.3 s in a folder of 200,000 files."""
+    by_folder: dict[Path, set[str]] = {}
+    for path in map(Path, paths):
+        by_folder.setdefault(path.parent, set()).add(path.name)
+    for folder, names in by_folder.items():
+        for target, stale in _leftovers(folder).items():
+            if target in names:
+                for leftover in stale:
+                    leftover.unlink(missing_ok=True)
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
