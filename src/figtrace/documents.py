@@ -366,16 +366,14 @@ def fingerprint_line(doc: Any) -> str:
 
 def read_fingerprint(path: Path) -> list[tuple[str, str, str]]:
     """The (doc_id, raw sha256, sidecar sha256) lines of a catalogue file written by `fingerprint`."""
-    rows = []
-    for number, line in enumerate(Path(path).read_text("utf-8").splitlines(), 1):
-        parts = line.split("  ")
-        if len(parts) != 3:
+    rows = [line.split("  ") for line in Path(path).read_text("utf-8").splitlines()]
+    for number, row in enumerate(rows, 1):
+        if len(row) != 3:
             raise FigtraceError(
                 f"{path}: line {number} is not `doc_id  sha256  sidecar sha256`; it is written "
                 "by the pipeline (common.smk): delete it and run Snakemake again."
             )
-        rows.append((parts[0], parts[1], parts[2]))
-    return rows
+    return [(doc_id, raw, sidecar) for doc_id, raw, sidecar in rows]
 
 
 def load_documents(raw_dir: Path, doc_ids: list[str], check_bytes: bool = True) -> list[Document]:

@@ -1191,19 +1191,24 @@ def write_sources_reusing(
     out_dir = Path(out_dir)
     lines = {doc_id: f"{raw} {sidecar}" for doc_id, raw, sidecar in read_fingerprint(listed)}
 
+    folder = os.path.join(out_dir, "")
+
     def keys(doc_ids: Iterable[str]) -> dict[str, str]:
         found = {}
         for doc_id in doc_ids:
-            viewer = reuse.file_key(out_dir / f"{doc_id}.html")
-            if viewer is not None and doc_id in lines:
+            viewer = reuse.file_key(f"{folder}{doc_id}.html")
+            if viewer is not None:
                 found[doc_id] = f"{lines[doc_id]} {viewer}"
         return found
 
-    kept = reuse.reusable(record, recipe_digest, keys(lines))
+    before = keys(lines)
+    kept = reuse.reusable(record, recipe_digest, before)
     reuse.forget(record)
     fresh = [d for d in lines if d not in kept]
     written = write_sources(load(fresh), out_dir, fresh, index=index, keep=keep, reused=kept)
-    reuse.remember(record, recipe_digest, keys([*fresh, *kept]).items())
+    # a kept viewer is the file its key was just read from: only the fresh ones are stat'ed again
+    after = {**{d: before[d] for d in kept}, **keys(fresh)}
+    reuse.remember(record, recipe_digest, after.items())
     return written, kept
 
 

@@ -18,6 +18,7 @@ killed in between leaves no record and the next run makes every document again.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from importlib import metadata
@@ -51,11 +52,11 @@ def recipe(*extra: str | Path) -> str:
     return digest.hexdigest()
 
 
-def file_key(path: Path) -> str | None:
+def file_key(path: str | Path) -> str | None:
     """An output file's size, inode and modification time as a key (None if it is missing): a
     result kept for reuse must still be the file this job wrote, not one another job replaced."""
     try:
-        st = Path(path).stat()
+        st = os.stat(path)
     except OSError:
         return None
     return f"{st.st_size} {st.st_ino} {st.st_mtime_ns}"
