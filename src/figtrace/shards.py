@@ -14,6 +14,7 @@ leaves the ledger, charts, notebooks and report alone.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,7 +128,13 @@ def remove_stale(folder: Path, shards: int, pattern: str) -> list[Path]:
     prefix, _, suffix = pattern.partition("{shard}")
     current = set(shard_ids(shards))
     removed = []
-    for entry in sorted(Path(folder).glob(f"{prefix}*{suffix}")):
+    # a plain listing: pathlib's glob costs 0.1 s in a folder of 100,000 viewers
+    names = os.listdir(folder) if os.path.isdir(folder) else []
+    shortest = len(prefix) + len(suffix)
+    matching = [
+        n for n in names if len(n) >= shortest and n.startswith(prefix) and n.endswith(suffix)
+    ]
+    for entry in sorted(Path(folder, name) for name in matching):
         shard = entry.name[len(prefix) : len(entry.name) - len(suffix)]
         if shard not in current:
             shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
