@@ -107,6 +107,62 @@ def test_a_tampered_sidecar_byte_is_caught_after_the_index_exists(corpus, tmp_pa
         verify_catalogue(corpus, index)
 
 
+def _change_some(corpus: Path) -> None:
+    """Documents change the way a curator changes them: one removed, one sidecar edited, one
+    document copied under a new id with different bytes."""
+    for suffix in (".txt", ".yaml"):
+        (corpus / f"documents/synth-000005{suffix}").unlink()
+    sidecar = corpus / "documents/synth-000012.yaml"
+    sidecar.write_text(sidecar.read_text("utf-8").replace("language: en", "language: cy"), "utf-8")
+    raw = (corpus / "documents/synth-000013.txt").read_bytes() + b"One more line.\n"
+    (corpus / "documents/synth-new-one.txt").write_bytes(raw)
+    meta = (corpus / "documents/synth-000013.yaml").read_text("utf-8")
+    meta = meta.replace("synth-000013", "synth-new-one")
+    old_hash = meta.split("sha256: ", 1)[1].split("\n", 1)[0]
+    meta = meta.replace(old_hash, catalogue.sha256_bytes(raw))
+    (corpus / "documents/synth-new-one.yaml").write_text(meta, "utf-8")
+
+
+def test_a_start_that_re_verifies_some_documents_gives_what_a_full_one_gives(
+    corpus, tmp_path, settled
+):
+    """The columns merged from the index and the re-verified documents are, field for field,
+    the ones a verification without an index makes."""
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    _change_some(corpus)
+    merged = verify_catalogue(corpus, index)
+    assert merged.rehashed == 2  # the edited sidecar and the new document, nothing else
+    assert merged.columns.fields == verify_catalogue(corpus, None).columns.fields
+    assert "synth-new-one" in merged.doc_ids and "synth-000005" not in merged.doc_ids
+    assert verify_catalogue(corpus, index).rehashed == 0  # and the index it wrote is trusted
+
+
+def test_a_tampered_byte_is_caught_when_other_documents_changed_too(corpus, tmp_path, settled):
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    _change_some(corpus)
+    _same_stat_edit(corpus / "documents/synth-000021.txt", b"the", b"thE")
+    with pytest.raises(FigtraceError, match=r"synth-000021.txt: sha256 is .* raw bytes changed"):
+        verify_catalogue(corpus, index)
+
+
+def test_the_checks_across_documents_name_a_duplicate_found_by_a_re_verifying_start(
+    corpus, tmp_path, settled
+):
+    index = tmp_path / "index.tsv"
+    verify_catalogue(corpus, index)
+    meta = (corpus / "documents/synth-000013.yaml").read_text("utf-8")
+    (corpus / "documents/synth-copy-13.txt").write_bytes(
+        (corpus / "documents/synth-000013.txt").read_bytes()
+    )
+    (corpus / "documents/synth-copy-13.yaml").write_text(
+        meta.replace("synth-000013", "synth-copy-13"), "utf-8"
+    )
+    with pytest.raises(FigtraceError, match=r"duplicate sha256 \(the same bytes\)"):
+        verify_catalogue(corpus, index)
+
+
 def test_what_a_stat_cannot_see_verify_all_catches(corpus, tmp_path, settled):
     """Bytes changed behind the file system's back (bit rot, a block device edited) leave the
     stat as it was. Simulated here by recording the changed file's stat in the index: the start
@@ -187,6 +243,13 @@ def test_add_puts_its_document_into_the_index(corpus, tmp_path, monkeypatch, set
     # and the index it used refuses the same bytes again, without reading every sidecar
     again = CliRunner().invoke(main, [*args[:-1], "other-id"])
     assert again.exit_code == 2 and "the same bytes are already in the catalogue" in again.output
+    # and an id already used, by a document the index lists (not the one just added)
+    other = tmp_path / "other.txt"
+    other.write_text("Police said 4,321 children were referred in 2020.\n", "utf-8")
+    taken = CliRunner().invoke(main, ["add", str(other), "--raw", str(corpus), "--title", "Other",
+                                      "--id", "synth-000017"])  # fmt: skip
+    assert taken.exit_code == 2 and "--id 'synth-000017': already used by" in taken.output
+    assert not (corpus / "documents/synth-000017.txt").read_bytes().startswith(b"Police")
 
 
 @pytest.mark.pipeline
