@@ -619,9 +619,8 @@ def add_document(
     if unknown:
         raise FigtraceError(f"--report {', '.join(unknown)}: not in {raw_dir / 'reports.yaml'}.")
     try:
-        outputs.sweep_leftovers(
-            [target, sidecar]
-        )  # one listing of a folder of 200,000 files, not two
+        # one listing of the documents folder (200,000 files at 100,000 documents), not two
+        outputs.sweep_leftovers([target, sidecar])
         outputs.atomic_write(target, lambda tmp: shutil.copyfile(source, tmp), sweep=False)
         text = dump_sidecar(meta).encode("utf-8")
         outputs.atomic_write(sidecar, lambda tmp: tmp.write_bytes(text), sweep=False)
