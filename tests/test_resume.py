@@ -11,6 +11,7 @@ report.md into place, after report.html is written (see that module). The Makefi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -81,10 +82,31 @@ def _signal_group(proc: subprocess.Popen, sig: signal.Signals) -> int:
     tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
     assert len(tree) > 1, "no job process was running when the signal was sent"
     os.killpg(proc.pid, sig)
-    code = proc.wait(timeout=120)
+    try:
+        code = proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(_hung(proc)) from None
     psutil.wait_procs(tree, timeout=60)
     assert not [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     return code
+
+
+def _hung(proc: subprocess.Popen) -> str:
+    """What a run that did not end after its signal was still doing (then it is killed): its
+    live processes and the end of Snakemake's log, for whoever reads the failure."""
+    root = psutil.Process(proc.pid)
+    lines = []
+    for p in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            lines.append(f"  {p.pid} {p.status()}: {' '.join(p.cmdline())[:200]}")
+    logs = []
+    with contextlib.suppress(psutil.Error):
+        logs = sorted(Path(root.cwd(), ".snakemake/log").glob("*.log"))
+    tail = logs[-1].read_text("utf-8", "replace").splitlines()[-15:] if logs else []
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    return "\n".join(["the run did not end 120 s after the signal; still running:", *lines,
+                      "end of Snakemake's log:", *tail])  # fmt: skip
 
 
 def _make_all(project: Path, makefile: Path = ROOT / "Makefile") -> subprocess.CompletedProcess:
