@@ -49,6 +49,10 @@ def _locks(project: Path) -> list[Path]:
     return sorted((project / ".snakemake/locks").glob("*.lock"))
 
 
+def _ctrl_c_as_from_a_terminal() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_stalled(project: Path) -> tuple[subprocess.Popen, Path]:
     """Start the pipeline in its own process group; return once the report job is held with
     report.html written and report.md's complete temporary file not yet renamed."""
@@ -63,6 +67,9 @@ def _start_stalled(project: Path) -> tuple[subprocess.Popen, Path]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        # as from a terminal: a test suite started in the background (`make test &`, nohup)
+        # inherits SIGINT ignored, and the run with every job in it would then ignore Ctrl-C
+        preexec_fn=_ctrl_c_as_from_a_terminal,
     )
     deadline = time.monotonic() + 900
     while not marker.exists():
