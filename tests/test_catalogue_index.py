@@ -172,9 +172,9 @@ def test_what_a_stat_cannot_see_verify_all_catches(corpus, tmp_path, settled):
     raw = corpus / "documents/synth-000011.txt"
     _same_stat_edit(raw, b"the", b"thE")
     stored = read_index(index, corpus)
-    entry = stored.entries["synth-000011.yaml"]
-    stored.entries[entry.sidecar_name] = entry._replace(raw_stat=catalogue.stat_key(raw))
-    write_index(index, corpus, list(stored.entries.values()), stored.folder_stat, stored.registry)
+    fields = stored.columns.fields
+    fields["raw_stat"][fields["sidecar_name"].index("synth-000011.yaml")] = catalogue.stat_key(raw)
+    write_index(index, corpus, stored.columns, stored.folder_stat, stored.registry)
     assert verify_catalogue(corpus, index).rehashed == 0  # trusted: the limit of a stat
     with pytest.raises(FigtraceError, match=r"synth-000011.txt: sha256 is .* raw bytes changed"):
         verify_catalogue(corpus, index, full=True)

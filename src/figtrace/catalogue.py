@@ -156,12 +156,6 @@ class Columns:
         self.fields = fields
         self.folder = folder
 
-    @classmethod
-    def of(cls, entries: list[Entry], folder: str) -> Columns:
-        """Entries (sorted by sidecar name) as columns."""
-        ordered = sorted(entries, key=lambda e: e.sidecar_name)
-        return cls({field: [getattr(e, field) for e in ordered] for field in FIELDS}, folder)
-
     def __len__(self) -> int:
         return len(self.fields["sidecar_name"])
 
@@ -229,13 +223,11 @@ def read_index(path: Path, raw_dir: Path) -> Stored:
 
 
 def write_index(
-    path: Path, raw_dir: Path, entries: list[Entry] | Columns, folder_stat: str, registry: str = "-"
+    path: Path, raw_dir: Path, columns: Columns, folder_stat: str, registry: str = "-"
 ) -> None:
     """Write the index atomically: a header (what it was written for, the documents folder's
     stat, the registry's digest, the body's sha256), then one line per field (`Columns.body`)."""
-    if not isinstance(entries, Columns):
-        entries = Columns.of(entries, str(documents_dir(raw_dir)))
-    body = entries.body()
+    body = columns.body()
     digest = sha256_bytes(body.encode("utf-8"))
     head = f"{_identity(raw_dir)}\t{folder_stat}\t{registry}\t{digest}\n"
     outputs.write_text(path, head + body)
