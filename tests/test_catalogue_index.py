@@ -234,12 +234,19 @@ def test_add_puts_its_document_into_the_index(corpus, tmp_path, monkeypatch, set
     article = tmp_path / "new.txt"
     article.write_text("Police said 1,234 children were referred in 2019.\n", "utf-8")
     args = ["add", str(article), "--raw", str(corpus), "--title", "New", "--id", "new-article"]
+    before = index.read_bytes()
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
+    # appended to the journal: the index itself is not rewritten for one entry
+    assert index.read_bytes() == before and catalogue.journal_path(index).is_file()
     stored = read_index(index, corpus)
     assert stored.unusable is None and "new-article.yaml" in stored.entries
+    assert stored.journaled == 1 and stored.folder_stat == "-"  # the folder is listed again
     assert stored.entries["new-article.yaml"].sha256 == catalogue.sha256_bytes(article.read_bytes())
     assert verify_catalogue(corpus, index).rehashed == 0  # the entry add wrote is the truth
+    # folded into a new index by that start, and the journal removed
+    assert not catalogue.journal_path(index).exists()
+    assert read_index(index, corpus).entries["new-article.yaml"].doc_id == "new-article"
     # and the index it used refuses the same bytes again, without reading every sidecar
     again = CliRunner().invoke(main, [*args[:-1], "other-id"])
     assert again.exit_code == 2 and "the same bytes are already in the catalogue" in again.output
@@ -272,3 +279,68 @@ def test_a_tampered_byte_stops_the_pipeline_once_the_index_trusts_the_rest(tmp_p
     assert "source documents failed verification" in proc.stderr
     assert "synth-000023.txt: sha256 is" in proc.stderr
     assert not (project / "data/processed").exists()  # nothing ran
+
+
+def _add(corpus: Path, tmp_path: Path, doc_id: str, text: str) -> None:
+    article = tmp_path / f"{doc_id}.txt"
+    article.write_text(text, "utf-8")
+    args = ["add", str(article), "--raw", str(corpus), "--title", doc_id, "--id", doc_id]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+
+
+def test_a_torn_journal_line_is_ignored_and_its_document_verified_in_full(
+    corpus, tmp_path, monkeypatch, settled
+):
+    """A killed `add` can leave its journal line cut short: the line fails its checksum, is
+    skipped, and its document is verified in full like any the index does not list; the
+    intact lines before it are still used."""
+    monkeypatch.chdir(tmp_path)
+    index = index_path(corpus, catalogue.INDEX_DIR)
+    verify_catalogue(corpus, index)
+    _add(corpus, tmp_path, "first-added", "Police said 1,234 children were referred in 2019.\n")
+    _add(corpus, tmp_path, "second-added", "Police said 4,321 children were referred in 2020.\n")
+    journal = catalogue.journal_path(index)
+    text = journal.read_text("utf-8")
+    assert text.count("\n") == 2
+    journal.write_text(text[:-20], "utf-8")  # the second line cut short
+    stored = read_index(index, corpus)
+    assert stored.journaled == 1 and "first-added.yaml" in stored.entries
+    assert "second-added.yaml" not in stored.entries
+    verified = verify_catalogue(corpus, index)
+    assert verified.rehashed == 1  # second-added only: first-added's entry was trusted
+    assert {"first-added", "second-added"} <= set(verified.doc_ids)
+    assert verify_catalogue(corpus, index).rehashed == 0
+
+
+def test_a_journaled_document_edited_or_removed_before_the_start_is_caught(
+    corpus, tmp_path, monkeypatch, settled
+):
+    """A journal entry is trusted only as an index entry is: by both stats. One document added
+    then edited in place (size and mtime kept) is re-hashed and refused; one added then removed
+    drops out of the catalogue."""
+    monkeypatch.chdir(tmp_path)
+    index = index_path(corpus, catalogue.INDEX_DIR)
+    verify_catalogue(corpus, index)
+    _add(corpus, tmp_path, "gone-again", "Police said 2,222 children were referred in 2018.\n")
+    _add(corpus, tmp_path, "edited-after", "Police said 3,333 children were referred in 2017.\n")
+    for suffix in (".txt", ".yaml"):
+        (corpus / "documents" / f"gone-again{suffix}").unlink()
+    assert "gone-again" in read_index(index, corpus).columns.fields["doc_id"]
+    assert "gone-again" not in verify_catalogue(corpus, index).doc_ids
+    _add(corpus, tmp_path, "edited-later", "Police said 4,444 children were referred in 2016.\n")
+    _same_stat_edit(corpus / "documents/edited-later.txt", b"4,444", b"4,445")
+    with pytest.raises(FigtraceError, match="edited-later.txt: sha256 is"):
+        verify_catalogue(corpus, index)
+
+
+def test_stats_shared_over_processes_are_the_stats_of_one(corpus, monkeypatch):
+    """The stats a large start splits over forked processes are, in order, the ones one process
+    takes, a missing file included (forced here at 40 documents)."""
+    folder = str(corpus / "documents") + os.sep
+    names = sorted(os.listdir(folder)) + ["no-such-file.txt"]
+    one = catalogue._stats(folder, names)
+    monkeypatch.setattr(catalogue, "FORK_STATS_FROM", 0)
+    for workers in (2, 3):
+        assert catalogue._stats_shared(folder, names, workers) == one
+    assert one[-1] == "" and all(one[:-1])

@@ -11,7 +11,9 @@ import time
 import pytest
 
 from figtrace import manifest
+from figtrace.documents import sha256_bytes
 from figtrace.errors import FigtraceError
+from figtrace.manifest import DIGEST_LIST_HEADER, manifest_text
 
 
 @pytest.fixture
@@ -173,3 +175,32 @@ def test_a_large_file_is_hashed_whole(tmp_path):
     data = bytes(range(256)) * 20_000  # about 5 MB: several read blocks
     big.write_bytes(data)
     assert manifest._sha256_file(big) == hashlib.sha256(data).hexdigest()
+
+
+def test_recorded_digests_are_listed_as_recorded_and_only_for_files_there(tmp_path):
+    """A viewer job's list gives the digests of the files it names (they are not read again);
+    a file it names that is not there is not listed, and a list of another format is ignored."""
+    out = tmp_path / "results"
+    (out / "sources").mkdir(parents=True)
+    (out / "sources/a.html").write_text("page a", "utf-8")
+    (out / "sources/b.html").write_text("page b", "utf-8")
+    (out / "other.txt").write_text("other", "utf-8")
+    plain = manifest_text([out], tmp_path)
+    listing = out / "sources/shard-0.tsv"
+    rows = [f"{n}\t{n}.html\t{sha256_bytes(f'page {n}'.encode())}\n" for n in ("a", "b", "gone")]
+    listing.write_text(DIGEST_LIST_HEADER + "".join(rows), "utf-8")
+    recorded = manifest_text([out], tmp_path, recorded=[listing])
+    assert [line for line in recorded.splitlines() if "shard-0.tsv" not in line] == (
+        plain.splitlines()
+    )
+    assert "gone" not in recorded
+    # the recorded digest is used as it is: a list that lies shows in the manifest
+    lying = rows[0].replace(sha256_bytes(b"page a"), "0" * 64)
+    listing.write_text(DIGEST_LIST_HEADER + lying + rows[1], "utf-8")
+    assert f"{'0' * 64}  results/sources/a.html" in manifest_text(
+        [out], tmp_path, recorded=[listing]
+    )
+    listing.write_text("doc_id\tviewer\n" + "a\ta.html\n", "utf-8")  # another format: hashed
+    assert sha256_bytes(b"page a") + "  results/sources/a.html" in manifest_text(
+        [out], tmp_path, recorded=[listing]
+    )

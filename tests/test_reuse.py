@@ -13,7 +13,8 @@ import pytest
 from conftest import ROOT
 from figtrace import documents, outputs, reuse
 from figtrace.dataset import corpus_table
-from figtrace.documents import add_document, fingerprint, load_catalogue
+from figtrace.documents import add_document, fingerprint, load_catalogue, sha256_bytes
+from figtrace.manifest import read_digest_list
 from figtrace.report import load_unannotated, write_sources, write_sources_reusing
 from figtrace.shards import gather, shard_path, write_text_tables
 from figtrace.synth import synthesize
@@ -110,6 +111,17 @@ def test_viewers_are_kept_only_while_they_are_the_files_the_job_wrote(raw, tmp_p
     assert loaded[-1] == ["synth-000004"]
     assert {p.name: p.read_bytes() for p in out.glob("*.html")} == fresh
     assert len((out / "i.tsv").read_text("utf-8").splitlines()) == 13  # header + every viewer
+
+    # the list records each viewer's sha256, re-rendered or kept, as the manifest will take it
+    assert read_digest_list(out / "i.tsv") == {
+        p.name: sha256_bytes(p.read_bytes()) for p in out.glob("*.html")
+    }
+    (out / "i.tsv").unlink()  # no earlier list: a kept viewer's digest is read from its file
+    replaced.write_text("another job's page again", "utf-8")
+    write_sources_reusing(load, out, listing, record, "r1", index=out / "i.tsv")
+    assert read_digest_list(out / "i.tsv") == {
+        p.name: sha256_bytes(p.read_bytes()) for p in out.glob("*.html")
+    }
 
     written, kept = write_sources_reusing(load, out, listing, record, "r2")  # new recipe
     assert (len(written), kept) == (12, set())

@@ -186,7 +186,7 @@ def add(
         reports_cited=reports,
         existing=known_documents(raw_dir, stored),
     )
-    record_added(raw_dir, index, stored, doc)
+    record_added(index, stored, doc)
     click.echo(f"added {doc.doc_id}: {doc.path} (sha256 {doc.sha256})")
     click.echo(f"sidecar: {doc.sidecar}; run the pipeline (make all) to pick it up.")
 
@@ -651,11 +651,20 @@ def synth(n: int, out: Path, seed: int, raw_dir: Path, force: bool) -> None:
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Manifest to write.")
 @path_option("--cache", None, help="Remember digests here by stat (see figtrace.manifest).")
-def manifest(folders: tuple[Path, ...], out: Path, cache: Path | None) -> None:
+@click.option(
+    "--recorded",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A viewer job's list (doc_id, viewer, sha256): its files are listed with the digests "
+    "it records, not read again (repeatable).",
+)
+def manifest(
+    folders: tuple[Path, ...], out: Path, cache: Path | None, recorded: tuple[Path, ...]
+) -> None:
     """Write a sha256sum manifest of every file under FOLDERS (paths relative to here)."""
     from figtrace.manifest import write_manifest
 
-    count = write_manifest(out, folders, Path.cwd(), cache)
+    count = write_manifest(out, folders, Path.cwd(), cache, recorded)
     click.echo(f"manifest: {count} files -> {out}")
 
 
@@ -770,7 +779,7 @@ def sources(
 ) -> None:
     """Write one source viewer per document: the full text with every number marked by role."""
     from figtrace import reuse
-    from figtrace.documents import read_fingerprint
+    from figtrace.documents import fingerprint_ids
     from figtrace.report import load_corpus, load_unannotated, write_sources, write_sources_reusing
     from figtrace.shards import remove_stale
 
@@ -778,7 +787,7 @@ def sources(
         raise FigtraceError("--reuse needs --no-ledger and --listed (a shard's catalogue file).")
     if shards is not None:
         remove_stale(out_dir, shards, "shard-{shard}.tsv")
-    keep = [row[0] for row in read_fingerprint(catalogue)] if catalogue else None
+    keep = fingerprint_ids(catalogue) if catalogue else None
     kept: set[str] = set()
     if record is not None and listed is not None:
         registries = (raw_dir / "reports.yaml", raw_dir / "indicators.yaml")

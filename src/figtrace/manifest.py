@@ -10,6 +10,12 @@ file whose size, inode, modification and change times are all the same as when i
 The change time (ctime) cannot be set back by a user: any write, rename or `touch` moves it. A
 file changed less than two seconds before it was hashed is not cached at all, so a second write
 within the clock's granularity cannot hide behind the first ("racy" entries in git's terms).
+
+At 100,000 documents even stat'ing every viewer cost a re-run about a second, so the viewers'
+digests come from the lists the viewer jobs write beside them (`--recorded`: one row per
+viewer, `doc_id`, file name and the sha256 of the bytes the job wrote or kept). A file those
+lists name is listed with the digest they record, without being read or stat'ed again; only
+files that are there are listed, and `sha256sum -c` still checks every one against the disk.
 """
 
 from __future__ import annotations
@@ -100,14 +106,46 @@ class DigestCache:
             outputs.write_text(self.path, CACHE_HEADER + lines)
 
 
+DIGEST_LIST_HEADER = "doc_id\tviewer\tsha256\n"
+
+
+def read_digest_list(path: Path) -> dict[str, str]:
+    """A viewer job's list (see the module docstring): file name -> sha256; empty if the file is
+    missing or of another format (its files are then hashed as any other)."""
+    try:
+        lines = Path(path).read_text("utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if f"{lines[0]}\n" != DIGEST_LIST_HEADER:
+        return {}
+    rows = (line.split("\t") for line in lines[1:] if line)
+    return {row[1]: row[2] for row in rows if len(row) == 3 and len(row[2]) == 64}
+
+
+def recorded_digests(lists: Iterable[Path], root: Path) -> dict[str, str]:
+    """The digests the lists record, by path relative to `root` (as the manifest lists it)."""
+    recorded = {}
+    for path in lists:
+        folder = Path(os.path.relpath(Path(path).parent, root)).as_posix()
+        prefix = "" if folder == "." else f"{folder}/"
+        recorded.update({prefix + name: d for name, d in read_digest_list(path).items()})
+    return recorded
+
+
 def manifest_text(
-    folders: Iterable[Path], root: Path, exclude: Path | None = None, cache: Path | None = None
+    folders: Iterable[Path],
+    root: Path,
+    exclude: Path | None = None,
+    cache: Path | None = None,
+    recorded: Iterable[Path] = (),
 ) -> str:
-    """The manifest's text: `<sha256>  <path>` per file, sorted by path."""
+    """The manifest's text: `<sha256>  <path>` per file, sorted by path; a file the `recorded`
+    lists name has the digest they record (see the module docstring)."""
     digests = DigestCache(cache)
+    known = recorded_digests(recorded, root)
     prefix = os.path.join(root, "")
     lines = [
-        f"{digests.digest(prefix + rel, rel)}  {rel}\n"
+        f"{known.get(rel) or digests.digest(prefix + rel, rel)}  {rel}\n"
         for rel in manifest_files(folders, root, exclude)
     ]
     digests.save()
@@ -115,10 +153,15 @@ def manifest_text(
 
 
 def write_manifest(
-    out: Path, folders: Iterable[Path], root: Path, cache: Path | None = None
+    out: Path,
+    folders: Iterable[Path],
+    root: Path,
+    cache: Path | None = None,
+    recorded: Iterable[Path] = (),
 ) -> int:
     """Write the manifest of `folders` to `out` atomically; return how many files it lists.
-    `cache`: a file remembering digests by stat, so unchanged files are not read again."""
-    text = manifest_text(folders, root, exclude=out, cache=cache)
+    `cache`: a file remembering digests by stat, so unchanged files are not read again;
+    `recorded`: lists of digests written with the files they name (viewer jobs)."""
+    text = manifest_text(folders, root, exclude=out, cache=cache, recorded=recorded)
     outputs.write_text(out, text)
     return text.count("\n")

@@ -41,22 +41,25 @@ def atomic_write(
     return path
 
 
-def sweep_leftovers(paths: Iterable[Path]) -> None:
+def sweep_leftovers(
+    paths: Iterable[Path], listings: Mapping[Path, Iterable[str]] | None = None
+) -> None:
     """Remove what killed writers of `paths` left behind (`.<name>.<random>.tmp`), listing each
-    folder once: a plain listing, as pathlib's glob costs 0.3 s in a folder of 200,000 files."""
+    folder once: a plain listing, as pathlib's glob costs 0.3 s in a folder of 200,000 files.
+    `listings`: the names in a folder, if the caller has just listed it."""
     by_folder: dict[Path, set[str]] = {}
     for path in map(Path, paths):
         by_folder.setdefault(path.parent, set()).add(path.name)
     for folder, names in by_folder.items():
-        for target, stale in _leftovers(folder).items():
+        for target, stale in _leftovers(folder, (listings or {}).get(folder)).items():
             if target in names:
                 for leftover in stale:
                     leftover.unlink(missing_ok=True)
 
 
-def write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write bytes atomically."""
-    return atomic_write(path, lambda tmp: tmp.write_bytes(data))
+def write_bytes(path: str | Path, data: bytes, sweep: bool = True) -> Path:
+    """Write bytes atomically (`sweep`: see atomic_write)."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data), sweep=sweep)
 
 
 def write_texts(
@@ -110,9 +113,10 @@ def _leftovers(folder: Path, names: Iterable[str] | None = None) -> dict[str, li
     return found
 
 
-def write_text(path: str | Path, text: str) -> Path:
-    """Write UTF-8 text atomically, with Unix newlines on every platform."""
-    return write_bytes(path, text.encode("utf-8"))
+def write_text(path: str | Path, text: str, sweep: bool = True) -> Path:
+    """Write UTF-8 text atomically, with Unix newlines on every platform (`sweep`: see
+    atomic_write; False for a caller that has swept the folder itself)."""
+    return write_bytes(path, text.encode("utf-8"), sweep=sweep)
 
 
 def write_text_if_changed(path: str | Path, text: str) -> Path:

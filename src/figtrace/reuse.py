@@ -84,7 +84,10 @@ def forget(record: Path) -> None:
     Path(record).unlink(missing_ok=True)
 
 
-def remember(record: Path, recipe_digest: str, keys: Iterable[tuple[str, str]]) -> None:
-    """Write a record after a job's last output: each document's key under the recipe."""
+def remember(
+    record: Path, recipe_digest: str, keys: Iterable[tuple[str, str]], sweep: bool = True
+) -> None:
+    """Write a record after a job's last output: each document's key under the recipe
+    (`sweep`: see outputs.atomic_write)."""
     body = "".join(f"{doc_id}\t{key}\n" for doc_id, key in sorted(keys))
-    outputs.write_text(record, f"{recipe_digest}\n{body}")
+    outputs.write_text(record, f"{recipe_digest}\n{body}", sweep=sweep)

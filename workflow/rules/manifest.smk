@@ -26,6 +26,8 @@ rule manifest:
         folders=[PROCESSED, RESULTS],
         # digests remembered by stat, so a re-run hashes only the files it rewrote
         cache=".snakemake/figtrace/manifest-cache.txt",
+        # the viewers' digests as their jobs recorded them, so they are not stat'ed again
+        recorded=" ".join(f"--recorded {path}" for path in VIEWER_INDEXES),
     shell:
-        "python -m figtrace manifest --out {output} --cache {params.cache} {params.folders}"
-        " > {log} 2>&1"
+        "python -m figtrace manifest --out {output} --cache {params.cache} {params.recorded}"
+        " {params.folders} > {log} 2>&1"
