@@ -385,6 +385,7 @@ def test_editing_package_code_reruns_the_rules_that_use_it(built_project):
         shown = proc.stdout + proc.stderr
         assert "rule checks:" in shown and "Updated input files: src/figtrace/checks.py" in shown
         assert "rule mentions:" not in shown and "rule text_shard:" not in shown
+        assert "rule shard:" not in shown
     finally:
         checks.write_text(original, "utf-8")
 

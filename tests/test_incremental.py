@@ -44,7 +44,7 @@ def test_an_unannotated_document_reruns_its_shard_and_not_the_ledger(project, tm
     assert added.returncode == 0, added.stderr
 
     proc = run_snakemake(project, check=True)
-    assert ran(proc) == {"text_shard", "text", "mentions", "coverage", "sources", "manifest", "all"}
+    assert ran(proc) == {"shard", "text", "mentions", "coverage", "manifest", "all"}
     assert {path: (project / path).stat().st_mtime_ns for path in LEDGER_OUTPUTS} == before
     viewer = project / "results/sources/new-article.html"
     assert "1,234" in viewer.read_text("utf-8")

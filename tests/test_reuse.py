@@ -145,3 +145,46 @@ def test_the_corpus_tables_read_as_a_dataset_equal_the_gathered_files(raw, tmp_p
         assert shard_path(processed / f"{name}.parquet", "ledger").is_file()
     some = corpus_table(processed, "mentions", columns=["value"], doc_ids=docs[4:6])
     assert set(some["doc_id"]) == set(docs[4:6]) and list(some.columns) == ["doc_id", "value"]
+
+
+def test_the_shard_command_writes_what_text_and_sources_write(raw, tmp_path):
+    """`figtrace shard` (one numbered shard's job) writes the bytes that `text` then `sources
+    --no-ledger` write as two jobs: tables, viewers and the list of viewers."""
+    from click.testing import CliRunner
+
+    from figtrace.cli import main
+
+    listing = _listing(raw, tmp_path / "listing.tsv")
+    whole = _listing(raw, tmp_path / "whole.tsv")
+    one, two = tmp_path / "one", tmp_path / "two"
+    combined = [
+        "shard", "--raw", str(raw), "--catalogue", str(listing), "--tables", str(one / "t"),
+        "--viewers", str(one / "v"), "--index", str(one / "v/shard-0.tsv"),
+        "--corpus-catalogue", str(whole), "--shards", "1",
+    ]  # fmt: skip
+    t = _tables(two / "t")
+    steps = [
+        ["text", "--raw", str(raw), "--catalogue", str(listing), "--reuse", str(two / "t/.reuse"),
+         "--documents", str(t["documents"]), "--text", str(t["text"]), "--map", str(t["textmap"]),
+         "--furniture", str(t["furniture"]), "--mentions", str(t["mentions"])],
+        ["sources", "--no-ledger", "--corpus", str(two / "t"), "--raw", str(raw), "--out",
+         str(two / "v"), "--index", str(two / "v/shard-0.tsv"), "--catalogue", str(whole),
+         "--shards", "1", "--listed", str(listing), "--reuse", str(two / "v/.shard-0.reuse")],
+    ]  # fmt: skip
+    for args in [combined, *steps]:
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()
+        }
+
+    made, expected = files(one), files(two)
+    assert made.keys() == expected.keys()
+    # the reuse records name files by inode and time, so only their presence is compared
+    assert {"t/.reuse", "v/.shard-0.reuse"} <= set(made)
+    assert {k: v for k, v in made.items() if not k.endswith(".reuse")} == {
+        k: v for k, v in expected.items() if not k.endswith(".reuse")
+    }
+    assert len([name for name in made if name.endswith(".html")]) == 12

@@ -292,6 +292,78 @@ def text(
 
 
 @main.command()
+@path_option("--raw", RAW, "raw_dir")
+@click.option(
+    "--catalogue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The shard's catalogue file (its documents' hashes; see common.smk).",
+)
+@click.option(
+    "--tables",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The shard's folder: documents, text, textmap, furniture and mentions tables.",
+)
+@click.option(
+    "--viewers",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The folder of source viewers (every shard's).",
+)
+@click.option(
+    "--index",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The list of the shard's viewers and their sha256, written after them.",
+)
+@click.option(
+    "--corpus-catalogue",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The whole corpus's catalogue file: viewers of documents it does not list are deleted.",
+)
+@click.option("--shards", type=click.IntRange(min=1), required=True, help="The shard count.")
+@click.pass_context
+def shard(
+    ctx: click.Context,
+    raw_dir: Path,
+    catalogue: Path,
+    tables: Path,
+    viewers: Path,
+    index: Path,
+    corpus_catalogue: Path,
+    shards: int,
+) -> None:
+    """One numbered shard (no annotated document): `text` then `sources --no-ledger`, reusing
+    what did not change, in one process (one start, one import of pandas)."""
+    ctx.invoke(
+        text,
+        raw_dir=raw_dir,
+        catalogue=catalogue,
+        record=tables / ".reuse",
+        documents_out=tables / "documents.parquet",
+        text_out=tables / "text.parquet",
+        map_out=tables / "textmap.parquet",
+        furniture_out=tables / "furniture.parquet",
+        mentions_out=tables / "mentions.parquet",
+    )
+    ctx.invoke(
+        sources,
+        processed_dir=tables,
+        corpus_dir=tables,
+        raw_dir=raw_dir,
+        out_dir=viewers,
+        no_ledger=True,
+        index=index,
+        catalogue=corpus_catalogue,
+        shards=shards,
+        listed=catalogue,
+        record=viewers / f".{index.stem}.reuse",
+    )
+
+
+@main.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--out",

@@ -122,8 +122,20 @@ def shard_catalogue(shard):
 # objects again and again, and above all at exit, where that took 0.5 s at 10,000 documents.
 gc.freeze()
 
-# A shard id in a path: `ledger` or a number.
-SHARD_PATTERN = rf"{LEDGER}|\d+"
+# A numbered shard's id in a path (the ledger shard's is `ledger`).
+NUMBERED = r"\d+"
+
+# The templates the source viewers and the report are rendered with (report.smk, text.smk).
+REPORT_TEMPLATES = [
+    f"src/figtrace/templates/{name}"
+    for name in (
+        "_macros.j2",
+        "report.css",
+        "report.html.j2",
+        "report.md.j2",
+        "source.html.j2",
+    )
+]
 
 
 def end_run_promptly():
@@ -144,13 +156,3 @@ def end_run_promptly():
         ):
             thread.cancel()
     gc.freeze()
-
-
-def viewer_inputs(wildcards):
-    """One shard's tables, plus the ledger's for the ledger shard (the only one with figures)."""
-    tables = [
-        f"{PROCESSED}/shards/{wildcards.shard}/{name}.parquet"
-        for name in ("documents", "text", "mentions")
-    ]
-    # LEDGER_TABLES (report.smk) is read when Snakemake calls this, after every file is included
-    return tables + (LEDGER_TABLES if wildcards.shard == LEDGER else [])

@@ -8,16 +8,6 @@ localrules:
     audit,
 
 
-REPORT_TEMPLATES = [
-    f"src/figtrace/templates/{name}"
-    for name in (
-        "_macros.j2",
-        "report.css",
-        "report.html.j2",
-        "report.md.j2",
-        "source.html.j2",
-    )
-]
 # What the report and the audit read: the ledger, and the tables of the annotated documents only
 # (the ledger shard), so that adding an unannotated document does not re-render the report.
 CORPUS_TABLES = [
@@ -64,26 +54,22 @@ rule report:
         " > {log} 2>&1"
 
 
-# One job per shard, like the text stage: adding a document re-renders its shard's viewers only.
-# All viewers share one folder, so each keeps its stable address sources/<doc_id>.html; a shard's
-# declared output is the list of the viewers it wrote, written after them.
+# The ledger shard's viewers: the only ones with figures to mark, so they need the ledger. Each
+# numbered shard's viewers are rendered by its own text job (rule shard, text.smk). All viewers
+# share one folder, so each keeps its stable address sources/<doc_id>.html; a shard's declared
+# output is the list of the viewers it wrote (with their sha256), written after them.
 rule sources:
     input:
-        tables=viewer_inputs,
+        corpus=CORPUS_TABLES,
+        ledger=LEDGER_TABLES,
         reports=f"{RAW}/reports.yaml",
         indicators=f"{RAW}/indicators.yaml",
-        code=code("report", "provenance", "shards"),
+        code=code("report", "provenance", "shards", "manifest"),
         templates=REPORT_TEMPLATES,
     output:
-        f"{RESULTS}/sources/shard-{{shard}}.tsv",
+        f"{RESULTS}/sources/shard-{LEDGER}.tsv",
     log:
-        "logs/sources/shard-{shard}.log",
-    wildcard_constraints:
-        shard=SHARD_PATTERN,
-    # Measured: a shard of 100,000 synthetic documents (6,126 of them) from nothing in 5.8 s and
-    # 352 MiB peak RSS, 1.3 s when one document changed.
-    # on the path from a new document to the finished run: start before the gathers
-    priority: 10
+        "logs/sources/shard-ledger.log",
     conda:
         ENV
     threads: 1
@@ -91,29 +77,17 @@ rule sources:
         mem_mb=1000,
         runtime=10,
     params:
-        corpus=lambda w, input: Path(input.tables[0]).parent,
-        ledger=lambda w, input: (
-            f"--processed {Path(input.tables[3]).parent}"
-            if w.shard == LEDGER
-            else "--no-ledger"
-        ),
+        processed=lambda w, input: Path(input.ledger[0]).parent,
+        corpus=lambda w, input: Path(input.corpus[0]).parent,
         raw=lambda w, input: Path(input.reports).parent,
         out=lambda w, output: Path(output[0]).parent,
-        # not an input: a shard's viewers need not re-render when another shard changes
+        # not an input: the viewers need not re-render when another shard changes
         catalogue=CATALOGUE,
         shards=SHARDS,
-        # a numbered shard re-renders only the viewers of documents that changed
-        reuse=lambda w, output: (
-            ""
-            if w.shard == LEDGER
-            else f"--listed {shard_catalogue(w.shard)}"
-            f" --reuse {Path(output[0]).parent}/.shard-{w.shard}.reuse"
-        ),
     shell:
-        "python -m figtrace sources {params.ledger} --corpus {params.corpus}"
+        "python -m figtrace sources --processed {params.processed} --corpus {params.corpus}"
         " --raw {params.raw} --out {params.out} --index {output}"
-        " --catalogue {params.catalogue} --shards {params.shards} {params.reuse}"
-        " > {log} 2>&1"
+        " --catalogue {params.catalogue} --shards {params.shards} > {log} 2>&1"
 
 
 rule audit:
