@@ -73,7 +73,48 @@ def test_valid_sidecars_pass_both_and_are_not_changed(sidecar):
 
 def test_schemas_with_keywords_draft7_reads_otherwise_get_no_fast_path():
     assert registries._fast_check("document") is not None
-    assert not registries._shared_only({"type": "object", "dependentRequired": {"a": ["b"]}})
+    assert not registries._shared_only({"type": "object", "dependentSchemas": {"a": {}}})
     assert not registries._shared_only({"properties": {"a": {"$ref": "#/$defs/a"}}})
     assert not registries._shared_only({"items": [{"type": "string"}]})
     assert registries._shared_only({"allOf": [{"if": {"const": 1}, "then": {"type": "integer"}}]})
+
+
+def _reports() -> dict:
+    return registries.load_yaml(ROOT / "data/raw/reports.yaml")
+
+
+def _with_inferred_year(d: dict, basis: bool) -> None:
+    d["reports"][0]["year_inferred"] = 2009
+    if basis:
+        d["reports"][0]["inference_basis"] = "the year the report names itself"
+    else:
+        d["reports"][0].pop("inference_basis", None)
+
+
+def test_dependent_required_is_checked_alike_by_the_fast_path_and_the_reference():
+    """reports.schema.json's dependentRequired, compiled as draft 7's dependencies: a report
+    with year_inferred and no inference_basis fails both; with one, passes both."""
+    fast = registries._fast_check("reports")
+    assert fast is not None
+    reference = jsonschema.Draft202012Validator(registries.schema("reports"))
+    data = _reports()
+    assert not list(reference.iter_errors(data))
+    fast(copy.deepcopy(data))
+    _with_inferred_year(data, basis=False)
+    assert list(reference.iter_errors(data))
+    with pytest.raises(Exception, match="inference_basis") as info:
+        fast(data)
+    assert type(info.value).__name__ == "JsonSchemaValueException"
+    _with_inferred_year(data, basis=True)
+    assert not list(reference.iter_errors(data))
+    fast(data)
+
+
+def test_a_property_named_like_a_keyword_is_not_renamed():
+    translated = registries._as_draft7(
+        {"properties": {"dependentRequired": {"type": "string"}}, "dependentRequired": {"a": ["b"]}}
+    )
+    assert translated == {
+        "properties": {"dependentRequired": {"type": "string"}},
+        "dependencies": {"a": ["b"]},
+    }

@@ -400,7 +400,7 @@ def verify_catalogue(
         names = known["sidecar_name"]
         rows: list[int | None] = list(range(len(names)))
     elif folder.is_dir():
-        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
+        names = sorted(name for name in os.listdir(folder) if name.endswith(SIDECAR_SUFFIX))
         position = dict(zip(known["sidecar_name"], range(len(stored.columns)), strict=True))
         rows = [position.get(name) for name in names]
     else:
@@ -524,11 +524,14 @@ def record_added(index: Path, stored: Stored, doc: Document) -> bool:
     return True
 
 
-def known_documents(raw_dir: Path, stored: Stored) -> Callable[[str, str], list[Entry | Document]]:
+def known_documents(
+    raw_dir: Path, stored: Stored, listing: Iterable[str] | None = None
+) -> Callable[[str, str], list[Entry | Document]]:
     """A lookup for `figtrace add` to refuse duplicates: the catalogue's documents with a given
     doc_id or sha256, from the index for the sidecars it lists, else from the sidecar itself.
     Nothing is stat'ed or re-hashed (add never verified raw bytes): a duplicate a stale entry
-    hides is caught by the checks across documents at the pipeline's next start."""
+    hides is caught by the checks across documents at the pipeline's next start. `listing`: the
+    names in the documents folder, if the caller has just listed it."""
     folder = documents_dir(raw_dir)
     columns = stored.columns
     fields = columns.fields
@@ -537,7 +540,8 @@ def known_documents(raw_dir: Path, stored: Stored) -> Callable[[str, str], list[
     if not folder.is_dir():
         rows = []
     elif stored.folder_stat == "-" or stored.folder_stat != _settled(folder, time.time_ns()):
-        names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(SIDECAR_SUFFIX))
+        listed = os.listdir(folder) if listing is None else listing
+        names = sorted(name for name in listed if name.endswith(SIDECAR_SUFFIX))
         position = dict(zip(fields["sidecar_name"], range(len(columns)), strict=True))
         rows = [position[name] for name in names if name in position]
         unindexed = [load_document(folder / n, False) for n in names if n not in position]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -169,11 +170,14 @@ def add(
 ) -> None:
     """Copy a document into data/raw/ byte for byte, hash it and write its sidecar."""
     from figtrace.catalogue import index_path, known_documents, read_index, record_added
-    from figtrace.documents import add_document
+    from figtrace.documents import add_document, documents_dir
 
     # in a project the pipeline has run in, its catalogue index spares reading every sidecar
     index = index_path(raw_dir, INDEX_DIR)
     stored = read_index(index, raw_dir)
+    # listed once, for sidecars the index does not list and for a killed writer's leftovers
+    folder = documents_dir(raw_dir)
+    listing = os.listdir(folder) if folder.is_dir() else None
     doc = add_document(
         path,
         raw_dir,
@@ -184,7 +188,8 @@ def add(
         doc_id=doc_id,
         language=language,
         reports_cited=reports,
-        existing=known_documents(raw_dir, stored),
+        existing=known_documents(raw_dir, stored, listing),
+        listing=listing,
     )
     record_added(index, stored, doc)
     click.echo(f"added {doc.doc_id}: {doc.path} (sha256 {doc.sha256})")

@@ -527,6 +527,7 @@ def add_document(
     memo: Path | None = None,
     extra_meta: dict[str, Any] | None = None,
     existing: Callable[[str, str], Iterable[Any]] | None = None,
+    listing: Iterable[str] | None = None,
 ) -> Document:
     """Copy `source` into `data/raw/documents/` byte for byte and write its sidecar.
 
@@ -537,7 +538,8 @@ def add_document(
     `data/raw/`. Nothing is left behind if any step fails. `extra_meta` adds or overrides
     sidecar fields (`figtrace fetch` sets kind, report_id and where the file came from).
     `existing(doc_id, sha256)`: the catalogue's documents with that id or those bytes, if the
-    caller can look them up (the catalogue index does); else every sidecar is read.
+    caller can look them up (the catalogue index does); else every sidecar is read. `listing`:
+    the names in the documents folder, if the caller has just listed it.
     """
     source = Path(source)
     raw_dir = Path(raw_dir)
@@ -626,7 +628,8 @@ def add_document(
         raise FigtraceError(f"--report {', '.join(unknown)}: not in {raw_dir / 'reports.yaml'}.")
     try:
         # one listing of the documents folder (200,000 files at 100,000 documents), not two
-        outputs.sweep_leftovers([target, sidecar])
+        listed = {target.parent: listing} if listing is not None else None
+        outputs.sweep_leftovers([target, sidecar], listed)
         outputs.atomic_write(target, lambda tmp: shutil.copyfile(source, tmp), sweep=False)
         text = dump_sidecar(meta).encode("utf-8")
         outputs.atomic_write(sidecar, lambda tmp: tmp.write_bytes(text), sweep=False)

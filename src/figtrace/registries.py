@@ -63,12 +63,12 @@ def _validator(name: str) -> jsonschema.protocols.Validator:
 
 
 # Keywords that mean the same in draft 7 (which fastjsonschema compiles) and in 2020-12, and
-# where their subschemas sit.
+# where their subschemas sit; `dependentRequired` is draft 7's `dependencies` with lists.
 _SHARED_KEYWORDS = frozenset(
     {"$schema", "$id", "$comment", "title", "description", "default", "examples", "type",
      "enum", "const", "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems",
      "maxItems", "uniqueItems", "required", "properties", "additionalProperties", "items",
-     "allOf", "anyOf", "oneOf", "not", "if", "then", "else"}
+     "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentRequired"}
 )  # fmt: skip
 _ONE_SUBSCHEMA = ("additionalProperties", "items", "not", "if", "then", "else")
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf")
@@ -100,8 +100,25 @@ def _fast_check(name: str) -> Callable[[Any], Any] | None:
         return None
     import fastjsonschema
 
-    draft7 = {**definition, "$schema": "http://json-schema.org/draft-07/schema#"}
+    draft7 = {**_as_draft7(definition), "$schema": "http://json-schema.org/draft-07/schema#"}
     return fastjsonschema.compile(draft7, use_default=False, use_formats=False)
+
+
+def _as_draft7(node: Any) -> Any:
+    """A schema of shared keywords (`_shared_only`) in draft 7's words: `dependentRequired`
+    becomes `dependencies`, which in draft 7 means the same for lists of property names."""
+    if not isinstance(node, dict):
+        return node
+    out = {("dependencies" if key == "dependentRequired" else key): v for key, v in node.items()}
+    if "properties" in node:
+        out["properties"] = {name: _as_draft7(sub) for name, sub in node["properties"].items()}
+    for key in _ONE_SUBSCHEMA:
+        if key in node:
+            out[key] = _as_draft7(node[key])
+    for key in _SUBSCHEMA_LISTS:
+        if key in node:
+            out[key] = [_as_draft7(sub) for sub in node[key]]
+    return out
 
 
 def validate(data: Any, schema_name: str, path: Path) -> None:
