@@ -71,9 +71,9 @@ def test_annotated_documents_form_the_ledger_shard():
 
 @pytest.mark.parametrize(
     ("n_documents", "expected"),
-    [(0, 1), (5, 1), (8_000, 1), (8_001, 2), (10_000, 2), (100_000, 16), (10**6, 64)],
+    [(0, 1), (5, 1), (4_000, 1), (4_001, 2), (10_000, 4), (100_000, 32), (10**6, 64)],
 )
-def test_auto_shard_count_is_a_power_of_two_of_at_most_8000_documents(n_documents, expected):
+def test_auto_shard_count_is_a_power_of_two_of_at_most_4000_documents(n_documents, expected):
     assert shard_count("auto", n_documents) == expected
     assert shard_count(3, n_documents) == 3
 

@@ -862,8 +862,10 @@ def sources(
 
     if record is not None and not (no_ledger and listed is not None):
         raise FigtraceError("--reuse needs --no-ledger and --listed (a shard's catalogue file).")
+    # listed once for the whole command: 0.05 s among 100,000 viewers
+    names = os.listdir(out_dir) if out_dir.is_dir() else None
     if shards is not None:
-        remove_stale(out_dir, shards, "shard-{shard}.tsv")
+        remove_stale(out_dir, shards, "shard-{shard}.tsv", names)
     keep = fingerprint_ids(catalogue) if catalogue else None
     kept: set[str] = set()
     if record is not None and listed is not None:
@@ -871,7 +873,7 @@ def sources(
         digest = reuse.recipe("sources", str(raw_dir), *(p for p in registries if p.is_file()))
         written, kept = write_sources_reusing(
             lambda doc_ids: load_unannotated(corpus_dir or processed_dir, raw_dir, doc_ids),
-            out_dir, listed, record, digest, index=index, keep=keep,
+            out_dir, listed, record, digest, index=index, keep=keep, names=names,
         )  # fmt: skip
     else:
         if no_ledger:

@@ -1193,12 +1193,14 @@ def write_sources_reusing(
     recipe_digest: str,
     index: Path | None = None,
     keep: Iterable[str] | None = None,
+    names: list[str] | None = None,
 ) -> tuple[list[Path], set[str]]:
     """`write_sources` for a shard with no annotated document, re-rendering only the viewers
     of documents changed since the shard's reuse record was written (figtrace.reuse): a
     viewer is kept if its document's catalogue line (in `listed`) and the viewer file's own
     stat are the ones recorded, under the same recipe. Only the other documents are read
-    (`load` them by doc_id). Returns the paths written and the doc_ids kept."""
+    (`load` them by doc_id). Returns the paths written and the doc_ids kept. `names`: the
+    entries of `out_dir`, if the caller has just listed it."""
     from figtrace import reuse
     from figtrace.documents import read_fingerprint
 
@@ -1226,7 +1228,8 @@ def write_sources_reusing(
         for d in sorted(kept)
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    names = os.listdir(out_dir)  # once for the whole job: 0.05 s among 100,000 viewers
+    if names is None:  # once for the whole job: 0.05 s among 100,000 viewers
+        names = os.listdir(out_dir)
     written = write_sources(
         load(fresh), out_dir, fresh, index=index, keep=keep, reused=reused, listed=names
     )
