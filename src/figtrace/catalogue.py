@@ -401,8 +401,11 @@ def verify_catalogue(
         rows: list[int | None] = list(range(len(names)))
     elif folder.is_dir():
         names = sorted(name for name in os.listdir(folder) if name.endswith(SIDECAR_SUFFIX))
-        position = dict(zip(known["sidecar_name"], range(len(stored.columns)), strict=True))
-        rows = [position.get(name) for name in names]
+        if names == known["sidecar_name"]:  # as after `figtrace add`: its journal lists them
+            rows = list(range(len(names)))
+        else:
+            position = dict(zip(known["sidecar_name"], range(len(stored.columns)), strict=True))
+            rows = [position.get(name) for name in names]
     else:
         names, rows = [], []
     listed = [row for row in rows if row is not None]
