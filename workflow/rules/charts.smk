@@ -36,13 +36,13 @@ rule charts:
         gallery=f"{RESULTS}/charts/index.html",
     log:
         "logs/charts.log",
-    conda:
-        ENV
     # Measured on the five documents: 7.3 s, about 250 MB (matplotlib); it scales with the
     # ledger, not the corpus.
     # the longest job on a cold run's longest path (checks, charts, report, audit): start it
     # before the notebooks, viewers and datapackage that are ready at the same time
     priority: 5
+    conda:
+        ENV
     threads: 1
     resources:
         mem_mb=1000,
