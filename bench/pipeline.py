@@ -116,6 +116,7 @@ def bench_size(n: int, cores: int, workdir: Path) -> dict[str, float]:
     row["no-change cpu s"] = statistics.median(cpu)
     assert all("Nothing to be done" in out for _, _, out in runs), runs[0][2]
     row["no-change s"] = statistics.median(wall for wall, _, _ in runs)
+    row["no-change runs s"] = [wall for wall, _, _ in runs]
     # files younger than two seconds when the index was written were re-hashed by the first
     # no-change run (racy entries, figtrace.catalogue); from then on every entry is trusted
     index = index_path(project / raw, project / ".snakemake/figtrace/index")
@@ -221,8 +222,9 @@ def main() -> None:
             rows.append(bench_size(n, args.cores, Path(tmp)))
     print(table(rows))
     for row in rows:
-        runs = ", ".join(f"{t:.2f}" for t in row["add one runs s"])
-        print(f"N = {row['N']:,}: add one, each of the three runs (s): {runs}")
+        for name in ("no-change", "add one"):
+            runs = ", ".join(f"{t:.2f}" for t in row[f"{name} runs s"])
+            print(f"N = {row['N']:,}: {name}, each of the three runs (s): {runs}")
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nload average at the end (1, 5, 15 min): {load} on {os.cpu_count()} cores")
     by_n = {row["N"]: row for row in rows}
