@@ -1142,7 +1142,7 @@ def write_sources(
     index: Path | None = None,
     keep: Iterable[str] | None = None,
     reused: Mapping[str, str] | None = None,
-    listed: list[str] | None = None,
+    names: list[str] | None = None,
 ) -> list[Path]:
     """Render one viewer per document with one compiled template; return the paths written.
 
@@ -1150,8 +1150,8 @@ def write_sources(
     removed from the corpus) are deleted. `index`: a list of the viewers written and of those
     `reused` (left as they are; doc_id -> the viewer's sha256), one `doc_id, file, sha256` row
     each, written last, so that it exists only if every viewer does (the pipeline's output per
-    shard; the manifest takes the viewers' digests from it, see figtrace.manifest). `listed`:
-    the names in `out_dir`, if the caller has just listed it.
+    shard; the manifest takes the viewers' digests from it, see figtrace.manifest). `names`:
+    the entries of `out_dir`, if the caller has just listed it.
     """
     template = environment().get_template("source.html.j2")
     css = environment().get_template("report.css").render()
@@ -1160,7 +1160,8 @@ def write_sources(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     # listed once, for leftovers and for the sweep: the folder holds every shard's viewers
-    names = listed if listed is not None else os.listdir(out_dir)
+    if names is None:
+        names = os.listdir(out_dir)
     digests = dict(reused or {})
     pages = _viewer_pages(corpus, template, css, ids, out_dir)
     written = outputs.write_texts(_noting_digests(pages, digests), listings={out_dir: names})
@@ -1231,7 +1232,7 @@ def write_sources_reusing(
     if names is None:  # once for the whole job: 0.05 s among 100,000 viewers
         names = os.listdir(out_dir)
     written = write_sources(
-        load(fresh), out_dir, fresh, index=index, keep=keep, reused=reused, listed=names
+        load(fresh), out_dir, fresh, index=index, keep=keep, reused=reused, names=names
     )
     # a kept viewer is the file its key was just read from: only the fresh ones are stat'ed again
     after = {**{d: before[d] for d in kept}, **keys(fresh)}
