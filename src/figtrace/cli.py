@@ -174,7 +174,7 @@ def add(
 
     # in a project the pipeline has run in, its catalogue index spares reading every sidecar
     index = index_path(raw_dir, INDEX_DIR)
-    stored = read_index(index, raw_dir)
+    stored = read_index(index, raw_dir, fields=("sidecar_name", "raw_name", "doc_id", "sha256"))
     # listed once, for sidecars the index does not list and for a killed writer's leftovers
     folder = documents_dir(raw_dir)
     listing = os.listdir(folder) if folder.is_dir() else None

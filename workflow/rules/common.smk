@@ -49,7 +49,7 @@ def _start_workers():
 # (figtrace.catalogue), and without a usable index every document is.
 try:
     _VERIFIED = verify_catalogue(
-        Path(RAW), index_path(Path(RAW)), workers=_start_workers()
+        Path(RAW), index_path(Path(RAW)), workers=_start_workers(), background=True
     )
 except FigtraceError as exc:
     raise WorkflowError(f"source documents failed verification:\n{exc}") from None
