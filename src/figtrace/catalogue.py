@@ -231,7 +231,7 @@ def read_index(path: Path, raw_dir: Path, fields: Iterable[str] = FIELDS) -> Sto
         if len(lines) != len(FIELDS) or len(tabs) != 1:
             raise ValueError(f"{len(lines)} columns of {sorted(t + 1 for t in tabs)} fields")
         wanted = set(fields)
-        columns = {f: line.split("\t") for f, line in zip(FIELDS, lines) if f in wanted}
+        columns = {f: ln.split("\t") for f, ln in zip(FIELDS, lines, strict=True) if f in wanted}
         stored = Columns(columns, str(documents_dir(raw_dir)))
     except (IndexError, ValueError, UnicodeDecodeError) as exc:
         return Stored(_empty(raw_dir), unusable=f"{path} is unreadable ({exc})")
