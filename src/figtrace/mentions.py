@@ -197,7 +197,10 @@ _HEDGED_KINDS = {
 Handler = Callable[[re.Match[str], str], "tuple[float | None, str, str | None, str | None]"]
 # A handler returns (value, kind, unit, role or None for "decide from context").
 
-_PATTERNS: list[tuple[re.Pattern[str], Handler]] = []
+_PATTERNS: list[tuple[tuple[str, int], Handler]] = []  # a rule's pattern source and flags
+# Each rule's pattern, compiled when a token first triggers it: a job that extracts from one new
+# document compiles the few its words trigger, not all thirty (about 0.09 s of every start).
+_COMPILED: list[re.Pattern[str] | None] = []
 # Which patterns can start at a token: "0" a digit, a symbol, GLUED a word glued to digits
 # ("Catch22", "SE1"), else the lower-cased word. Only those patterns are tried there.
 _TRIGGERS: dict[str, list[int]] = {}
@@ -210,7 +213,8 @@ def _rule(
 ) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         index = len(_PATTERNS)
-        _PATTERNS.append((_c(pattern, flags), handler))
+        _PATTERNS.append(((pattern, flags), handler))
+        _COMPILED.append(None)
         for start in starts:
             for key in [start] if isinstance(start, str) else start:
                 _TRIGGERS.setdefault(
@@ -1560,6 +1564,12 @@ _SERVICE_NUMBERS = ("24", "7", "365")
 _CANDIDATE_CACHE: dict[tuple[str, bool, int, str, str], list[int]] = {}
 
 
+def _compile_rule(index: int) -> re.Pattern[str]:
+    """Rule `index`'s pattern, compiled on its first use (see `_COMPILED`)."""
+    pattern = _COMPILED[index] = _c(*_PATTERNS[index][0])
+    return pattern
+
+
 def _digit_candidates(token: str, glued: str, after: str) -> list[int]:
     """The patterns a run of digits tries, those whose guard lets it; the answer depends only on
     a few features of the token and the two characters, so it is worked out once for each."""
@@ -1605,11 +1615,11 @@ def extract(text: str) -> list[Mention]:
             if nxt[:1].isdigit() or nxt[:1] == "-" and nxt[1:].isdigit():
                 candidates = sorted({*candidates, *_TRIGGERS[GLUED]})
         for index in candidates:
-            pattern, handler = _PATTERNS[index]
+            pattern = _COMPILED[index] or _compile_rule(index)
             m = pattern.match(text, pos)
             if m is None or m.end() <= pos:
                 continue
-            result = handler(m, text)
+            result = _PATTERNS[index][1](m, text)
             if result is None:
                 continue
             value, kind, unit, role = result
