@@ -16,14 +16,19 @@ digests come from the lists the viewer jobs write beside them (`--recorded`: one
 viewer, `doc_id`, file name and the sha256 of the bytes the job wrote or kept). A file those
 lists name is listed with the digest they record, without being read or stat'ed again; only
 files that are there are listed, and `sha256sum -c` still checks every one against the disk.
+
+The pipeline runs `python -m figtrace.manifest` (main): the same command without the CLI's
+imports.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 from collections.abc import Iterable
+from itertools import islice, repeat
 from pathlib import Path
 
 from figtrace import outputs
@@ -41,23 +46,54 @@ def _sha256_file(path: str | Path) -> str:
 def manifest_files(folders: Iterable[Path], root: Path, exclude: Path | None = None) -> list[str]:
     """Every non-hidden file under `folders`, as POSIX paths relative to `root`, sorted.
 
-    Paths are joined as strings, each folder resolved once: resolving every file's path cost
-    most of the manifest's time at 10,000 files."""
+    Paths are joined as strings, each folder resolved once (resolving every file's path cost
+    most of the manifest's time at 10,000 files) and listed in one pass (see _add_files)."""
     top = os.path.realpath(root)
-    skip = os.path.split(os.path.realpath(exclude)) if exclude else None
-    found: set[str] = set()
+    skip = os.path.split(os.path.realpath(exclude)) if exclude else ("", "")
+    found: list[str] = []
+    walked: set[str] = set()  # a folder named twice, or inside another named one, is listed once
     for folder in folders:
         if not Path(folder).is_dir():
             raise FigtraceError(f"{folder}: not a folder; the manifest lists output folders.")
-        for dirpath, dirnames, filenames in os.walk(os.path.realpath(folder)):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            relative = Path(os.path.relpath(dirpath, top)).as_posix()
-            prefix = "" if relative == "." else f"{relative}/"
-            for name in filenames:
-                if name.startswith(".") or (dirpath, name) == skip:
+        _add_files(os.path.realpath(folder), top, skip, found, walked)
+    found.sort()
+    return found
+
+
+def _add_files(
+    folder: str, top: str, skip: tuple[str, str], found: list[str], walked: set[str]
+) -> None:
+    """Add the files under `folder` to `found` as os.walk finds them (a folder that cannot be
+    listed is left out, a symlink to a folder is not followed), hidden ones and `skip` left
+    out; in one pass over each folder's entries, as at 100,000 files every pass shows."""
+    if folder in walked:
+        return
+    walked.add(folder)
+    relative = Path(os.path.relpath(folder, top)).as_posix()
+    prefix = "" if relative == "." else f"{relative}/"
+    files: list[str] = []
+    subfolders: list[str] = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if name[0] == ".":
                     continue
-                found.add(prefix + name)
-    return sorted(found)
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    files.append(prefix + name)
+                elif not os.path.islink(path := os.path.join(folder, name)):
+                    subfolders.append(path)
+    except OSError:
+        return
+    if skip[0] == folder and prefix + skip[1] in files:
+        files.remove(prefix + skip[1])
+    found += files
+    for subfolder in subfolders:
+        _add_files(subfolder, top, skip, found, walked)
 
 
 RACY_NS = 2_000_000_000  # a file changed this recently is hashed and not remembered
@@ -75,13 +111,14 @@ class DigestCache:
         self.path = Path(path) if path else None
         self.entries: dict[str, str] = {}
         self.kept: dict[str, str] = {}
+        self.text = ""  # as read: an unchanged cache is not written again
         if self.path and self.path.is_file():
             try:
-                text = self.path.read_text("utf-8")
+                self.text = self.path.read_text("utf-8")
             except (OSError, ValueError):
-                text = ""  # an unreadable cache only costs time, never correctness
-            if text.startswith(CACHE_HEADER):
-                for line in text[len(CACHE_HEADER) :].split("\n"):
+                self.text = ""  # an unreadable cache only costs time, never correctness
+            if self.text.startswith(CACHE_HEADER):
+                for line in self.text[len(CACHE_HEADER) :].split("\n"):
                     rel, _, entry = line.partition("\0")
                     self.entries[rel] = entry
         self.now = time.time_ns()
@@ -99,37 +136,60 @@ class DigestCache:
         return digest
 
     def save(self) -> None:
-        """Keep the entries of this run only (the cache never grows stale), atomically."""
-        if self.path:
-            # in the order digests were asked for: the manifest's, sorted by path
-            lines = "".join(f"{rel}\0{entry}\n" for rel, entry in self.kept.items())
-            outputs.write_text(self.path, CACHE_HEADER + lines)
+        """Keep the entries of this run only (the cache never grows stale), atomically; not
+        flushed to disk, as a cache lost in a crash only costs time (an fsync cost 0.01 s)."""
+        if not self.path:
+            return
+        # in the order digests were asked for: the manifest's, sorted by path
+        text = CACHE_HEADER + "".join(f"{rel}\0{entry}\n" for rel, entry in self.kept.items())
+        if text != self.text:
+            data = text.encode("utf-8")
+            outputs.atomic_write(self.path, lambda tmp: tmp.write_bytes(data), durable=False)
 
 
 DIGEST_LIST_HEADER = "doc_id\tviewer\tsha256\n"
 
 
-def read_digest_list(path: Path) -> dict[str, str]:
-    """A viewer job's list (see the module docstring): file name -> sha256; empty if the file is
-    missing or of another format (its files are then hashed as any other)."""
+def read_digest_list(path: Path, prefix: str = "") -> dict[str, str]:
+    """A viewer job's list (see the module docstring): `prefix` + file name -> sha256; empty if
+    the file is missing or of another format (its files are then hashed as any other)."""
     try:
         lines = Path(path).read_text("utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return {}
     if f"{lines[0]}\n" != DIGEST_LIST_HEADER:
         return {}
-    rows = (line.split("\t") for line in lines[1:] if line)
-    return {row[1]: row[2] for row in rows if len(row) == 3 and len(row[2]) == 64}
+    # one pass over the rows, prefixed as they are read (an empty line is one cell: left out)
+    rows = map(str.split, islice(lines, 1, None), repeat("\t"))
+    return {prefix + row[1]: row[2] for row in rows if len(row) == 3 and len(row[2]) == 64}
 
 
 def recorded_digests(lists: Iterable[Path], root: Path) -> dict[str, str]:
     """The digests the lists record, by path relative to `root` (as the manifest lists it)."""
-    recorded = {}
+    recorded: dict[str, str] = {}
     for path in lists:
         folder = Path(os.path.relpath(Path(path).parent, root)).as_posix()
-        prefix = "" if folder == "." else f"{folder}/"
-        recorded.update({prefix + name: d for name, d in read_digest_list(path).items()})
+        recorded.update(read_digest_list(path, "" if folder == "." else f"{folder}/"))
     return recorded
+
+
+def _manifest_lines(
+    folders: Iterable[Path],
+    root: Path,
+    exclude: Path | None,
+    cache: Path | None,
+    recorded: Iterable[Path],
+) -> list[str]:
+    """The manifest's lines, one per file (see manifest_text)."""
+    digests = DigestCache(cache)
+    known = recorded_digests(recorded, root)
+    prefix = os.path.join(root, "")
+    lines = [
+        f"{known.get(rel) or digests.digest(prefix + rel, rel)}  {rel}\n"
+        for rel in manifest_files(folders, root, exclude)
+    ]
+    digests.save()
+    return lines
 
 
 def manifest_text(
@@ -141,15 +201,7 @@ def manifest_text(
 ) -> str:
     """The manifest's text: `<sha256>  <path>` per file, sorted by path; a file the `recorded`
     lists name has the digest they record (see the module docstring)."""
-    digests = DigestCache(cache)
-    known = recorded_digests(recorded, root)
-    prefix = os.path.join(root, "")
-    lines = [
-        f"{known.get(rel) or digests.digest(prefix + rel, rel)}  {rel}\n"
-        for rel in manifest_files(folders, root, exclude)
-    ]
-    digests.save()
-    return "".join(lines)
+    return "".join(_manifest_lines(folders, root, exclude, cache, recorded))
 
 
 def write_manifest(
@@ -162,6 +214,34 @@ def write_manifest(
     """Write the manifest of `folders` to `out` atomically; return how many files it lists.
     `cache`: a file remembering digests by stat, so unchanged files are not read again;
     `recorded`: lists of digests written with the files they name (viewer jobs)."""
-    text = manifest_text(folders, root, exclude=out, cache=cache, recorded=recorded)
-    outputs.write_text(out, text)
-    return text.count("\n")
+    lines = _manifest_lines(folders, root, out, cache, recorded)
+    outputs.write_text(out, "".join(lines))
+    return len(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m figtrace.manifest`: the CLI's `manifest` command without importing the CLI,
+    as the pipeline runs it (click and the CLI module cost about 0.05 s of a 0.5 s job)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m figtrace.manifest", description="Same as `python -m figtrace manifest`."
+    )
+    parser.add_argument("folders", nargs="+", type=Path, metavar="FOLDER")
+    parser.add_argument("--out", type=Path, required=True, help="Manifest to write.")
+    parser.add_argument("--cache", type=Path, help="Remember digests here by stat.")
+    parser.add_argument("--recorded", type=Path, action="append", default=[], metavar="LIST")
+    args = parser.parse_args(argv)
+    for listed in args.recorded:
+        if not listed.is_file():  # as the CLI's option checks
+            parser.error(f"--recorded {listed}: not a file")
+    try:
+        count = write_manifest(args.out, args.folders, Path.cwd(), args.cache, args.recorded)
+    except FigtraceError as exc:  # one clear line and exit 2, as the CLI
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(f"manifest: {count} files -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()

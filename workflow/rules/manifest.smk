@@ -28,6 +28,7 @@ rule manifest:
         cache=".snakemake/figtrace/manifest-cache.txt",
         # the viewers' digests as their jobs recorded them, so they are not stat'ed again
         recorded=" ".join(f"--recorded {path}" for path in VIEWER_INDEXES),
+    # figtrace.manifest's own entry point: `python -m figtrace manifest` without the CLI's imports
     shell:
-        "python -m figtrace manifest --out {output} --cache {params.cache} {params.recorded}"
+        "python -m figtrace.manifest --out {output} --cache {params.cache} {params.recorded}"
         " {params.folders} > {log} 2>&1"
