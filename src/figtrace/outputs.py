@@ -57,9 +57,9 @@ def sweep_leftovers(
                     leftover.unlink(missing_ok=True)
 
 
-def write_bytes(path: str | Path, data: bytes, sweep: bool = True) -> Path:
-    """Write bytes atomically (`sweep`: see atomic_write)."""
-    return atomic_write(path, lambda tmp: tmp.write_bytes(data), sweep=sweep)
+def write_bytes(path: str | Path, data: bytes, sweep: bool = True, durable: bool = True) -> Path:
+    """Write bytes atomically (`sweep`, `durable`: see atomic_write)."""
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data), sweep=sweep, durable=durable)
 
 
 def write_texts(
@@ -121,11 +121,13 @@ def write_text(path: str | Path, text: str, sweep: bool = True) -> Path:
 
 def write_text_if_changed(path: str | Path, text: str) -> Path:
     """Write text atomically only if it differs, so an unchanged file keeps its modification time
-    (Snakemake re-runs jobs whose inputs are newer than their outputs)."""
+    (Snakemake re-runs jobs whose inputs are newer than their outputs). For the state each
+    Snakemake start derives afresh (common.smk): not flushed to disk, as a file a crash left
+    short differs from what the next start derives, which then writes it again."""
     path = Path(path)
     data = text.encode("utf-8")
     if not (path.is_file() and path.read_bytes() == data):
-        write_bytes(path, data)
+        write_bytes(path, data, durable=False)
     return path
 
 
