@@ -196,11 +196,11 @@ def test_verify_all_re_hashes_the_real_documents(monkeypatch, tmp_path):
         (lambda p: p.write_text("{not an index", "utf-8"), "is unreadable"),
         (lambda p: p.write_bytes(p.read_bytes()[:-40]), "do not match its checksum"),
         (
-            lambda p: p.write_text(p.read_text("utf-8").replace("\tarticle", "\treport", 1)),
+            lambda p: p.write_bytes(p.read_bytes().replace(b"article", b"reports", 1)),
             "do not match its checksum",
         ),  # fmt: skip
         (
-            lambda p: p.write_text(p.read_text("utf-8").replace("index 2\t", "index 0\t", 1)),
+            lambda p: p.write_bytes(p.read_bytes().replace(b"index 3\t", b"index 0\t", 1)),
             "another raw folder, schema or index version",
         ),
     ],

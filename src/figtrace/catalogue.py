@@ -3,10 +3,11 @@ re-hashes only the files that changed.
 
 Verifying 100,000 documents in full (reading every raw file and sidecar, hashing both, parsing
 and validating every sidecar) takes tens of seconds, and the pipeline verifies the catalogue at
-every Snakemake start. The index (`.snakemake/figtrace/index/<raw folder>.tsv`, derived state,
-never under `data/raw/`) keeps, for each document, the sidecar's and the raw file's size, inode,
-modification and change times together with their verified sha256 and the few sidecar fields a
-start needs. A start stats every file and trusts an entry only if both stats are exactly the
+every Snakemake start. The index (`.snakemake/figtrace/index/<raw folder>-<hash>.index`, derived
+state, never under `data/raw/`) keeps, for each document, the sidecar's and the raw file's size,
+inode, modification and change times together with their verified sha256 and the few sidecar
+fields a start needs: a header line of text, then one list of strings per field in marshal's
+format, which Python reads back fastest. A start stats every file and trusts an entry only if both stats are exactly the
 ones recorded; any other document is verified in full, as without an index.
 
 What a stat can and cannot see. Any write through the file system moves the change time
@@ -24,7 +25,7 @@ never trusted: the catalogue is verified in full and the index written anew, wit
 why.
 
 `figtrace add` appends its document's entry to a journal beside the index (`<index>.added`, one
-checksummed line per document) instead of rewriting 34 MB for one entry at 100,000 documents;
+checksummed line per document) instead of rewriting 36 MB for one entry at 100,000 documents;
 the next start reads the journal with the index, lists the folder again, and folds both into a
 new index. A line cut short by a killed writer fails its checksum and is ignored: that document
 is then verified in full, as any document the index does not list.
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import marshal
 import operator
 import os
 import threading
@@ -59,7 +61,8 @@ from figtrace.documents import (
 from figtrace.registries import Report, load_reports, schema_bytes
 
 INDEX_DIR = Path(".snakemake/figtrace/index")
-VERSION = "figtrace catalogue index 2"
+VERSION = "figtrace catalogue index 3"
+MARSHAL_VERSION = 4  # marshal's format since Python 3.4: lists of strings, nothing executable
 RACY_NS = 2_000_000_000  # a file changed this close to the index's writing is not trusted
 
 
@@ -140,7 +143,7 @@ def index_path(raw_dir: Path, index_dir: Path = INDEX_DIR) -> Path:
     """Where the index of one raw folder lives (one file per folder, named by its real path)."""
     real = os.path.realpath(raw_dir)
     digest = hashlib.sha1(real.encode("utf-8")).hexdigest()[:16]
-    return Path(index_dir) / f"{Path(real).name}-{digest}.tsv"
+    return Path(index_dir) / f"{Path(real).name}-{digest}.index"
 
 
 def _identity(raw_dir: Path) -> str:
@@ -182,9 +185,10 @@ class Columns:
             map(Entry._make, zip(*self.fields.values(), [self.folder] * len(self), strict=True))
         )
 
-    def body(self) -> str:
-        """The index's body: one tab-separated line per field."""
-        return "".join("\t".join(self.fields[field]) + "\n" for field in FIELDS)
+    def body(self) -> bytes:
+        """The index's body: one list of strings per field, in marshal's format (read back in
+        0.1 s at 100,000 documents, where splitting lines of text took 0.2 s at every start)."""
+        return marshal.dumps([self.fields[field] for field in FIELDS], MARSHAL_VERSION)
 
 
 @dataclass
@@ -218,22 +222,22 @@ def read_index(path: Path, raw_dir: Path, fields: Iterable[str] = FIELDS) -> Sto
     if not path.is_file():
         return Stored(_empty(raw_dir), unusable=f"no catalogue index yet ({path})")
     try:
-        first, _, body = path.read_text("utf-8").partition("\n")
-        head = first.split("\t")
-        if head[-1] != sha256_bytes(body.encode("utf-8")):
+        first, _, body = path.read_bytes().partition(b"\n")
+        head = first.decode("utf-8").split("\t")
+        if head[-1] != sha256_bytes(body):
             reason = f"{path} is unreadable (its contents do not match its checksum)"
             return Stored(_empty(raw_dir), unusable=reason)
         if "\t".join(head[:3]) != _identity(raw_dir):
             reason = f"{path} was written for another raw folder, schema or index version"
             return Stored(_empty(raw_dir), unusable=reason)
-        lines = body.split("\n")[:-1]
-        tabs = {line.count("\t") for line in lines}  # one field per document in every column
-        if len(lines) != len(FIELDS) or len(tabs) != 1:
-            raise ValueError(f"{len(lines)} columns of {sorted(t + 1 for t in tabs)} fields")
+        lists = marshal.loads(body)
+        sizes = {len(column) for column in lists}  # one field per document in every column
+        if len(lists) != len(FIELDS) or len(sizes) != 1:
+            raise ValueError(f"{len(lists)} columns of {sorted(sizes)} fields")
         wanted = set(fields)
-        columns = {f: ln.split("\t") for f, ln in zip(FIELDS, lines, strict=True) if f in wanted}
+        columns = {f: col for f, col in zip(FIELDS, lists, strict=True) if f in wanted}
         stored = Columns(columns, str(documents_dir(raw_dir)))
-    except (IndexError, ValueError, UnicodeDecodeError) as exc:
+    except (IndexError, ValueError, TypeError, EOFError, UnicodeDecodeError) as exc:
         return Stored(_empty(raw_dir), unusable=f"{path} is unreadable ({exc})")
     journaled = _read_journal(journal_path(path), stored)
     # documents were added since the folder was listed: list it again
@@ -287,8 +291,8 @@ def write_index(
     path: Path, raw_dir: Path, columns: Columns, folder_stat: str, registry: str = "-"
 ) -> None:
     """Write the index atomically: a header (what it was written for, the documents folder's
-    stat, the registry's digest, the body's sha256), then one line per field (`Columns.body`)."""
-    body = columns.body().encode("utf-8")
+    stat, the registry's digest, the body's sha256), then the columns (`Columns.body`)."""
+    body = columns.body()
     head = f"{_identity(raw_dir)}\t{folder_stat}\t{registry}\t{sha256_bytes(body)}\n"
     outputs.write_bytes(path, head.encode("utf-8") + body)
 
