@@ -7,8 +7,9 @@ every Snakemake start. The index (`.snakemake/figtrace/index/<raw folder>-<hash>
 state, never under `data/raw/`) keeps, for each document, the sidecar's and the raw file's size,
 inode, modification and change times together with their verified sha256 and the few sidecar
 fields a start needs: a header line of text, then one list of strings per field in marshal's
-format, which Python reads back fastest. A start stats every file and trusts an entry only if both stats are exactly the
-ones recorded; any other document is verified in full, as without an index.
+format, which Python reads back fastest. A start stats every file and trusts an entry only if
+both stats are exactly the ones recorded; any other document is verified in full, as without
+an index.
 
 What a stat can and cannot see. Any write through the file system moves the change time
 (ctime), and a user cannot set it back (`touch` and `os.utime` set the modification time and
@@ -309,11 +310,13 @@ def _fold(path: Path, raw_dir: Path, columns: Columns, folder_stat: str, registr
     journal_path(path).unlink(missing_ok=True)
 
 
-def _fold_in_background(*fold: Path | Columns | str) -> None:
+def _fold_in_background(
+    path: Path, raw_dir: Path, columns: Columns, folder_stat: str, registry: str
+) -> None:
     """`_fold` in the index thread: a failure is said, not raised, since the index only saves
     time (the next start reads the old index and its journal, or verifies in full)."""
     try:
-        _fold(*fold)  # type: ignore[arg-type]
+        _fold(path, raw_dir, columns, folder_stat, registry)
     except OSError as exc:
         print(
             f"figtrace: the catalogue index was not written ({exc}); the next start verifies "

@@ -143,8 +143,7 @@ class DigestCache:
         # in the order digests were asked for: the manifest's, sorted by path
         text = CACHE_HEADER + "".join(f"{rel}\0{entry}\n" for rel, entry in self.kept.items())
         if text != self.text:
-            data = text.encode("utf-8")
-            outputs.atomic_write(self.path, lambda tmp: tmp.write_bytes(data), durable=False)
+            outputs.write_bytes(self.path, text.encode("utf-8"), durable=False)
 
 
 DIGEST_LIST_HEADER = "doc_id\tviewer\tsha256\n"

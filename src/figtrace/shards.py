@@ -36,12 +36,9 @@ def shard_of(doc_id: str, shards: int) -> int:
 
 def assign(doc_ids: Iterable[str], shards: int) -> list[list[str]]:
     """Each shard's doc_ids, sorted; an empty shard is an empty list (its job still runs)."""
-    if shards < 1:
-        raise FigtraceError(f"shards = {shards}: the number of shards must be at least 1.")
-    ids = list(doc_ids)
     batches: list[list[str]] = [[] for _ in range(shards)]
-    for doc_id, crc in zip(ids, map(zlib.crc32, map(str.encode, ids)), strict=True):
-        batches[crc % shards].append(doc_id)
+    for doc_id in doc_ids:
+        batches[shard_of(doc_id, shards)].append(doc_id)
     return [sorted(batch) for batch in batches]
 
 
