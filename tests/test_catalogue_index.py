@@ -200,7 +200,7 @@ def test_verify_all_re_hashes_the_real_documents(monkeypatch, tmp_path):
             "do not match its checksum",
         ),  # fmt: skip
         (
-            lambda p: p.write_bytes(p.read_bytes().replace(b"index 3\t", b"index 0\t", 1)),
+            lambda p: p.write_bytes(p.read_bytes().replace(b"index 4\t", b"index 0\t", 1)),
             "another raw folder, schema or index version",
         ),
     ],

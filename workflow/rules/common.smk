@@ -8,6 +8,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.persistence import PersistenceBase
 from snakemake.settings.types import DeploymentMethod
+from snakemake.utils import validate
 
 # Snakemake 9 records each job's params through a serialiser that imports pandas whenever pandas
 # is installed (PersistenceBase._serialize_param), about 0.5 s at every start. No param here is a
@@ -18,9 +19,6 @@ if hasattr(PersistenceBase, "_serialize_param_builtin"):
     )
 
 ROOT = Path(workflow.basedir)
-RAW = config["raw_dir"]
-PROCESSED = config["processed_dir"]
-RESULTS = config["results_dir"]
 
 # Jobs run `python -m figtrace` from this checkout's src/, locally or on a cluster node.
 # Without --software-deployment-method conda, `python` is the interpreter running Snakemake.
@@ -39,6 +37,19 @@ try:
     compileall.compile_dir(ROOT / "src" / "figtrace", quiet=2)
 except OSError:  # a read-only checkout: jobs compile what they import, as before
     pass
+
+from figtrace.settings import settings_pass
+
+# Checked as Snakemake's `validate` would, without its 0.13 s import of jsonschema; settings the
+# fast check rejects go to `validate` itself, whose message names what is wrong.
+_SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+if not settings_pass(config, _SCHEMA):
+    # Keeps jsonschema from importing rfc3987_syntax: ~0.8 s (see src/figtrace/registries.py).
+    sys.modules.setdefault("rfc3987_syntax", None)
+    validate(config, str(_SCHEMA))
+RAW = config["raw_dir"]
+PROCESSED = config["processed_dir"]
+RESULTS = config["results_dir"]
 
 from figtrace.catalogue import index_path, verify_catalogue
 from figtrace.errors import FigtraceError
