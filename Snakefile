@@ -26,6 +26,8 @@ include: "workflow/rules/manifest.smk"
 onstart:
     for line in ABSENT_REPORTS:
         print(f"figtrace: {line}")
+    # the catalogue index, if it changed, is written while the jobs run (common.smk)
+    _VERIFIED.release()
 
 
 # A run ends when its last job does (see end_run_promptly in common.smk).

@@ -129,6 +129,54 @@ def test_viewers_are_kept_only_while_they_are_the_files_the_job_wrote(raw, tmp_p
     assert {p.name: p.read_bytes() for p in (tmp_path / "again").glob("*.html")} == fresh
 
 
+def test_viewers_of_documents_gone_from_the_corpus_are_deleted_and_only_then_is_it_read(
+    raw, tmp_path
+):
+    """The corpus-wide list of doc_ids (100,000 at scale) is read only when a viewer may have
+    lost its document: no earlier list of the shard's viewers, a document gone from the shard,
+    or a sweep asked for. A viewer whose document moved to another shard is kept."""
+    shard, out = tmp_path / "shard", tmp_path / "sources"
+    listing = _listing(raw, tmp_path / "listing.tsv")
+    _write(raw, listing, shard, None)
+    ids = [line.split()[0] for line in listing.read_text("utf-8").splitlines()]
+    asked: list[int] = []
+
+    def corpus(kept_ids: list[str]):
+        def doc_ids():
+            asked.append(1)
+            return kept_ids
+
+        return doc_ids
+
+    def run(listed: Path, keep, sweep: bool = False) -> None:
+        load = lambda doc_ids: load_unannotated(shard, raw, doc_ids)  # noqa: E731
+        write_sources_reusing(load, out, listed, out / ".reuse", "r1", index=out / "shard.tsv",
+                              keep=keep, sweep=sweep)  # fmt: skip
+
+    (out / "orphan.html").parent.mkdir(parents=True)
+    (out / "orphan.html").write_text("a viewer of a document nobody holds", "utf-8")
+    run(listing, corpus(ids))  # no earlier list: swept
+    assert asked == [1] and not (out / "orphan.html").exists()
+    assert len(list(out.glob("*.html"))) == len(ids)
+
+    run(listing, corpus(ids))  # nothing lost: the corpus is not read
+    (out / "orphan.html").write_text("left by hand", "utf-8")
+    run(listing, corpus(ids))
+    assert asked == [1] and (out / "orphan.html").exists()
+    run(listing, corpus(ids), sweep=True)  # asked for (a shard list was removed)
+    assert asked == [1, 1] and not (out / "orphan.html").exists()
+
+    # two documents leave the shard: one leaves the corpus, one moves to another shard
+    fewer = outputs.write_text(
+        tmp_path / "fewer.tsv",
+        "".join(line + "\n" for line in listing.read_text("utf-8").splitlines()[2:]),
+    )
+    run(fewer, corpus([ids[1], *ids[2:]]))
+    assert asked == [1, 1, 1]
+    assert not (out / f"{ids[0]}.html").exists() and (out / f"{ids[1]}.html").exists()
+    assert set(read_digest_list(out / "shard.tsv")) == {f"{d}.html" for d in ids[2:]}
+
+
 def test_the_corpus_tables_read_as_a_dataset_equal_the_gathered_files(raw, tmp_path):
     processed = tmp_path / "processed"
     docs = sorted(d.doc_id for d in load_catalogue(raw))

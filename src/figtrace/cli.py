@@ -864,18 +864,20 @@ def sources(
         raise FigtraceError("--reuse needs --no-ledger and --listed (a shard's catalogue file).")
     # listed once for the whole command: 0.05 s among 100,000 viewers
     names = os.listdir(out_dir) if out_dir.is_dir() else None
-    if shards is not None:
-        remove_stale(out_dir, shards, "shard-{shard}.tsv", names)
-    keep = fingerprint_ids(catalogue) if catalogue else None
+    stale = remove_stale(out_dir, shards, "shard-{shard}.tsv", names) if shards else []
     kept: set[str] = set()
     if record is not None and listed is not None:
         registries = (raw_dir / "reports.yaml", raw_dir / "indicators.yaml")
         digest = reuse.recipe("sources", str(raw_dir), *(p for p in registries if p.is_file()))
+        # the corpus's doc_ids are read only if a viewer may have lost its document; a shard
+        # list removed here with its shard (the shard count fell) may have left such viewers
         written, kept = write_sources_reusing(
             lambda doc_ids: load_unannotated(corpus_dir or processed_dir, raw_dir, doc_ids),
-            out_dir, listed, record, digest, index=index, keep=keep, names=names,
+            out_dir, listed, record, digest, index=index, names=names,
+            keep=(lambda: fingerprint_ids(catalogue)) if catalogue else None, sweep=bool(stale),
         )  # fmt: skip
     else:
+        keep = fingerprint_ids(catalogue) if catalogue else None
         if no_ledger:
             corpus = load_unannotated(corpus_dir or processed_dir, raw_dir)
         else:

@@ -1193,15 +1193,22 @@ def write_sources_reusing(
     record: Path,
     recipe_digest: str,
     index: Path | None = None,
-    keep: Iterable[str] | None = None,
+    keep: Callable[[], Iterable[str]] | None = None,
     names: list[str] | None = None,
+    sweep: bool = False,
 ) -> tuple[list[Path], set[str]]:
     """`write_sources` for a shard with no annotated document, re-rendering only the viewers
     of documents changed since the shard's reuse record was written (figtrace.reuse): a
     viewer is kept if its document's catalogue line (in `listed`) and the viewer file's own
     stat are the ones recorded, under the same recipe. Only the other documents are read
     (`load` them by doc_id). Returns the paths written and the doc_ids kept. `names`: the
-    entries of `out_dir`, if the caller has just listed it."""
+    entries of `out_dir`, if the caller has just listed it.
+
+    `keep()`: the whole corpus's doc_ids, for `write_sources` to delete the viewers of other
+    documents; asked for only when a viewer may have lost its document: the shard has no list
+    of its viewers yet, its last list names a document it no longer holds (one removed, or
+    moved to another shard), or `sweep` says so. A shard that only gained or changed documents
+    skips reading and sweeping 100,000 names (0.1 s of an added document's run)."""
     from figtrace import reuse
     from figtrace.documents import read_fingerprint
 
@@ -1224,6 +1231,8 @@ def write_sources_reusing(
     fresh = [d for d in lines if d not in kept]
     # a kept viewer's digest as the shard's last list recorded it, else read from the file
     listed_before = read_digest_list(index) if index is not None else {}
+    held = {f"{d}.html" for d in lines}
+    lost = sweep or not listed_before or not held.issuperset(listed_before)
     reused = {
         d: listed_before.get(f"{d}.html") or sha256_bytes(Path(f"{folder}{d}.html").read_bytes())
         for d in sorted(kept)
@@ -1231,8 +1240,9 @@ def write_sources_reusing(
     out_dir.mkdir(parents=True, exist_ok=True)
     if names is None:  # once for the whole job: 0.05 s among 100,000 viewers
         names = os.listdir(out_dir)
+    sweep = keep() if keep is not None and lost else None
     written = write_sources(
-        load(fresh), out_dir, fresh, index=index, keep=keep, reused=reused, names=names
+        load(fresh), out_dir, fresh, index=index, keep=sweep, reused=reused, names=names
     )
     # a kept viewer is the file its key was just read from: only the fresh ones are stat'ed again
     after = {**{d: before[d] for d in kept}, **keys(fresh)}

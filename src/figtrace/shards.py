@@ -216,9 +216,15 @@ def _with_kept_rows(fresh: pd.DataFrame, previous: Path, keep: set[str]) -> pd.D
     import io
 
     import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
-    old = pd.read_parquet(previous)
-    old = old[old["doc_id"].isin(keep)]
+    # filtered in Arrow before pandas sees it: pandas' isin cost 0.2 s over a shard's 5 tables
+    table = pq.read_table(previous)
+    if table.num_rows:
+        ids = table["doc_id"]
+        table = table.filter(pc.is_in(ids, value_set=pa.array(sorted(keep), ids.type)))
     buffer = io.BytesIO()
     fresh.to_parquet(buffer, index=False, compression="zstd", engine="pyarrow")
-    return by_doc_id([old, pd.read_parquet(io.BytesIO(buffer.getvalue()))])
+    return by_doc_id([table.to_pandas(), pd.read_parquet(io.BytesIO(buffer.getvalue()))])
