@@ -382,3 +382,46 @@ def test_the_background_index_waits_until_released(corpus, tmp_path, settled):
     pending.release()
     pending.writing.join(10)
     assert not pending.writing.is_alive() and read_index(index, corpus).unusable is None
+
+
+def test_catalogue_files_are_derived_again_only_when_something_they_hold_changed(
+    corpus, tmp_path, settled, monkeypatch
+):
+    """The catalogue and its shard parts each start writes: a start with the same documents,
+    shard count and annotated documents, whose files stat as they were left, derives nothing;
+    any other start derives them (and restores a part edited by hand)."""
+    from figtrace.shards import plan
+
+    verified = verify_catalogue(corpus, tmp_path / "i.index")
+    folder = tmp_path / "derived"
+    derived: list[int] = []
+    real = catalogue.Verified.fingerprint_lines
+
+    def counting(self):
+        derived.append(1)
+        return real(self)
+
+    monkeypatch.setattr(catalogue.Verified, "fingerprint_lines", counting)
+    whole, parts = catalogue.write_catalogue_files(verified, 2, ["synth-000001"], folder)
+    lines = real(verified)
+    assert whole.read_text("utf-8") == "".join(lines[d] for d in sorted(lines))
+    planned = plan(verified.doc_ids, 2, ["synth-000001"])
+    assert {s: p.read_text("utf-8") for s, p in parts.items()} == {
+        s: "".join(lines[d] for d in ids) for s, ids in planned.items()
+    }
+    assert derived == [1]
+    assert catalogue.write_catalogue_files(verified, 2, ["synth-000001"], folder) == (whole, parts)
+    assert derived == [1]  # nothing changed: not derived again
+
+    kept = parts["0"].read_text("utf-8")
+    parts["0"].write_text("edited by hand\n", "utf-8")
+    catalogue.write_catalogue_files(verified, 2, ["synth-000001"], folder)
+    assert derived == [1, 1] and parts["0"].read_text("utf-8") == kept
+    catalogue.write_catalogue_files(verified, 2, [], folder)  # another annotated set
+    catalogue.write_catalogue_files(verified, 3, [], folder)  # another shard count
+    assert derived == [1, 1, 1, 1]
+    verified.columns.fields["sha256"][0] = "0" * 64  # another document's bytes
+    catalogue.write_catalogue_files(verified, 3, [], folder)
+    assert derived == [1, 1, 1, 1, 1] and "0" * 64 in whole.read_text("utf-8")
+    catalogue.write_catalogue_files(verified, 3, [], folder)
+    assert len(derived) == 5

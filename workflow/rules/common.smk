@@ -51,11 +51,11 @@ RAW = config["raw_dir"]
 PROCESSED = config["processed_dir"]
 RESULTS = config["results_dir"]
 
-from figtrace.catalogue import index_path, verify_catalogue
+from figtrace.catalogue import index_path, verify_catalogue, write_catalogue_files
 from figtrace.errors import FigtraceError
 from figtrace.registries import load_yaml
 from figtrace.outputs import write_text_if_changed
-from figtrace.shards import LEDGER, corpus_files, plan, shard_count, shard_ids
+from figtrace.shards import LEDGER, corpus_files, shard_count, shard_ids
 
 
 def _start_workers():
@@ -78,15 +78,6 @@ if _VERIFIED.note:
     print(f"figtrace: {_VERIFIED.note}", file=sys.stderr)
 # Read as columns: at 100,000 documents an object per document would cost a start 0.5 s.
 DOC_IDS = _VERIFIED.doc_ids
-# The verified catalogue as one small file (doc_id, raw sha256, sidecar sha256 per line), rewritten
-# only when it changes: a rule that needs every document depends on it instead of on thousands of
-# raw files, which would cost Snakemake time per file at every run (see figtrace.documents).
-_LINES = _VERIFIED.fingerprint_lines()
-CATALOGUE = str(
-    write_text_if_changed(
-        ".snakemake/figtrace/catalogue.tsv", "".join(_LINES[d] for d in sorted(_LINES))
-    )
-)
 ENV = "../../envs/figtrace.yaml"
 
 # The original reports in the corpus (fetched with `figtrace fetch`), as a small file the
@@ -120,16 +111,15 @@ CORPUS_FILES = corpus_files(config.get("corpus_tables", "auto"), len(DOC_IDS))
 SHARD_IDS = shard_ids(SHARDS)
 ANNOTATIONS = sorted(str(p) for p in Path(RAW, "annotations").glob("*.yaml"))
 ANNOTATED = [Path(p).stem for p in ANNOTATIONS]
-SHARD_DOCS = plan(DOC_IDS, SHARDS, ANNOTATED)
-SHARD_CATALOGUES = {
-    shard: str(
-        write_text_if_changed(
-            f".snakemake/figtrace/shards/{SHARDS}/{shard}.tsv",
-            "".join(_LINES[doc_id] for doc_id in SHARD_DOCS[shard]),
-        )
-    )
-    for shard in SHARD_IDS
-}
+# The verified catalogue as one small file (doc_id, raw sha256, sidecar sha256 per line), and each
+# shard's part of it, rewritten only when they change: a rule that needs every document depends
+# on the first instead of on thousands of raw files, which would cost Snakemake time per file at
+# every run (see figtrace.documents), and a shard's job on its part.
+_CATALOGUE, _PARTS = write_catalogue_files(
+    _VERIFIED, SHARDS, ANNOTATED, Path(".snakemake/figtrace")
+)
+CATALOGUE = str(_CATALOGUE)
+SHARD_CATALOGUES = {shard: str(path) for shard, path in _PARTS.items()}
 # The ledger shard's tables: everything the ledger's stages read about documents.
 LEDGER_CORPUS = f"{PROCESSED}/shards/{LEDGER}"
 
