@@ -425,3 +425,18 @@ def test_catalogue_files_are_derived_again_only_when_something_they_hold_changed
     assert derived == [1, 1, 1, 1, 1] and "0" * 64 in whole.read_text("utf-8")
     catalogue.write_catalogue_files(verified, 3, [], folder)
     assert len(derived) == 5
+
+
+def test_catalogue_files_written_a_moment_ago_are_derived_again(corpus, tmp_path, monkeypatch):
+    """A file younger than RACY_NS is not trusted by its stat: the state does not record it, so
+    the next start derives the files again."""
+    verified = verify_catalogue(corpus, tmp_path / "i.index")
+    derived: list[int] = []
+    real = catalogue.Verified.fingerprint_lines
+    monkeypatch.setattr(
+        catalogue.Verified, "fingerprint_lines", lambda self: derived.append(1) or real(self)
+    )
+    for _ in range(2):
+        catalogue.write_catalogue_files(verified, 2, [], tmp_path / "derived")
+    assert derived == [1, 1]
+    assert "-\tcatalogue.tsv" in (tmp_path / "derived/catalogue-files.state").read_text("utf-8")

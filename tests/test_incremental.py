@@ -49,6 +49,9 @@ def test_an_unannotated_document_reruns_its_shard_and_not_the_ledger(project, tm
     viewer = project / "results/sources/new-article.html"
     assert "1,234" in viewer.read_text("utf-8")
     assert "new-article\tnew-article.html" in (project / "results/sources/shard-0.tsv").read_text()
+    # the shard only gained a document: the corpus's doc_ids are not read to sweep viewers
+    shard_log = (project / "logs/shards/0.log").read_text("utf-8")
+    assert "1 viewers written" in shard_log and "doc_ids read" not in shard_log
     manifest = (project / "results/MANIFEST.sha256").read_text("utf-8")
     # the viewer's digest as its job recorded it, and the file's own
     digest = hashlib.sha256(viewer.read_bytes()).hexdigest()

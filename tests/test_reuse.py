@@ -165,6 +165,10 @@ def test_viewers_of_documents_gone_from_the_corpus_are_deleted_and_only_then_is_
     assert asked == [1] and (out / "orphan.html").exists()
     run(listing, corpus(ids), sweep=True)  # asked for (a shard list was removed)
     assert asked == [1, 1] and not (out / "orphan.html").exists()
+    (out / "orphan.html").write_text("left by a run killed before its record", "utf-8")
+    (out / ".reuse").unlink()
+    run(listing, corpus(ids))  # no reuse record: swept
+    assert asked == [1, 1, 1] and not (out / "orphan.html").exists()
 
     # two documents leave the shard: one leaves the corpus, one moves to another shard
     fewer = outputs.write_text(
@@ -172,7 +176,7 @@ def test_viewers_of_documents_gone_from_the_corpus_are_deleted_and_only_then_is_
         "".join(line + "\n" for line in listing.read_text("utf-8").splitlines()[2:]),
     )
     run(fewer, corpus([ids[1], *ids[2:]]))
-    assert asked == [1, 1, 1]
+    assert asked == [1, 1, 1, 1]
     assert not (out / f"{ids[0]}.html").exists() and (out / f"{ids[1]}.html").exists()
     assert set(read_digest_list(out / "shard.tsv")) == {f"{d}.html" for d in ids[2:]}
 

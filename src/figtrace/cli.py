@@ -858,32 +858,45 @@ def sources(
     from figtrace import reuse
     from figtrace.documents import fingerprint_ids
     from figtrace.report import load_corpus, load_unannotated, write_sources, write_sources_reusing
-    from figtrace.shards import remove_stale
+    from figtrace.shards import remove_stale, stale_entries
 
     if record is not None and not (no_ledger and listed is not None):
         raise FigtraceError("--reuse needs --no-ledger and --listed (a shard's catalogue file).")
     # listed once for the whole command: 0.05 s among 100,000 viewers
     names = os.listdir(out_dir) if out_dir.is_dir() else None
-    stale = remove_stale(out_dir, shards, "shard-{shard}.tsv", names) if shards else []
+    pattern = "shard-{shard}.tsv"
+    stale = stale_entries(out_dir, shards, pattern, names) if shards else []
     kept: set[str] = set()
+    swept: list[str] = []
     if record is not None and listed is not None:
         registries = (raw_dir / "reports.yaml", raw_dir / "indicators.yaml")
         digest = reuse.recipe("sources", str(raw_dir), *(p for p in registries if p.is_file()))
+
+        def corpus_ids() -> list[str]:
+            swept.append("the corpus's doc_ids read, other viewers deleted")
+            return fingerprint_ids(catalogue)
+
         # the corpus's doc_ids are read only if a viewer may have lost its document; a shard
-        # list removed here with its shard (the shard count fell) may have left such viewers
+        # list left by a shard that no longer exists (the count fell) may have left such
+        # viewers, so it is removed only after the sweep
         written, kept = write_sources_reusing(
             lambda doc_ids: load_unannotated(corpus_dir or processed_dir, raw_dir, doc_ids),
             out_dir, listed, record, digest, index=index, names=names,
-            keep=(lambda: fingerprint_ids(catalogue)) if catalogue else None, sweep=bool(stale),
+            keep=corpus_ids if catalogue else None, sweep=bool(stale),
         )  # fmt: skip
+        if shards:
+            remove_stale(out_dir, shards, pattern, [path.name for path in stale])
     else:
+        if shards:
+            remove_stale(out_dir, shards, pattern, names)
         keep = fingerprint_ids(catalogue) if catalogue else None
         if no_ledger:
             corpus = load_unannotated(corpus_dir or processed_dir, raw_dir)
         else:
             corpus = load_corpus(processed_dir, raw_dir, corpus_dir=corpus_dir)
         written = write_sources(corpus, out_dir, index=index, keep=keep)
-    click.echo(f"sources: {len(written)} viewers written, {len(kept)} kept -> {out_dir}")
+    done = "; ".join([f"{len(written)} viewers written, {len(kept)} kept", *swept])
+    click.echo(f"sources: {done} -> {out_dir}")
 
 
 @main.command()

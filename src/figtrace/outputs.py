@@ -128,7 +128,9 @@ def write_text_if_changed(path: str | Path, text: str) -> Path:
     """Write text atomically only if it differs, so an unchanged file keeps its modification time
     (Snakemake re-runs jobs whose inputs are newer than their outputs). For the state each
     Snakemake start derives afresh (common.smk): not flushed to disk, as a file a crash left
-    short differs from what the next start derives, which then writes it again."""
+    short differs from what the next start derives, which then writes it again (a start that
+    skips deriving them does so only while each stats as it was left, see
+    figtrace.catalogue.write_catalogue_files)."""
     path = Path(path)
     data = text.encode("utf-8")
     if not (path.is_file() and path.read_bytes() == data):

@@ -1177,6 +1177,14 @@ def write_sources(
     return written
 
 
+def _empty_list(index: Path | None) -> bool:
+    """Whether `index` is a list of viewers with no row (a shard that held no document)."""
+    try:
+        return index is not None and Path(index).read_text("utf-8") == DIGEST_LIST_HEADER
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def _noting_digests(
     pages: Iterable[tuple[Path, str]], digests: dict[str, str]
 ) -> Iterator[tuple[Path, str]]:
@@ -1206,8 +1214,9 @@ def write_sources_reusing(
 
     `keep()`: the whole corpus's doc_ids, for `write_sources` to delete the viewers of other
     documents; asked for only when a viewer may have lost its document: the shard has no list
-    of its viewers yet, its last list names a document it no longer holds (one removed, or
-    moved to another shard), or `sweep` says so. A shard that only gained or changed documents
+    of its viewers or no reuse record (a run killed after writing a viewer), its last list
+    names a document it no longer holds (one removed, or moved to another shard), or `sweep`
+    says so. A shard that only gained or changed documents
     skips reading and sweeping 100,000 names (0.1 s of an added document's run)."""
     from figtrace import reuse
     from figtrace.documents import read_fingerprint
@@ -1227,12 +1236,14 @@ def write_sources_reusing(
 
     before = keys(lines)
     kept = reuse.reusable(record, recipe_digest, before)
+    recorded = Path(record).is_file()  # without it, a killed run may have left any viewer
     reuse.forget(record)
     fresh = [d for d in lines if d not in kept]
     # a kept viewer's digest as the shard's last list recorded it, else read from the file
     listed_before = read_digest_list(index) if index is not None else {}
     held = {f"{d}.html" for d in lines}
-    lost = sweep or not listed_before or not held.issuperset(listed_before)
+    listed = bool(listed_before) or _empty_list(index)  # an earlier list, read as it was written
+    lost = sweep or not recorded or not listed or not held.issuperset(listed_before)
     reused = {
         d: listed_before.get(f"{d}.html") or sha256_bytes(Path(f"{folder}{d}.html").read_bytes())
         for d in sorted(kept)

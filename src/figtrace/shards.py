@@ -125,17 +125,14 @@ def gather(table: Path, shards: int) -> int:
     return int(frame["doc_id"].nunique())
 
 
-def remove_stale(
+def stale_entries(
     folder: Path, shards: int, pattern: str, names: Iterable[str] | None = None
 ) -> list[Path]:
-    """Delete what shards that no longer exist left in `folder` (after the shard count changed):
+    """What shards that no longer exist left in `folder` (after the shard count changed):
     entries matching `pattern` (`{shard}` marks the id) whose id is not a current shard's.
     `names`: the folder's entries, if the caller has just listed it."""
-    import shutil
-
     prefix, _, suffix = pattern.partition("{shard}")
     current = set(shard_ids(shards))
-    removed = []
     # a plain listing: pathlib's glob costs 0.1 s in a folder of 100,000 viewers
     if names is None:
         names = os.listdir(folder) if os.path.isdir(folder) else []
@@ -143,11 +140,26 @@ def remove_stale(
     matching = [
         n for n in names if len(n) >= shortest and n.startswith(prefix) and n.endswith(suffix)
     ]
-    for entry in sorted(Path(folder, name) for name in matching):
-        shard = entry.name[len(prefix) : len(entry.name) - len(suffix)]
-        if shard not in current:
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-            removed.append(entry)
+    return [
+        entry
+        for entry in sorted(Path(folder, name) for name in matching)
+        if entry.name[len(prefix) : len(entry.name) - len(suffix)] not in current
+    ]
+
+
+def remove_stale(
+    folder: Path, shards: int, pattern: str, names: Iterable[str] | None = None
+) -> list[Path]:
+    """Delete `stale_entries`; one that another job removed first is no error (every shard's
+    job of a new shard count sweeps the same folder)."""
+    import shutil
+
+    removed = stale_entries(folder, shards, pattern, names)
+    for entry in removed:
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
     return removed
 
 

@@ -65,14 +65,16 @@ rule shard:
         ),
         templates=REPORT_TEMPLATES,
     # update(): Snakemake keeps the tables when the job re-runs, so that the rows of documents
-    # unchanged since the shard's reuse record was written are taken from them (figtrace.reuse)
+    # unchanged since the shard's reuse record was written are taken from them (figtrace.reuse),
+    # and the list of viewers, whose digests of kept viewers are taken instead of reading them,
+    # and which says whether a viewer may have lost its document (figtrace.report)
     output:
         documents=update(f"{PROCESSED}/shards/{{shard}}/documents.parquet"),
         text=update(f"{PROCESSED}/shards/{{shard}}/text.parquet"),
         textmap=update(f"{PROCESSED}/shards/{{shard}}/textmap.parquet"),
         furniture=update(f"{PROCESSED}/shards/{{shard}}/furniture.parquet"),
         mentions=update(f"{PROCESSED}/shards/{{shard}}/mentions.parquet"),
-        viewers=f"{RESULTS}/sources/shard-{{shard}}.tsv",
+        viewers=update(f"{RESULTS}/sources/shard-{{shard}}.tsv"),
     log:
         "logs/shards/{shard}.log",
     wildcard_constraints:
