@@ -8,9 +8,9 @@ state, never under `data/raw/`) keeps, for each document, the sidecar's and the 
 inode, modification and change times together with their verified sha256 and the few sidecar
 fields a start needs: a header line of text, then one list of strings per field in marshal's
 format, which Python reads back fastest, each column with its own length and checksum in the
-header, so that `figtrace add` checks and loads only the columns it looks up. A start stats every file and trusts an entry only if
-both stats are exactly the ones recorded; any other document is verified in full, as without
-an index.
+header, so that `figtrace add` checks and loads only the columns it looks up. A start stats
+every file and trusts an entry only if both stats are exactly the ones recorded; any other
+document is verified in full, as without an index.
 
 What a stat can and cannot see. Any write through the file system moves the change time
 (ctime), and a user cannot set it back (`touch` and `os.utime` set the modification time and
@@ -237,10 +237,10 @@ def read_index(path: Path, raw_dir: Path, fields: Iterable[str] = FIELDS) -> Sto
         if "\t".join(head[:3]) != _identity(raw_dir):
             reason = f"{path} was written for another raw folder, schema or index version"
             return Stored(_empty(raw_dir), unusable=reason)
+        corrupt = f"{path} is unreadable (its contents do not match its checksum)"
         parts = [part.split(":") for part in head[-1].split(",")]  # length:sha256 per column
         if len(parts) != len(FIELDS) or sum(int(size) for size, _ in parts) != len(body):
-            reason = f"{path} is unreadable (its contents do not match its checksum)"
-            return Stored(_empty(raw_dir), unusable=reason)
+            return Stored(_empty(raw_dir), unusable=corrupt)
         wanted = {*fields, "sidecar_name"}  # the rows' order and count
         columns: dict[str, list[str]] = {}
         start = 0
@@ -250,8 +250,7 @@ def read_index(path: Path, raw_dir: Path, fields: Iterable[str] = FIELDS) -> Sto
             if field not in wanted:
                 continue
             if hashlib.sha256(column).hexdigest() != digest:
-                reason = f"{path} is unreadable (its contents do not match its checksum)"
-                return Stored(_empty(raw_dir), unusable=reason)
+                return Stored(_empty(raw_dir), unusable=corrupt)
             columns[field] = marshal.loads(column)
         sizes = {len(column) for column in columns.values()}  # one field per document in each
         if len(sizes) > 1 or not all(isinstance(c, list) for c in columns.values()):

@@ -1216,8 +1216,8 @@ def write_sources_reusing(
     documents; asked for only when a viewer may have lost its document: the shard has no list
     of its viewers or no reuse record (a run killed after writing a viewer), its last list
     names a document it no longer holds (one removed, or moved to another shard), or `sweep`
-    says so. A shard that only gained or changed documents
-    skips reading and sweeping 100,000 names (0.1 s of an added document's run)."""
+    says so. A shard that only gained or changed documents skips reading and sweeping 100,000
+    names (0.1 s of an added document's run)."""
     from figtrace import reuse
     from figtrace.documents import read_fingerprint
 
@@ -1251,9 +1251,9 @@ def write_sources_reusing(
     out_dir.mkdir(parents=True, exist_ok=True)
     if names is None:  # once for the whole job: 0.05 s among 100,000 viewers
         names = os.listdir(out_dir)
-    sweep = keep() if keep is not None and lost else None
+    corpus = keep() if keep is not None and lost else None
     written = write_sources(
-        load(fresh), out_dir, fresh, index=index, keep=sweep, reused=reused, names=names
+        load(fresh), out_dir, fresh, index=index, keep=corpus, reused=reused, names=names
     )
     # a kept viewer is the file its key was just read from: only the fresh ones are stat'ed again
     after = {**{d: before[d] for d in kept}, **keys(fresh)}
