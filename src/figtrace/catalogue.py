@@ -385,12 +385,17 @@ class Verified:
         return self.columns.fields["doc_id"]
 
     def fingerprint_lines(self) -> dict[str, str]:
-        """doc_id -> its catalogue line (`documents.fingerprint_line`), without an Entry each."""
+        """doc_id -> its catalogue line (`documents.fingerprint_line`) without its newline, built
+        without an Entry each (joined in C: formatting each line cost 0.15 s at 100,000)."""
         f = self.columns.fields
-        return {
-            d: f"{d}  {s}  {c}\n"
-            for d, s, c in zip(f["doc_id"], f["sha256"], f["sidecar_sha256"], strict=True)
-        }
+        ids = f["doc_id"]
+        return dict(
+            zip(
+                ids,
+                map("  ".join, zip(ids, f["sha256"], f["sidecar_sha256"], strict=True)),
+                strict=True,
+            )
+        )
 
     def reports(self) -> list[Entry]:
         """The entries of documents of kind `report` (the publications themselves)."""
@@ -400,6 +405,10 @@ class Verified:
 
 def _stats(prefix: str, names: list[str]) -> list[str]:
     """Each file's stat key (`stat_key`), or "" for a file that is gone."""
+    try:  # every file there, as almost always: stat'ed and keyed in C loops (0.1 s less)
+        return list(map(_key, map(os.stat, map(prefix.__add__, names))))
+    except OSError:
+        pass
     keys = []
     for name in names:
         try:
@@ -485,7 +494,9 @@ def verify_catalogue(
         rows: list[int | None] = list(range(len(names)))
         rows_in_place = True
     elif folder.is_dir():
-        names = sorted(name for name in os.listdir(folder) if name.endswith(SIDECAR_SUFFIX))
+        names = sorted(
+            filter(operator.methodcaller("endswith", SIDECAR_SUFFIX), os.listdir(folder))
+        )
         rows_in_place = names == known["sidecar_name"]
         if rows_in_place:  # as after `figtrace add`: its journal lists them
             rows = list(range(len(names)))
@@ -702,10 +713,10 @@ def write_catalogue_files(
     if _state_holds(state, key, files):
         return catalogue, parts
     lines = verified.fingerprint_lines()
-    outputs.write_text_if_changed(catalogue, "".join(lines[d] for d in sorted(lines)))
+    outputs.write_text_if_changed(catalogue, _joined(lines, sorted(lines)))
     planned = sharding.plan(verified.doc_ids, shards, annotated)
     for shard, path in parts.items():
-        outputs.write_text_if_changed(path, "".join(lines[d] for d in planned[shard]))
+        outputs.write_text_if_changed(path, _joined(lines, planned[shard]))
     now = time.time_ns()
     stats = "".join(f"{_settled(path, now)}\t{path.name}\n" for path in files)
     try:  # no sweep: on a cluster each job's start writes the same state at the same time
@@ -714,6 +725,11 @@ def write_catalogue_files(
     except OSError:
         pass  # the state only saves time: without it, the next start derives the files again
     return catalogue, parts
+
+
+def _joined(lines: dict[str, str], doc_ids: list[str]) -> str:
+    """The lines of `doc_ids`, each ending in a newline (no line at all for no document)."""
+    return "\n".join(map(lines.__getitem__, doc_ids)) + "\n" if doc_ids else ""
 
 
 def _state_holds(state: Path, key: str, files: list[Path]) -> bool:

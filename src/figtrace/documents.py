@@ -441,8 +441,13 @@ DOCUMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFrame:
-    """One row per document, ordered by doc_id; `path` is relative to `root` when given."""
+def documents_table(
+    docs: list[Document],
+    root: Path | None = None,
+    canonical: dict[str, CanonicalText] | None = None,
+) -> pd.DataFrame:
+    """One row per document, ordered by doc_id; `path` is relative to `root` when given
+    (`canonical`: the documents' canonical texts by doc_id, if the caller has them already)."""
     import pandas as pd
 
     rows = []
@@ -464,7 +469,7 @@ def documents_table(docs: list[Document], root: Path | None = None) -> pd.DataFr
                 "media_type": doc.media_type,
                 "language": doc.language,
                 "reports_cited": ";".join(doc.reports_cited),
-                "n_chars": len(doc.text()),
+                "n_chars": len(canonical[doc.doc_id].text if canonical else doc.text()),
                 "n_bytes": n_bytes,
             }
         )

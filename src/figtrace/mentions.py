@@ -1734,14 +1734,19 @@ def mentions_table(docs: Iterable[Document]) -> pd.DataFrame:
     return _table([row for doc in ordered for row in located_rows(doc.doc_id, doc.canonical())])
 
 
+def mentions_from_canonical(canonical: dict[str, CanonicalText]) -> pd.DataFrame:
+    """The same table as `mentions_table`, from canonical texts by doc_id (no raw file read)."""
+    rows = [row for doc_id in sorted(canonical) for row in located_rows(doc_id, canonical[doc_id])]
+    return _table(rows)
+
+
 def mentions_from_text_tables(
     text: pd.DataFrame, textmap: pd.DataFrame, furniture: pd.DataFrame
 ) -> pd.DataFrame:
     """The same table as `mentions_table`, from the text stage's tables (no raw file re-read)."""
     from figtrace.text import canonical_texts
 
-    canon = canonical_texts(text, textmap, furniture)
-    return _table([row for doc_id in sorted(canon) for row in located_rows(doc_id, canon[doc_id])])
+    return mentions_from_canonical(canonical_texts(text, textmap, furniture))
 
 
 # --- scoring against hand annotations (the dev set) ----------------------------------------

@@ -25,20 +25,27 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+def _at_least_one(shards: int) -> None:
+    if shards < 1:
+        raise FigtraceError(f"shards = {shards}: the number of shards must be at least 1.")
+
+
 def shard_of(doc_id: str, shards: int) -> int:
     """The shard (0 to shards - 1) of a document: from the CRC-32 of its doc_id, never its
     position (a checksum spreads ids as evenly as a cryptographic hash here, and is ten times
     cheaper: 12 ms against 130 ms for 100,000 ids at every Snakemake start)."""
-    if shards < 1:
-        raise FigtraceError(f"shards = {shards}: the number of shards must be at least 1.")
+    _at_least_one(shards)
     return zlib.crc32(doc_id.encode("utf-8")) % shards
 
 
 def assign(doc_ids: Iterable[str], shards: int) -> list[list[str]]:
     """Each shard's doc_ids, sorted; an empty shard is an empty list (its job still runs)."""
+    _at_least_one(shards)
+    ids = list(doc_ids)
     batches: list[list[str]] = [[] for _ in range(shards)]
-    for doc_id in doc_ids:
-        batches[shard_of(doc_id, shards)].append(doc_id)
+    # shard_of's checksum, computed in C over every id (a call per id cost 0.1 s at 100,000)
+    for doc_id, checksum in zip(ids, map(zlib.crc32, map(str.encode, ids)), strict=True):
+        batches[checksum % shards].append(doc_id)
     return [sorted(batch) for batch in batches]
 
 
@@ -80,8 +87,7 @@ def corpus_files(setting: str, n_documents: int) -> bool:
 
 def shard_ids(shards: int) -> list[str]:
     """Every shard's id: `ledger`, then `0` to `shards - 1`."""
-    if shards < 1:
-        raise FigtraceError(f"shards = {shards}: the number of shards must be at least 1.")
+    _at_least_one(shards)
     return [LEDGER, *(str(i) for i in range(shards))]
 
 
@@ -188,7 +194,7 @@ def write_text_tables(
     other documents are read and verified."""
     from figtrace import outputs, reuse
     from figtrace.documents import documents_table, load_catalogue, load_listed, read_fingerprint
-    from figtrace.mentions import mentions_from_text_tables
+    from figtrace.mentions import mentions_from_canonical
     from figtrace.text import text_tables
 
     names = ["text", "textmap", "furniture", "documents", "mentions"]
@@ -206,12 +212,14 @@ def write_text_tables(
                 keep = reuse.reusable(record, digest, keys)
             reuse.forget(record)
         docs = load_listed(raw_dir, catalogue, only=None if not keep else set(keys) - keep)
-    text, textmap, furniture = text_tables(docs)
+    # each document's canonical text made once: the tables and the mentions are both made from it
+    canonical = {doc.doc_id: doc.canonical() for doc in docs}
+    text, textmap, furniture = text_tables(docs, canonical)
     tables = {"text": text, "textmap": textmap, "furniture": furniture}
     if documents_out is not None:
-        tables["documents"] = documents_table(docs)
+        tables["documents"] = documents_table(docs, canonical=canonical)
     if mentions_out is not None:
-        tables["mentions"] = mentions_from_text_tables(text, textmap, furniture)
+        tables["mentions"] = mentions_from_canonical(canonical)
     for name, frame in tables.items():
         if keep:
             frame = _with_kept_rows(frame, outs[name], keep)

@@ -870,13 +870,16 @@ MAP_COLUMNS = ["doc_id", "start", "end", "page", "x0", "top", "x1", "bottom", "e
 FURNITURE_COLUMNS = ["doc_id", "start", "end", "reason"]
 
 
-def text_tables(docs: list) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The text, textmap and furniture tables for verified documents, in doc_id/offset order."""
+def text_tables(
+    docs: list, canonical: dict[str, CanonicalText] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The text, textmap and furniture tables for verified documents, in doc_id/offset order
+    (`canonical`: their canonical texts by doc_id, if the caller has them already)."""
     import pandas as pd
 
     texts, spans, furniture = [], [], []
     for doc in sorted(docs, key=lambda d: d.doc_id):
-        canon = doc.canonical()
+        canon = canonical[doc.doc_id] if canonical is not None else doc.canonical()
         texts.append({"doc_id": doc.doc_id, "sha256": doc.sha256, "media_type": doc.media_type,
                       "text": canon.text})  # fmt: skip
         spans += [{"doc_id": doc.doc_id, "start": s.start, "end": s.end, "page": s.page, "x0": s.x0,
