@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from source_files import build_report_pdf, news_page
 
 from conftest import ROOT
-from figtrace import documents, outputs, reuse
+from figtrace import documents, outputs, reuse, shards
 from figtrace.dataset import corpus_table
 from figtrace.documents import add_document, fingerprint, load_catalogue, sha256_bytes
 from figtrace.manifest import read_digest_list
@@ -76,6 +77,42 @@ def test_a_shard_job_reads_only_the_added_document_and_writes_the_same_bytes(
     _write(raw, listing, tmp_path / "fresh", None)
     for name, path in _tables(shard).items():
         assert path.read_bytes() == (tmp_path / "fresh" / f"{name}.parquet").read_bytes(), name
+
+
+def test_rows_with_pages_boxes_and_elements_are_merged_into_the_same_bytes(raw, tmp_path):
+    # a PDF and an HTML page give the textmap and furniture tables rows (the synthetic articles
+    # give none), so the kept rows and the added page's are merged in every table
+    build_report_pdf(tmp_path / "interim.pdf")
+    (tmp_path / "news.html").write_text(news_page(), "utf-8")
+    (tmp_path / "other.html").write_text(news_page(json_ld=False), "utf-8")
+    for name, doc_id in (("interim.pdf", "added-report"), ("news.html", "added-news")):
+        add_document(tmp_path / name, raw, title=None, publisher="A publisher",
+                     date_published="2016-03", doc_id=doc_id, date_accessed="2024-01-01")  # fmt: skip
+    shard, record = tmp_path / "shard", tmp_path / "shard" / ".reuse"
+    _write(raw, _listing(raw, tmp_path / "before.tsv"), shard, record)
+    assert not pd.read_parquet(shard / "textmap.parquet").empty
+    add_document(tmp_path / "other.html", raw, title="Other", publisher=None, date_published=None,
+                 doc_id="added-other", date_accessed="2024-01-01")  # fmt: skip
+    listing = _listing(raw, tmp_path / "after.tsv")
+    _write(raw, listing, shard, record)
+    _write(raw, listing, tmp_path / "fresh", None)
+    for name, path in _tables(shard).items():
+        assert path.read_bytes() == (tmp_path / "fresh" / f"{name}.parquet").read_bytes(), name
+
+
+def test_kept_and_fresh_rows_of_other_types_are_merged_as_pandas_merges_them(tmp_path):
+    # a column typed otherwise in the two parts: pandas' concatenation decides the type, and
+    # the table written is the one pandas writes for it
+    previous = tmp_path / "previous.parquet"
+    outputs.write_parquet(previous, pd.DataFrame({"doc_id": ["a", "c"], "n": [1, 2]}))
+    fresh = pd.DataFrame({"doc_id": ["b"], "n": [0.5]})
+    merged = shards._with_kept_rows(fresh, previous, {"a", "c"})
+    outputs.write_arrow(tmp_path / "merged.parquet", merged)
+    expected = pd.DataFrame({"doc_id": ["a", "b", "c"], "n": [1.0, 0.5, 2.0]})
+    outputs.write_parquet(tmp_path / "expected.parquet", expected)
+    assert (tmp_path / "merged.parquet").read_bytes() == (
+        tmp_path / "expected.parquet"
+    ).read_bytes()
 
 
 def test_nothing_is_reused_under_another_recipe_or_without_a_record(tmp_path):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only for annotations: importing pandas costs ~0.2 s per process
     import pandas as pd
+    import pyarrow as pa
 
 
 def atomic_write(
@@ -147,6 +148,14 @@ def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
     return atomic_write(
         path, lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd", engine="pyarrow")
     )
+
+
+def write_arrow(path: str | Path, table: pa.Table) -> Path:
+    """Write an Arrow table atomically, as `write_parquet` writes the frame it holds (pandas hands
+    the same call the table it converts the frame to): equal tables give equal bytes."""
+    import pyarrow.parquet as pq
+
+    return atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
