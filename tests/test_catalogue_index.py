@@ -442,3 +442,19 @@ def test_catalogue_files_written_a_moment_ago_are_derived_again(corpus, tmp_path
         catalogue.write_catalogue_files(verified, 2, [], tmp_path / "derived")
     assert derived == [1, 1]
     assert "-\tcatalogue.tsv" in (tmp_path / "derived/catalogue-files.state").read_text("utf-8")
+
+
+def test_an_index_of_the_text_format_is_removed_once_the_new_one_is_written(tmp_path):
+    corpus = tmp_path / "raw"
+    synthesize(3, corpus, ROOT / "data/raw", seed=2)
+    index = index_path(corpus, tmp_path / "index")
+    index.parent.mkdir(parents=True)
+    legacy = index.with_suffix(".tsv")
+    legacy.write_text("# figtrace catalogue index 2\n", "utf-8")
+    catalogue.journal_path(legacy).write_text("", "utf-8")
+    other = index.with_name("another-folder-0123456789abcdef.tsv")
+    other.write_text("# figtrace catalogue index 2\n", "utf-8")
+    verify_catalogue(corpus, index)
+    assert index.is_file()
+    assert not legacy.exists() and not catalogue.journal_path(legacy).exists()
+    assert other.is_file()  # another raw folder's is not this one's to remove

@@ -323,6 +323,10 @@ def _fold(path: Path, raw_dir: Path, columns: Columns, folder_stat: str, registr
     lost, and its document verified in full at the next start, as any the index does not list)."""
     write_index(path, raw_dir, columns, folder_stat, registry)
     journal_path(path).unlink(missing_ok=True)
+    # the same folder's index in the text format of versions 1 to 3, and its journal: replaced
+    legacy = path.with_suffix(".tsv")
+    for stale in (legacy, journal_path(legacy)):
+        stale.unlink(missing_ok=True)
 
 
 def _fold_in_background(
