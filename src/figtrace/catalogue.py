@@ -324,9 +324,11 @@ def _fold(path: Path, raw_dir: Path, columns: Columns, folder_stat: str, registr
     write_index(path, raw_dir, columns, folder_stat, registry)
     journal_path(path).unlink(missing_ok=True)
     # the same folder's index in the text format of versions 1 to 3, and its journal: replaced
-    legacy = path.with_suffix(".tsv")
-    for stale in (legacy, journal_path(legacy)):
-        stale.unlink(missing_ok=True)
+    # (only beside an index named as `index_path` names it: another name may end in .tsv itself)
+    if path.suffix == ".index":
+        legacy = path.with_suffix(".tsv")
+        for stale in (legacy, journal_path(legacy)):
+            stale.unlink(missing_ok=True)
 
 
 def _fold_in_background(
