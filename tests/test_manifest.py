@@ -13,7 +13,7 @@ import pytest
 from figtrace import manifest
 from figtrace.documents import sha256_bytes
 from figtrace.errors import FigtraceError
-from figtrace.manifest import DIGEST_LIST_HEADER, manifest_text
+from figtrace.manifest import DIGEST_LIST_HEADER, manifest_text, read_digest_list
 
 
 @pytest.fixture
@@ -204,3 +204,18 @@ def test_recorded_digests_are_listed_as_recorded_and_only_for_files_there(tmp_pa
     assert sha256_bytes(b"page a") + "  results/sources/a.html" in manifest_text(
         [out], tmp_path, recorded=[listing]
     )
+
+
+def test_a_viewer_list_with_a_bad_row_keeps_its_good_rows(tmp_path):
+    # a list as the jobs write it is read in one cut; one with a row of another shape is read row
+    # by row, and only that row is left out
+    good = [f"d{i}\td{i}.html\t{str(i) * 64}\n" for i in range(3)]
+    listing = tmp_path / "list.tsv"
+    listing.write_text(DIGEST_LIST_HEADER + "".join(good), "utf-8")
+    expected = {f"p/d{i}.html": str(i) * 64 for i in range(3)}
+    assert read_digest_list(listing, "p/") == expected
+    for bad in ("d9\td9.html\tshort\n", "d9\tx\td9.html\t" + "9" * 64 + "\n", "\n"):
+        listing.write_text(DIGEST_LIST_HEADER + good[0] + bad + "".join(good[1:]), "utf-8")
+        assert read_digest_list(listing, "p/") == expected, bad
+    listing.write_text(DIGEST_LIST_HEADER + "".join(good).rstrip("\n"), "utf-8")
+    assert read_digest_list(listing, "p/") == expected  # no newline after the last row

@@ -469,7 +469,7 @@ def documents_table(
                 "media_type": doc.media_type,
                 "language": doc.language,
                 "reports_cited": ";".join(doc.reports_cited),
-                "n_chars": len(canonical[doc.doc_id].text if canonical else doc.text()),
+                "n_chars": len(canonical[doc.doc_id].text if canonical is not None else doc.text()),
                 "n_bytes": n_bytes,
             }
         )

@@ -143,10 +143,17 @@ def write_text_if_changed(path: str | Path, text: str) -> Path:
     return path
 
 
+# Every table's one compression: a frame and the Arrow table it holds give equal bytes only so.
+PARQUET_COMPRESSION = "zstd"
+
+
 def write_parquet(path: str | Path, frame: pd.DataFrame) -> Path:
     """Write a table atomically; no index, fixed compression, so equal frames give equal bytes."""
     return atomic_write(
-        path, lambda tmp: frame.to_parquet(tmp, index=False, compression="zstd", engine="pyarrow")
+        path,
+        lambda tmp: frame.to_parquet(
+            tmp, index=False, compression=PARQUET_COMPRESSION, engine="pyarrow"
+        ),
     )
 
 
@@ -155,7 +162,9 @@ def write_arrow(path: str | Path, table: pa.Table) -> Path:
     the same call the table it converts the frame to): equal tables give equal bytes."""
     import pyarrow.parquet as pq
 
-    return atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    return atomic_write(
+        path, lambda tmp: pq.write_table(table, tmp, compression=PARQUET_COMPRESSION)
+    )
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
