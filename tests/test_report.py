@@ -13,17 +13,9 @@ from conftest import ROOT, run_cli, run_snakemake
 from figtrace.audit import EXEMPTIONS, audit_markdown, audit_report
 from figtrace.mentions import extract
 from figtrace.provenance import format_ref
-from figtrace.report import (
-    environment,
-    linkify,
-    load_corpus,
-    render_linked,
-    safe_text,
-    safe_url,
-    viewer_body,
-    write_report,
-    write_sources,
-)
+from figtrace.rendering import environment, safe_text, safe_url
+from figtrace.report import linkify, load_corpus, render_linked, viewer_sources, write_report
+from figtrace.viewers import viewer_body, write_sources
 
 TEMPLATES = ROOT / "src" / "figtrace" / "templates"
 
@@ -271,20 +263,29 @@ def test_templates_type_no_numbers(name: str) -> None:
         assert [m.text for m in extract(text)] == [], text
 
 
-def test_report_code_types_no_numbers_into_its_markup() -> None:
-    """The HTML and Markdown that figtrace/report.py writes itself (its `Markup(...)` literals)
-    holds no number once its format fields are filled with sentinels."""
+@pytest.mark.parametrize("module", ["report", "viewers", "rendering"])
+def test_report_code_types_no_numbers_into_its_markup(module: str) -> None:
+    """The HTML and Markdown that the report's and the viewers' code writes itself (its
+    `Markup(...)` literals, and any other string literal holding a tag, such as a viewer's page
+    marks) holds no number once its format fields are filled with sentinels."""
     import ast
 
-    tree = ast.parse((ROOT / "src/figtrace/report.py").read_text("utf-8"))
-    literals = [
-        node.value
+    tree = ast.parse((ROOT / f"src/figtrace/{module}.py").read_text("utf-8"))
+    in_markup = {
+        id(node)
         for call in ast.walk(tree)
         if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Markup"
         for node in ast.walk(call)
+    }
+    docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+    literals = [
+        node.value
+        for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if id(node) not in docstrings
+        if id(node) in in_markup or re.search(r"<[a-z/]", node.value)
     ]
-    assert len(literals) >= 8
+    assert len(literals) >= {"report": 8, "viewers": 4, "rendering": 1}[module]
     for literal in literals:
         text = BeautifulSoup(re.sub(r"{[^}]*}", " sentinel ", literal), "html.parser").get_text()
         assert [m.text for m in extract(text)] == [], literal
@@ -749,7 +750,7 @@ def test_a_broken_chart_index_is_a_clear_error(built_project: Path, tmp_path: Pa
 
 def test_sources_render_many_documents_in_one_call(corpus, tmp_path: Path) -> None:
     doc_ids = list(corpus.ledger.documents.index)
-    written = write_sources(corpus, tmp_path, doc_ids)
+    written = write_sources(viewer_sources(corpus), tmp_path, doc_ids)
     assert [p.stem for p in written] == doc_ids
     for path in written:
         div = BeautifulSoup(path.read_text("utf-8"), "lxml").find("div", class_="doc")

@@ -16,9 +16,9 @@ from figtrace import documents, outputs, reuse, shards
 from figtrace.dataset import corpus_table
 from figtrace.documents import add_document, fingerprint, load_catalogue, sha256_bytes
 from figtrace.manifest import read_digest_list
-from figtrace.report import load_unannotated, write_sources, write_sources_reusing
 from figtrace.shards import gather, shard_path, write_text_tables
 from figtrace.synth import synthesize
+from figtrace.viewers import load_shard, write_sources, write_sources_reusing
 
 NAMES = ["text", "textmap", "furniture", "documents", "mentions"]
 
@@ -134,7 +134,7 @@ def test_viewers_are_kept_only_while_they_are_the_files_the_job_wrote(raw, tmp_p
 
     def load(doc_ids):  # what a job reads: only the documents whose viewers it re-renders
         loaded.append(sorted(doc_ids))
-        return load_unannotated(shard, raw, doc_ids)
+        return load_shard(shard, raw, doc_ids)
 
     out, record = tmp_path / "sources", tmp_path / "sources" / ".reuse"
     written, kept = write_sources_reusing(load, out, listing, record, "r1")
@@ -162,7 +162,7 @@ def test_viewers_are_kept_only_while_they_are_the_files_the_job_wrote(raw, tmp_p
 
     written, kept = write_sources_reusing(load, out, listing, record, "r2")  # new recipe
     assert (len(written), kept) == (12, set())
-    write_sources(load_unannotated(shard, raw), tmp_path / "again")
+    write_sources(load_shard(shard, raw), tmp_path / "again")
     assert {p.name: p.read_bytes() for p in (tmp_path / "again").glob("*.html")} == fresh
 
 
@@ -186,7 +186,7 @@ def test_viewers_of_documents_gone_from_the_corpus_are_deleted_and_only_then_is_
         return doc_ids
 
     def run(listed: Path, keep, sweep: bool = False) -> None:
-        load = lambda doc_ids: load_unannotated(shard, raw, doc_ids)  # noqa: E731
+        load = lambda doc_ids: load_shard(shard, raw, doc_ids)  # noqa: E731
         write_sources_reusing(load, out, listed, out / ".reuse", "r1", index=out / "shard.tsv",
                               keep=keep, sweep=sweep)  # fmt: skip
 
@@ -277,3 +277,113 @@ def test_the_shard_command_writes_what_text_and_sources_write(raw, tmp_path):
         k: v for k, v in expected.items() if not k.endswith(".reuse")
     }
     assert len([name for name in made if name.endswith(".html")]) == 12
+
+
+def test_a_shard_job_after_an_added_document_imports_no_pandas(raw, tmp_path):
+    """The promise behind an added document's short run: its shard's job merges the tables in
+    Arrow and renders the viewer from rows, so pandas (most of the job's start) is never
+    imported; and the job still writes what a job over every document writes."""
+    import subprocess
+    import sys
+
+    whole = _listing(raw, tmp_path / "whole.tsv")
+
+    def shard(folder: Path, listing: Path) -> list[str]:
+        args = [
+            "shard", "--raw", str(raw), "--catalogue", str(listing), "--tables",
+            str(folder / "t"), "--viewers", str(folder / "v"), "--index",
+            str(folder / "v/shard-0.tsv"), "--corpus-catalogue", str(whole), "--shards", "1",
+        ]  # fmt: skip
+        probe = (
+            "import sys\nfrom figtrace.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as exc:\n    assert not exc.code\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pandas')[:3])"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, cwd=ROOT
+        )
+        assert run.returncode == 0, run.stderr
+        return eval(run.stdout.splitlines()[-1])
+
+    job = tmp_path / "job"
+    assert shard(job, _listing(raw, tmp_path / "before.tsv")) != []  # a shard made afresh: pandas
+    _add(raw, tmp_path)
+    after = _listing(raw, tmp_path / "after.tsv")
+    whole.write_text(after.read_text("utf-8"), "utf-8")
+    assert shard(job, after) == []  # one document added: no pandas
+    shard(tmp_path / "fresh", after)
+
+    def files(root: Path) -> dict[str, bytes]:
+        found = {p.relative_to(root).as_posix(): p for p in root.rglob("*") if p.is_file()}
+        return {k: p.read_bytes() for k, p in found.items() if not k.endswith(".reuse")}
+
+    assert files(job) == files(tmp_path / "fresh")
+    assert "added-article.html" in {Path(k).name for k in files(job)}
+
+
+@pytest.mark.parametrize(
+    ("dtype", "kept", "fresh", "in_arrow"),
+    [
+        ("str", ["x", None], ["y", None], True),
+        ("string", ["x", "z"], [None], True),
+        ("int64", [1, 2], [3], True),
+        ("Int64", [1, None], [None, 4], True),
+        ("float64", [1.5, None], [None, 2.5], True),
+        ("float64", [1.5, 2.0], [float("nan")], False),  # pandas writes a NaN as null
+        ("float64", [1.5, 2.0], [3], False),  # an int pandas would turn into a float
+        ("int64", [1, 2], [True], False),  # a bool is not an int64
+        ("Int64", [1, 2], [2.0], False),
+    ],
+)
+def test_rows_merged_in_arrow_are_the_rows_pandas_merges(tmp_path, dtype, kept, fresh, in_arrow):
+    """Fresh rows are merged without pandas only where the table equals pandas' to the byte;
+    any value pandas would convert leaves the merge to pandas. A document no longer kept (`c`)
+    loses its rows either way."""
+    previous = tmp_path / "previous.parquet"
+    old = pd.DataFrame({"doc_id": ["a"] * len(kept) + ["c"], "v": [*kept, kept[0]]})
+    outputs.write_parquet(previous, old.astype({"v": dtype}))
+    columns = {"doc_id": ["b"] * len(fresh), "v": fresh}
+    merged = shards._merged_in_arrow(columns, previous, {"a"})
+    assert (merged is not None) == in_arrow
+    if merged is None:
+        return
+    outputs.write_arrow(tmp_path / "arrow.parquet", merged)
+    frame = pd.DataFrame(columns).astype({"v": dtype})
+    outputs.write_arrow(tmp_path / "pandas.parquet", shards._with_kept_rows(frame, previous, {"a"}))
+    assert (tmp_path / "arrow.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
+    assert pd.read_parquet(tmp_path / "arrow.parquet")["doc_id"].tolist() == ["a"] * len(kept) + [
+        "b"
+    ] * len(fresh)
+
+
+def test_fresh_rows_for_a_table_that_had_none_are_left_to_pandas(tmp_path):
+    previous = tmp_path / "previous.parquet"
+    outputs.write_parquet(previous, pd.DataFrame({"doc_id": [], "v": []}).astype({"v": "Int64"}))
+    assert shards._merged_in_arrow({"doc_id": ["b"], "v": [1]}, previous, {"a"}) is None
+    kept_only = shards._merged_in_arrow({"doc_id": [], "v": []}, previous, {"a"})
+    assert kept_only is not None and kept_only.num_rows == 0
+
+
+def test_a_shard_is_read_without_pandas_as_pandas_reads_it(raw, tmp_path):
+    """`load_shard` (pyarrow alone) gives the viewers the rows, texts and highlight spans that
+    reading the same tables with pandas gives."""
+    from figtrace.report import document_spans
+
+    shard = tmp_path / "shard"
+    _write(raw, _listing(raw, tmp_path / "listing.tsv"), shard, None)
+    frames = {name: pd.read_parquet(path) for name, path in _tables(shard).items()}
+    none = pd.DataFrame(columns=["figure_id", "doc_id", "start", "end", "label", "reason"])
+    for doc_ids in (None, ["synth-000003", "synth-000007"]):
+        sources = load_shard(shard, raw, doc_ids)
+        docs = frames["documents"]
+        if doc_ids is not None:
+            docs = docs[docs["doc_id"].isin(doc_ids)]
+        expected = [{k: (None if pd.isna(v) else v) for k, v in row.items()} for row in
+                    docs.to_dict("records")]  # fmt: skip
+        assert list(sources.documents.values()) == expected
+        assert any(v is None for row in expected for v in row.values())  # missing fields seen
+        texts = dict(zip(frames["text"]["doc_id"], frames["text"]["text"], strict=True))
+        assert sources.texts == {d: texts[d] for d in sources.documents}
+        spans = document_spans(none, none, frames["mentions"])
+        assert sources.spans == {d: spans[d] for d in sources.documents if d in spans}
+        assert sources.spans

@@ -747,7 +747,7 @@ def gallery_html(charts: list[dict[str, Any]]) -> str:
     from jinja2 import Environment, PackageLoader
     from markupsafe import Markup
 
-    from figtrace.report import plain_text
+    from figtrace.rendering import plain_text
 
     # finalize: every printed value has its invisible direction controls shown as tags (⟨RLO⟩),
     # in text and attributes alike, before autoescape

@@ -857,8 +857,8 @@ def sources(
     """Write one source viewer per document: the full text with every number marked by role."""
     from figtrace import reuse
     from figtrace.documents import fingerprint_ids
-    from figtrace.report import load_corpus, load_unannotated, write_sources, write_sources_reusing
     from figtrace.shards import remove_stale, stale_entries
+    from figtrace.viewers import load_shard, write_sources, write_sources_reusing
 
     if record is not None and not (no_ledger and listed is not None):
         raise FigtraceError("--reuse needs --no-ledger and --listed (a shard's catalogue file).")
@@ -880,7 +880,7 @@ def sources(
         # list left by a shard that no longer exists (the count fell) may have left such
         # viewers, so it is removed only after the sweep
         written, kept = write_sources_reusing(
-            lambda doc_ids: load_unannotated(corpus_dir or processed_dir, raw_dir, doc_ids),
+            lambda doc_ids: load_shard(corpus_dir or processed_dir, raw_dir, doc_ids),
             out_dir, listed, record, digest, index=index, names=names,
             keep=corpus_ids if catalogue else None, sweep=bool(stale),
         )  # fmt: skip
@@ -891,10 +891,12 @@ def sources(
             remove_stale(out_dir, shards, pattern, names)
         keep = fingerprint_ids(catalogue) if catalogue else None
         if no_ledger:
-            corpus = load_unannotated(corpus_dir or processed_dir, raw_dir)
-        else:
-            corpus = load_corpus(processed_dir, raw_dir, corpus_dir=corpus_dir)
-        written = write_sources(corpus, out_dir, index=index, keep=keep)
+            viewed = load_shard(corpus_dir or processed_dir, raw_dir)
+        else:  # the ledger's figures and exclusions marked: pandas is needed here
+            from figtrace.report import load_corpus, viewer_sources
+
+            viewed = viewer_sources(load_corpus(processed_dir, raw_dir, corpus_dir=corpus_dir))
+        written = write_sources(viewed, out_dir, index=index, keep=keep)
     done = "; ".join([f"{len(written)} viewers written, {len(kept)} kept", *swept])
     click.echo(f"sources: {done} -> {out_dir}")
 

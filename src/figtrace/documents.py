@@ -441,15 +441,14 @@ DOCUMENT_COLUMNS = [
 ]  # fmt: skip
 
 
-def documents_table(
+def document_rows(
     docs: list[Document],
     root: Path | None = None,
     canonical: dict[str, CanonicalText] | None = None,
-) -> pd.DataFrame:
-    """One row per document, ordered by doc_id; `path` is relative to `root` when given
-    (`canonical`: the documents' canonical texts by doc_id, if the caller has them already)."""
-    import pandas as pd
-
+) -> list[dict[str, Any]]:
+    """The rows of the documents table (DOCUMENT_COLUMNS), ordered by doc_id; `path` is
+    relative to `root` when given (`canonical`: the documents' canonical texts by doc_id, if
+    the caller has them already)."""
     rows = []
     for doc in sorted(docs, key=lambda d: d.doc_id):
         n_bytes = doc.path.stat().st_size
@@ -473,6 +472,13 @@ def documents_table(
                 "n_bytes": n_bytes,
             }
         )
+    return rows
+
+
+def documents_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The documents table of `document_rows`."""
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=DOCUMENT_COLUMNS)
     # Typed explicitly: a shard whose documents all lack a field (say url) must not give the
     # column another type, or the gathered table would differ from one job's.
@@ -480,6 +486,16 @@ def documents_table(
     return frame.astype(
         {"n_chars": "int64", "n_bytes": "int64", **dict.fromkeys(text_columns, "str")}
     )
+
+
+def documents_table(
+    docs: list[Document],
+    root: Path | None = None,
+    canonical: dict[str, CanonicalText] | None = None,
+) -> pd.DataFrame:
+    """One row per document, ordered by doc_id; `path` is relative to `root` when given
+    (`canonical`: the documents' canonical texts by doc_id, if the caller has them already)."""
+    return documents_frame(document_rows(docs, root, canonical))
 
 
 def write_documents_table(

@@ -1015,7 +1015,7 @@ def render_html(draft: Draft, findings: list[Finding], ctx: Context, out: Path) 
 
     from markupsafe import Markup
 
-    from figtrace.report import environment, safe_text
+    from figtrace.rendering import environment, safe_text
 
     text, pieces, pos = draft.text, [], 0
     for i, f in enumerate(findings, 1):
@@ -1084,7 +1084,7 @@ a.num.v-not-a-statistic { background: none; border-color: #c4c7cc; border-bottom
 
 def _cite_text(source: dict[str, Any]) -> str:
     """A source in a footnote: the article, the report it reports, and the passage."""
-    from figtrace.report import md_text
+    from figtrace.rendering import md_text
 
     doc, report = source["doc"], source["report"]
     title = (
@@ -1193,7 +1193,7 @@ def _csl_report(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _reference_line(item: dict[str, Any]) -> str:
-    from figtrace.report import md_text
+    from figtrace.rendering import md_text
 
     year = item.get("issued", {}).get("date-parts", [[None]])[0][0]
     who = (

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import pandas as pd
-
 from figtrace.errors import FigtraceError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas is imported where a table is built: a shard job may need none
+    import pandas as pd
+
     from figtrace.documents import Document
     from figtrace.text import CanonicalText
 
@@ -1678,7 +1678,10 @@ MENTION_DTYPES: dict[str, str] = {
 }  # fmt: skip
 
 
-def _table(rows: list[tuple]) -> pd.DataFrame:
+def mentions_of_rows(rows: list[tuple]) -> pd.DataFrame:
+    """The mentions table of rows of MENTION_COLUMNS, with MENTION_DTYPES."""
+    import pandas as pd
+
     # One frame for many documents: building and typing a frame per document costs more than
     # extracting its mentions.
     return pd.DataFrame(rows, columns=MENTION_COLUMNS).astype(MENTION_DTYPES)
@@ -1694,7 +1697,7 @@ def _rows(doc_id: str, text: str) -> list[tuple]:
 
 def mentions_frame(doc_id: str, text: str) -> pd.DataFrame:
     """One document's mentions as a table with MENTION_COLUMNS and fixed dtypes."""
-    return _table(_rows(doc_id, text))
+    return mentions_of_rows(_rows(doc_id, text))
 
 
 def located_rows(doc_id: str, canonical: CanonicalText) -> list[tuple]:
@@ -1720,7 +1723,7 @@ def located_rows(doc_id: str, canonical: CanonicalText) -> list[tuple]:
 
 def located_mentions(doc_id: str, canonical: CanonicalText) -> pd.DataFrame:
     """A document's mentions with their page, element and furniture (see `located_rows`)."""
-    return _table(located_rows(doc_id, canonical))
+    return mentions_of_rows(located_rows(doc_id, canonical))
 
 
 def document_mentions(doc: Document) -> pd.DataFrame:
@@ -1731,13 +1734,19 @@ def document_mentions(doc: Document) -> pd.DataFrame:
 def mentions_table(docs: Iterable[Document]) -> pd.DataFrame:
     """Every document's mentions in one table, sorted by doc_id then start."""
     ordered = sorted(docs, key=lambda d: d.doc_id)
-    return _table([row for doc in ordered for row in located_rows(doc.doc_id, doc.canonical())])
+    return mentions_of_rows(
+        [row for doc in ordered for row in located_rows(doc.doc_id, doc.canonical())]
+    )
+
+
+def rows_from_canonical(canonical: dict[str, CanonicalText]) -> list[tuple]:
+    """The rows of `mentions_from_canonical`, sorted by doc_id then start."""
+    return [row for doc_id in sorted(canonical) for row in located_rows(doc_id, canonical[doc_id])]
 
 
 def mentions_from_canonical(canonical: dict[str, CanonicalText]) -> pd.DataFrame:
     """The same table as `mentions_table`, from canonical texts by doc_id (no raw file read)."""
-    rows = [row for doc_id in sorted(canonical) for row in located_rows(doc_id, canonical[doc_id])]
-    return _table(rows)
+    return mentions_of_rows(rows_from_canonical(canonical))
 
 
 def mentions_from_text_tables(

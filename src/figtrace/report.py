@@ -1,34 +1,28 @@
-"""The summary report and the source viewers: every number rendered as a link to its provenance.
+"""The summary report: every number rendered as a link to its provenance.
 
-`report.html` (self-contained), `report.md` and one viewer per document, `sources/<doc_id>.html`,
-are written from Jinja2 templates (autoescape on) over the ledger. No number is typed here or in
-a template: values come from the ledger through `figtrace.provenance`, and numbers inside curated
-prose (labels, definitions, caveats, descriptions) are linked to the ledger entry they state.
-Document text is untrusted web text: it is escaped, and a URL becomes a link only if http(s).
+`report.html` (self-contained) and `report.md` are written from Jinja2 templates (autoescape on)
+over the ledger; the source viewers, one per document, are `figtrace.viewers` (`viewer_sources`
+hands them the ledger's marks). No number is typed here or in a template: values come from the
+ledger through `figtrace.provenance`, and numbers inside curated prose (labels, definitions,
+caveats, descriptions) are linked to the ledger entry they state. Document text is untrusted web
+text: it is escaped (`figtrace.rendering`), and a URL becomes a link only if http(s).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from figtrace import display, outputs
-from figtrace.documents import UNTITLED_NOTE, document_name, sha256_bytes
 from figtrace.errors import FigtraceError
-from figtrace.manifest import DIGEST_LIST_HEADER, read_digest_list
 from figtrace.provenance import (
     CLAIMANT_KINDS,
     PLACEHOLDER,
@@ -38,61 +32,19 @@ from figtrace.provenance import (
     derived_interval,
     format_ref,
     load_ledger,
-    read_table,
     render_template,
     value_of,
 )
-from figtrace.registries import load_reports
+from figtrace.rendering import environment, md_text, safe_text
+from figtrace.viewers import ROLE_NAMES, Sources, Span
+from figtrace.viewers import document_spans as spans_of_rows
+from figtrace.viewers import segments as text_segments
 
 if TYPE_CHECKING:  # the extractor compiles its patterns on import; the viewers never need it
     from figtrace.mentions import Mention
 
-# Invisible direction controls in web text could reorder what a reader sees (a U+202E right-to-left
-# override makes "txt.exe" read "exe.txt"); they are shown as visible tags instead.
-BIDI_CONTROLS = {
-    "\u202a": "LRE", "\u202b": "RLE", "\u202c": "PDF", "\u202d": "LRO", "\u202e": "RLO",
-    "\u2066": "LRI", "\u2067": "RLI", "\u2068": "FSI", "\u2069": "PDI",
-    "\u200e": "LRM", "\u200f": "RLM", "\u061c": "ALM",
-}  # fmt: skip
-_BIDI = re.compile("[" + "".join(BIDI_CONTROLS) + "]")
 # A bare four-digit number from 1900 to 2099 with no thousands separator is read as a year.
 YEAR = re.compile(r"(?:19|20)[0-9]{2}")
-ROLES = ("figure", "exclusion", "boilerplate", "date", "other")
-ROLE_NAMES = {
-    "figure": "figure in the ledger",
-    "exclusion": "reviewed exclusion (not a statistic)",
-    "boilerplate": "page furniture (boilerplate)",
-    "date": "date",
-    "other": "other number",
-}
-
-
-def safe_text(text: str | None) -> Markup:
-    """Escape untrusted text for HTML and show invisible direction controls as visible tags."""
-    return Markup("") if text is None else Markup(_escaped(text))
-
-
-def _escaped(text: str) -> str:
-    """`safe_text` as a plain str, for building HTML by concatenation."""
-    return _BIDI.sub(_bidi_tag, str(escape(text)))
-
-
-def _bidi_tag(m: re.Match[str]) -> str:
-    return f'<span class="ctl" title="invisible direction control">⟨{BIDI_CONTROLS[m.group(0)]}⟩</span>'
-
-
-def plain_text(text: str | None) -> str:
-    """Untrusted text for places that hold no markup (a page title): direction controls shown as
-    visible tags; escaping is left to autoescape."""
-    return _BIDI.sub(lambda m: f"⟨{BIDI_CONTROLS[m.group(0)]}⟩", text or "")
-
-
-def safe_url(url: str | None) -> str | None:
-    """The URL if it is http or https (a link may be rendered), else None (show it as text)."""
-    if not url or not isinstance(url, str):
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def link(ref: str, text: str | Markup, shows: str, fmt: str | None = None) -> Markup:
@@ -310,17 +262,6 @@ def linkify(
 # --- spans: every number in a document, with its role ------------------------------------------
 
 
-@dataclass(frozen=True)
-class Span:
-    """A highlighted range of a document's text: a figure, an exclusion or another mention."""
-
-    start: int
-    end: int
-    role: str
-    ref: str | None = None
-    note: str | None = None
-
-
 @dataclass
 class Corpus:
     """Everything the report and the viewers render, grouped by document once."""
@@ -331,64 +272,6 @@ class Corpus:
     spans: dict[str, list[Span]]
     charts: list[dict[str, Any]] = field(default_factory=list)
     charts_note: str | None = None
-
-
-def document_spans(
-    figures: pd.DataFrame, exclusions: pd.DataFrame, mentions: pd.DataFrame
-) -> dict[str, list[Span]]:
-    """Non-overlapping highlight spans per document: figures first, then reviewed exclusions,
-    then the extractor's other mentions (grouped once, not filtered per document)."""
-    candidates: dict[str, list[tuple[int, Span]]] = {}
-    extents: dict[str, list[tuple[int, int]]] = {}
-    # whole columns as lists: a pandas row object per mention cost most of the time
-    hedges = mentions["qualifier_start"].fillna(mentions["start"]).tolist()
-    for doc_id, end, role, hedge in zip(
-        *_columns(mentions, "doc_id", "end", "role"), hedges, strict=True
-    ):
-        extents.setdefault(doc_id, []).append((int(hedge), int(end)))
-        role = role if role in ("boilerplate", "date") else "other"
-        candidates.setdefault(doc_id, []).append((2, Span(int(hedge), int(end), role)))
-    for fid, doc_id, start, end, label in zip(
-        *_columns(figures, "figure_id", "doc_id", "start", "end", "label"), strict=True
-    ):
-        candidates.setdefault(doc_id, []).append(
-            (0, Span(int(start), int(end), "figure", fid, label))
-        )
-    for doc_id, start, end, reason in zip(
-        *_columns(exclusions, "doc_id", "start", "end", "reason"), strict=True
-    ):
-        # widen a reviewed span ("16") to the whole expression the extractor reads ("age of 16")
-        start, end = int(start), int(end)
-        for a, b in extents.get(doc_id, []):
-            if a < end and b > start:
-                start, end = min(start, a), max(end, b)
-        candidates.setdefault(doc_id, []).append((1, Span(start, end, "exclusion", None, reason)))
-    result: dict[str, list[Span]] = {}
-    for doc_id, items in candidates.items():
-        kept: list[Span] = []
-        for _, span in sorted(items, key=lambda x: (x[0], x[1].start)):
-            if all(span.end <= k.start or span.start >= k.end for k in kept):
-                kept.append(span)
-        result[doc_id] = sorted(kept, key=lambda s: s.start)
-    return result
-
-
-def _columns(frame: pd.DataFrame, *names: str) -> list[list[Any]]:
-    return [frame[name].tolist() for name in names]
-
-
-def _segments(text: str, spans: Iterable[Span], start: int, end: int):
-    """(text, span-or-None) pieces of text[start:end]."""
-    pos = start
-    for s in spans:
-        if s.end <= start or s.start >= end:
-            continue
-        if s.start > pos:
-            yield text[pos : s.start], None
-        yield text[s.start : s.end], s
-        pos = s.end
-    if pos < end:
-        yield text[pos:end], None
 
 
 def passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
@@ -403,7 +286,7 @@ def passage(corpus: Corpus, figure: dict[str, Any]) -> Markup:
             a = s.start
         if s.start < b < s.end:
             b = s.end
-    return _marked(_segments(text, spans, a, b), mark=figure["figure_id"])
+    return _marked(text_segments(text, spans, a, b), mark=figure["figure_id"])
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -430,56 +313,40 @@ def load_corpus(
 
 
 def _read_corpus(
-    corpus_dir: Path,
-    ledger: Ledger,
-    exclusions: pd.DataFrame,
-    checks: pd.DataFrame,
-    doc_ids: Collection[str] | None = None,
+    corpus_dir: Path, ledger: Ledger, exclusions: pd.DataFrame, checks: pd.DataFrame
 ) -> Corpus:
-    """The texts and highlight spans of the documents in `corpus_dir` (or only of `doc_ids`),
-    with the ledger's marks."""
-    text = _rows(pd.read_parquet(corpus_dir / "text.parquet", columns=["doc_id", "text"]), doc_ids)
-    mentions = _rows(
-        pd.read_parquet(
-            corpus_dir / "mentions.parquet",
-            columns=["doc_id", "start", "end", "qualifier_start", "role"],
-        ),
-        doc_ids,
+    """The texts and highlight spans of the documents in `corpus_dir`, with the ledger's marks."""
+    text = pd.read_parquet(corpus_dir / "text.parquet", columns=["doc_id", "text"])
+    mentions = pd.read_parquet(
+        corpus_dir / "mentions.parquet",
+        columns=["doc_id", "start", "end", "qualifier_start", "role"],
     )
     texts = dict(text.itertuples(index=False))
     return Corpus(ledger, checks, texts, document_spans(ledger.figures, exclusions, mentions))
 
 
-def _rows(frame: pd.DataFrame, doc_ids: Collection[str] | None) -> pd.DataFrame:
-    """The rows of `doc_ids` (all rows if None), in order."""
-    return frame if doc_ids is None else frame[frame["doc_id"].isin(list(doc_ids))]
-
-
-def load_unannotated(
-    corpus_dir: Path, raw_dir: Path, doc_ids: Collection[str] | None = None
-) -> Corpus:
-    """The documents, texts and mentions in `corpus_dir` (or only those of `doc_ids`: a shard
-    job that re-renders a few viewers), with no ledger: for the source viewers of a shard that
-    holds no annotated document, which therefore neither wait for the ledger nor change with it.
-    Refuses a shard that holds an annotated document (its figures would be lost)."""
-    corpus_dir, raw_dir = Path(corpus_dir), Path(raw_dir)
-    documents = _rows(read_table(corpus_dir / "documents.parquet"), doc_ids)
-    documents = documents.set_index("doc_id", drop=False)
-    annotated = [d for d in documents.index if (raw_dir / "annotations" / f"{d}.yaml").is_file()]
-    if annotated:
-        raise FigtraceError(
-            f"{corpus_dir}: {annotated[0]!r} has an annotation file, so its viewer must show the "
-            "ledger's figures; render this folder with the ledger (without --no-ledger)."
-        )
-    ledger = Ledger(
-        figures=pd.DataFrame(columns=["figure_id", "doc_id", "start", "end", "label"]),
-        derived=pd.DataFrame(columns=["derived_id"]),
-        documents=documents,
-        reports=load_reports(raw_dir / "reports.yaml"),
-        indicators={},
+def document_spans(
+    figures: pd.DataFrame, exclusions: pd.DataFrame, mentions: pd.DataFrame
+) -> dict[str, list[Span]]:
+    """`figtrace.viewers.document_spans` of the three tables (whole columns as lists: a pandas
+    row object per mention cost most of the time)."""
+    hedges = mentions["qualifier_start"].fillna(mentions["start"]).tolist()
+    doc_id, start, end, role = _columns(mentions, "doc_id", "start", "end", "role")
+    return spans_of_rows(
+        zip(doc_id, start, hedges, end, role, strict=True),
+        zip(*_columns(figures, "figure_id", "doc_id", "start", "end", "label"), strict=True),
+        zip(*_columns(exclusions, "doc_id", "start", "end", "reason"), strict=True),
     )
-    exclusions = pd.DataFrame(columns=["doc_id", "start", "end", "reason"])
-    return _read_corpus(corpus_dir, ledger, exclusions, pd.DataFrame(), doc_ids)
+
+
+def _columns(frame: pd.DataFrame, *names: str) -> list[list[Any]]:
+    return [frame[name].tolist() for name in names]
+
+
+def viewer_sources(corpus: Corpus) -> Sources:
+    """What the source viewers of the corpus's documents render (figtrace.viewers)."""
+    ledger = corpus.ledger
+    return Sources(chain_documents(ledger), corpus.texts, corpus.spans, ledger.reports)
 
 
 def load_charts(index: Path | None) -> tuple[list[dict[str, Any]], str | None]:
@@ -507,35 +374,6 @@ def load_charts(index: Path | None) -> tuple[list[dict[str, Any]], str | None]:
 
 
 # --- the report ------------------------------------------------------------------------------
-
-
-@cache
-def environment() -> Environment:
-    """The one Jinja2 environment (autoescape on for every template)."""
-    env = Environment(
-        loader=PackageLoader("figtrace", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,  # a process renders with the templates it started with
-    )
-    env.filters["t"] = safe_text
-    env.filters["md"] = md_text
-    env.filters["plain"] = plain_text
-    env.globals["safe_url"] = safe_url
-    env.globals["untitled_note"] = UNTITLED_NOTE
-    env.globals["doc_name"] = lambda d: document_name(d["title"], d.get("description"), d["doc_id"])
-    return env
-
-
-def md_text(text: Any) -> Markup:
-    """Untrusted text for Markdown: HTML-escaped and Markdown punctuation backslash-escaped."""
-    if text is None:
-        return Markup("")
-    text = _BIDI.sub(lambda m: f"⟨{BIDI_CONTROLS[m.group(0)]}⟩", str(text))
-    text = re.sub(r"([\\`*_\[\]{}()#+!|<>-])", r"\\\1", text.replace("\n", " "))
-    return Markup(str(escape(Markup(text))).replace("&amp;", "&amp;"))
 
 
 def chain_document(ledger: Ledger, doc_id: str) -> dict[str, Any]:
@@ -596,7 +434,7 @@ def figure_entry(corpus: Corpus, fid: str) -> dict[str, Any]:
 
 def _pieces(corpus: Corpus, doc_id: str, start: int, end: int) -> Markup:
     """text[start:end] of a document with the numbers in it linked (figures) or marked."""
-    return _marked(_segments(corpus.texts[doc_id], corpus.spans.get(doc_id, []), start, end))
+    return _marked(text_segments(corpus.texts[doc_id], corpus.spans.get(doc_id, []), start, end))
 
 
 def _marked(segments: Iterable[tuple[str, Span | None]], mark: str | None = None) -> Markup:
@@ -1096,195 +934,3 @@ def write_report(corpus: Corpus, html_out: Path, md_out: Path) -> None:
     outputs.write_text(
         md_out, env.get_template("report.md.j2").render(**md_context(corpus, context))
     )
-
-
-# --- source viewers --------------------------------------------------------------------------
-
-
-PAGE_MARK = '<span class="page-mark" id="page-{0}">page <code class="pos">{0}</code></span>'
-
-
-def viewer_body(text: str, spans: Sequence[Span]) -> Markup:
-    """The document's canonical text with every mention marked by role; a figure's mark has the
-    figure_id as its id and links back to the report entry."""
-    # plain strings joined once: every untrusted piece (text, ids, notes) goes through escape
-    out = []
-    paged = "\f" in text  # PDF sources: pages are separated by form feeds (figtrace.text)
-    page = 1
-    if paged:
-        out.append(PAGE_MARK.format(page))
-    for piece, s in _segments(text, spans, 0, len(text)):
-        if s is None and paged and "\f" in piece:
-            parts = piece.split("\f")
-            out.append(_escaped(parts[0]))
-            for part in parts[1:]:
-                page += 1
-                out.append(PAGE_MARK.format(page))
-                out.append(_escaped(part))
-        elif s is None:
-            out.append(_escaped(piece))
-        elif s.role == "figure":
-            ref = escape(s.ref)
-            out.append(
-                f'<mark class="m-figure" id="{ref}" title="{escape(s.note or "")}">'
-                f'<a href="../report.html#{ref}">{_escaped(piece)}</a></mark>'
-            )
-        else:
-            note = escape(s.note or ROLE_NAMES[s.role])
-            out.append(f'<mark class="m-{escape(s.role)}" title="{note}">{_escaped(piece)}</mark>')
-    return Markup("".join(out))
-
-
-def write_sources(
-    corpus: Corpus,
-    out_dir: Path,
-    doc_ids: Sequence[str] | None = None,
-    index: Path | None = None,
-    keep: Iterable[str] | None = None,
-    reused: Mapping[str, str] | None = None,
-    names: list[str] | None = None,
-) -> list[Path]:
-    """Render one viewer per document with one compiled template; return the paths written.
-
-    `keep`: the doc_ids of the whole corpus; viewers in `out_dir` of any other document (one
-    removed from the corpus) are deleted. `index`: a list of the viewers written and of those
-    `reused` (left as they are; doc_id -> the viewer's sha256), one `doc_id, file, sha256` row
-    each, written last, so that it exists only if every viewer does (the pipeline's output per
-    shard; the manifest takes the viewers' digests from it, see figtrace.manifest). `names`:
-    the entries of `out_dir`, if the caller has just listed it.
-    """
-    template = environment().get_template("source.html.j2")
-    css = environment().get_template("report.css").render()
-    ledger = corpus.ledger
-    ids = doc_ids if doc_ids is not None else list(ledger.documents.index)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # listed once, for leftovers and for the sweep: the folder holds every shard's viewers
-    if names is None:
-        names = os.listdir(out_dir)
-    digests = dict(reused or {})
-    pages = _viewer_pages(corpus, template, css, ids, out_dir)
-    written = outputs.write_texts(_noting_digests(pages, digests), listings={out_dir: names})
-    if keep is not None:
-        known = {f"{doc_id}.html" for doc_id in keep}
-        for name in {*names, *(path.name for path in written)}:
-            if name.endswith(".html") and name not in known:
-                (out_dir / name).unlink(missing_ok=True)
-    if index is not None:
-        rows = "".join(f"{d}\t{d}.html\t{digests[d]}\n" for d in sorted(digests))
-        outputs.sweep_leftovers([Path(index)], {out_dir: names})
-        outputs.write_text(index, DIGEST_LIST_HEADER + rows, sweep=False)
-    return written
-
-
-def _empty_list(index: Path | None) -> bool:
-    """Whether `index` is a list of viewers with no row (a shard that held no document)."""
-    try:
-        return index is not None and Path(index).read_text("utf-8") == DIGEST_LIST_HEADER
-    except (OSError, UnicodeDecodeError):
-        return False
-
-
-def _noting_digests(
-    pages: Iterable[tuple[Path, str]], digests: dict[str, str]
-) -> Iterator[tuple[Path, str]]:
-    """The pages as they pass, each viewer's sha256 noted by doc_id (from the bytes in memory)."""
-    for path, html in pages:
-        digests[path.name[: -len(".html")]] = sha256_bytes(html.encode("utf-8"))
-        yield path, html
-
-
-def write_sources_reusing(
-    load: Callable[[Collection[str]], Corpus],
-    out_dir: Path,
-    listed: Path,
-    record: Path,
-    recipe_digest: str,
-    index: Path | None = None,
-    keep: Callable[[], Iterable[str]] | None = None,
-    names: list[str] | None = None,
-    sweep: bool = False,
-) -> tuple[list[Path], set[str]]:
-    """`write_sources` for a shard with no annotated document, re-rendering only the viewers
-    of documents changed since the shard's reuse record was written (figtrace.reuse): a
-    viewer is kept if its document's catalogue line (in `listed`) and the viewer file's own
-    stat are the ones recorded, under the same recipe. Only the other documents are read
-    (`load` them by doc_id). Returns the paths written and the doc_ids kept. `names`: the
-    entries of `out_dir`, if the caller has just listed it.
-
-    `keep()`: the whole corpus's doc_ids, for `write_sources` to delete the viewers of other
-    documents; asked for only when a viewer may have lost its document: the shard has no list
-    of its viewers or no reuse record (a run killed after writing a viewer), its last list
-    names a document it no longer holds (one removed, or moved to another shard), or `sweep`
-    says so. A shard that only gained or changed documents skips reading and sweeping 100,000
-    names (0.1 s of an added document's run)."""
-    from figtrace import reuse
-    from figtrace.documents import read_fingerprint
-
-    out_dir = Path(out_dir)
-    lines = {doc_id: f"{raw} {sidecar}" for doc_id, raw, sidecar in read_fingerprint(listed)}
-
-    folder = os.path.join(out_dir, "")
-
-    def keys(doc_ids: Iterable[str]) -> dict[str, str]:
-        found = {}
-        for doc_id in doc_ids:
-            viewer = reuse.file_key(f"{folder}{doc_id}.html")
-            if viewer is not None:
-                found[doc_id] = f"{lines[doc_id]} {viewer}"
-        return found
-
-    before = keys(lines)
-    kept = reuse.reusable(record, recipe_digest, before)
-    recorded = Path(record).is_file()  # without it, a killed run may have left any viewer
-    reuse.forget(record)
-    fresh = [d for d in lines if d not in kept]
-    # a kept viewer's digest as the shard's last list recorded it, else read from the file
-    listed_before = read_digest_list(index) if index is not None else {}
-    held = {f"{d}.html" for d in lines}
-    listed = bool(listed_before) or _empty_list(index)  # an earlier list, read as it was written
-    lost = sweep or not recorded or not listed or not held.issuperset(listed_before)
-    reused = {
-        d: listed_before.get(f"{d}.html") or sha256_bytes(Path(f"{folder}{d}.html").read_bytes())
-        for d in sorted(kept)
-    }
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if names is None:  # once for the whole job: 0.05 s among 100,000 viewers
-        names = os.listdir(out_dir)
-    corpus = keep() if keep is not None and lost else None
-    written = write_sources(
-        load(fresh), out_dir, fresh, index=index, keep=corpus, reused=reused, names=names
-    )
-    # a kept viewer is the file its key was just read from: only the fresh ones are stat'ed again
-    after = {**{d: before[d] for d in kept}, **keys(fresh)}
-    outputs.sweep_leftovers([Path(record)], {out_dir: names})
-    reuse.remember(record, recipe_digest, after.items(), sweep=False)
-    return written, kept
-
-
-def _viewer_pages(
-    corpus: Corpus, template: Any, css: str, doc_ids: Sequence[str], out_dir: Path
-) -> Iterator[tuple[Path, str]]:
-    """(path, html) of each document's viewer, rendered one at a time."""
-    ledger = corpus.ledger
-    documents = chain_documents(ledger)
-    for doc_id in doc_ids:
-        if doc_id not in corpus.texts:
-            raise FigtraceError(
-                f"{doc_id}: no canonical text in text.parquet; re-run the text stage."
-            )
-        spans = corpus.spans.get(doc_id, [])
-        counts = Counter(s.role for s in spans)
-        doc = documents[doc_id]
-        html = template.render(
-            doc=doc,
-            body=viewer_body(corpus.texts[doc_id], spans),
-            roles=[(r, ROLE_NAMES[r], counts[r]) for r in ROLES],
-            reports=[
-                ledger.reports[r]
-                for r in (doc["reports_cited"] or "").split(";")
-                if r in ledger.reports
-            ],
-            css=css,
-        )
-        yield out_dir / f"{doc_id}.html", html

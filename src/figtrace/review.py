@@ -253,7 +253,7 @@ class Review:
 
 def render(template: str, **context: Any) -> str:
     """A page from the package's templates (autoescaped, document text through `t`)."""
-    from figtrace.report import environment
+    from figtrace.rendering import environment
 
     return environment().get_template(template).render(**context)
 

@@ -13,9 +13,12 @@ leaves the ledger, charts, notebooks and report alone.
 
 from __future__ import annotations
 
+import json
 import os
+import struct
 import zlib
 from collections.abc import Iterable
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -192,11 +195,19 @@ def write_text_tables(
 
     `record` (with `catalogue`): the reuse record beside the outputs (figtrace.reuse); the rows
     of documents unchanged since it was written are taken from the existing tables, and only the
-    other documents are read and verified."""
+    other documents are read and verified; both parts are merged in Arrow, without importing
+    pandas, wherever that gives the same table (`_merged_in_arrow`)."""
     from figtrace import outputs, reuse
-    from figtrace.documents import documents_table, load_catalogue, load_listed, read_fingerprint
-    from figtrace.mentions import mentions_from_canonical
-    from figtrace.text import text_tables
+    from figtrace.documents import (
+        DOCUMENT_COLUMNS,
+        document_rows,
+        documents_frame,
+        load_catalogue,
+        load_listed,
+        read_fingerprint,
+    )
+    from figtrace.mentions import MENTION_COLUMNS, mentions_of_rows, rows_from_canonical
+    from figtrace.text import FURNITURE_COLUMNS, MAP_COLUMNS, TEXT_COLUMNS, text_frames, text_rows
 
     names = ["text", "textmap", "furniture", "documents", "mentions"]
     outs = dict(
@@ -215,20 +226,167 @@ def write_text_tables(
         docs = load_listed(raw_dir, catalogue, only=None if not keep else set(keys) - keep)
     # each document's canonical text made once: the tables and the mentions are both made from it
     canonical = {doc.doc_id: doc.canonical() for doc in docs}
-    text, textmap, furniture = text_tables(docs, canonical)
-    tables = {"text": text, "textmap": textmap, "furniture": furniture}
+    texts, spans, furniture = text_rows(docs, canonical)
+    rows: dict[str, list] = {"text": texts, "textmap": spans, "furniture": furniture}
+    columns = {"text": TEXT_COLUMNS, "textmap": MAP_COLUMNS, "furniture": FURNITURE_COLUMNS}
     if documents_out is not None:
-        tables["documents"] = documents_table(docs, canonical=canonical)
+        rows["documents"], columns["documents"] = (
+            document_rows(docs, canonical=canonical),
+            DOCUMENT_COLUMNS,
+        )
     if mentions_out is not None:
-        tables["mentions"] = mentions_from_canonical(canonical)
-    for name, frame in tables.items():
-        if keep:
-            outputs.write_arrow(outs[name], _with_kept_rows(frame, outs[name], keep))
+        rows["mentions"], columns["mentions"] = rows_from_canonical(canonical), MENTION_COLUMNS
+    frames: dict[str, pd.DataFrame] = {}
+
+    def frame(name: str) -> pd.DataFrame:
+        """A table as pandas builds it (pandas is imported only if a table needs it)."""
+        if not frames:
+            frames.update(
+                zip(
+                    ("text", "textmap", "furniture"),
+                    text_frames(texts, spans, furniture),
+                    strict=True,
+                )
+            )
+            if "documents" in rows:
+                frames["documents"] = documents_frame(rows["documents"])
+            if "mentions" in rows:
+                frames["mentions"] = mentions_of_rows(rows["mentions"])
+        return frames[name]
+
+    for name in rows:
+        merged = (
+            _merged_in_arrow(_by_column(rows[name], columns[name]), outs[name], keep)
+            if keep
+            else None
+        )
+        if merged is not None:
+            outputs.write_arrow(outs[name], merged)
+        elif keep:
+            outputs.write_arrow(outs[name], _with_kept_rows(frame(name), outs[name], keep))
         else:
-            outputs.write_parquet(outs[name], frame)
+            outputs.write_parquet(outs[name], frame(name))
     if record is not None and catalogue is not None:
         reuse.remember(record, digest, keys.items())
     return len(docs) + len(keep)
+
+
+def _by_column(rows: list, names: list[str]) -> dict[str, list]:
+    """Rows (dicts by column name, or tuples in `names` order) as one list per column."""
+    if rows and isinstance(rows[0], dict):
+        return {name: [row[name] for row in rows] for name in names}
+    return {name: [row[i] for row in rows] for i, name in enumerate(names)}
+
+
+# pandas' dtype of a column (as its metadata in the Parquet file names it) -> the Python type
+# whose values pandas and Arrow turn into the same column, and whether None may stand in it
+EXACT_VALUES = {
+    "str": (str, True),
+    "string": (str, True),
+    "int64": (int, False),
+    "Int64": (int, True),
+    "float64": (float, True),
+}
+ARROW_TYPES = {str: ("string", "large_string"), int: ("int64",), float: ("double",)}
+
+
+def _merged_in_arrow(columns: dict[str, list], previous: Path, keep: set[str]) -> pa.Table | None:
+    """`_with_kept_rows` without pandas: the kept rows of the table a shard job wrote before and
+    the fresh rows, by doc_id, as the Arrow table pandas would give. None where that cannot be
+    made exactly without pandas: fresh rows for a table that had none (its column types are not
+    known), or a fresh value pandas would convert (a None in an int64 column, a NaN, an int in a
+    float column, any type not in EXACT_VALUES).
+
+    pandas' import was most of a shard job's time when one document was added (0.75 s of 2 s at
+    100,000 documents); every table is written with explicit dtypes, so the previous table's
+    schema, pandas' metadata included, is the one the fresh rows' table would have."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq  # not pq.read_table: it imports pyarrow.dataset, and that pandas
+
+    table = pq.ParquetFile(previous).read()
+    runs = _runs(table, keep)
+    if any(columns.values()):
+        try:
+            fresh = _arrow_rows(columns, table)
+        except (struct.error, UnicodeEncodeError):  # an int beyond int64, a lone surrogate
+            return None
+        if fresh is None:
+            return None
+        runs += _runs(fresh, None)
+    runs.sort(key=lambda run: run[0])  # stable, and str order is UTF-8 byte order, as Arrow's
+    pieces: list[list] = []  # [table, start, end]: neighbouring runs of one table read as one
+    for _, source, start, end in runs:
+        if pieces and pieces[-1][0] is source and pieces[-1][2] == start:
+            pieces[-1][2] = end
+        else:
+            pieces.append([source, start, end])
+    if not pieces:
+        return table.slice(0, 0)
+    return pa.concat_tables([src.slice(a, b - a) for src, a, b in pieces]).combine_chunks()
+
+
+def _arrow_rows(columns: dict[str, list], previous: pa.Table) -> pa.Table | None:
+    """The fresh rows as a table of `previous`'s schema, if their values convert exactly."""
+    import pyarrow as pa
+
+    schema = previous.schema
+    metadata = schema.metadata or {}
+    if previous.num_rows == 0 or schema.names != list(columns) or b"pandas" not in metadata:
+        return None
+    dtypes = {c["field_name"]: c["numpy_type"] for c in json.loads(metadata[b"pandas"])["columns"]}
+    arrays = []
+    for field in schema:
+        kind, nullable = EXACT_VALUES.get(dtypes.get(field.name), (None, False))
+        if kind is None or str(field.type) not in ARROW_TYPES[kind]:
+            return None
+        values = columns[field.name]
+        for value in values:
+            if value is None:
+                if not nullable:
+                    return None
+            elif type(value) is not kind or value != value:  # bool is not int; NaN is not equal
+                return None
+        arrays.append(_array(values, field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _array(values: list, arrow_type: pa.DataType) -> pa.Array:
+    """An Arrow array of str, int or float values (None for null), made from its buffers:
+    `pa.array` imports pandas on its first call, to ask whether `values` is a pandas object."""
+    import pyarrow as pa
+
+    n = len(values)
+    nulls = values.count(None)
+    validity = None
+    if nulls:
+        bits = bytearray((n + 7) // 8)
+        for i, value in enumerate(values):
+            if value is not None:
+                bits[i >> 3] |= 1 << (i & 7)
+        validity = pa.py_buffer(bytes(bits))
+    if pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type):
+        code = "q" if pa.types.is_integer(arrow_type) else "d"
+        filled = [0 if value is None else value for value in values]
+        buffers = [validity, pa.py_buffer(struct.pack(f"<{n}{code}", *filled))]
+    else:  # utf8 or large_utf8: offsets into the bytes of every value, one after another
+        data = [b"" if value is None else value.encode("utf-8") for value in values]
+        code = "q" if pa.types.is_large_string(arrow_type) else "i"
+        offsets = struct.pack(f"<{n + 1}{code}", *accumulate(map(len, data), initial=0))
+        buffers = [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(data))]
+    return pa.Array.from_buffers(arrow_type, n, buffers, null_count=nulls)
+
+
+def _runs(table: pa.Table, keep: set[str] | None) -> list[tuple[str, pa.Table, int, int]]:
+    """(doc_id, table, start, end) of each run of rows with one doc_id (only of `keep`'s)."""
+    ids = table.column("doc_id").to_pylist()
+    runs = []
+    start = 0
+    for row in range(1, len(ids) + 1):
+        if row == len(ids) or ids[row] != ids[start]:
+            if keep is None or ids[start] in keep:
+                runs.append((ids[start], table, start, row))
+            start = row
+    return runs
 
 
 def _with_kept_rows(fresh: pd.DataFrame, previous: Path, keep: set[str]) -> pa.Table:

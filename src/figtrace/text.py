@@ -870,13 +870,11 @@ MAP_COLUMNS = ["doc_id", "start", "end", "page", "x0", "top", "x1", "bottom", "e
 FURNITURE_COLUMNS = ["doc_id", "start", "end", "reason"]
 
 
-def text_tables(
+def text_rows(
     docs: list, canonical: dict[str, CanonicalText] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The text, textmap and furniture tables for verified documents, in doc_id/offset order
-    (`canonical`: their canonical texts by doc_id, if the caller has them already)."""
-    import pandas as pd
-
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of the text, textmap and furniture tables for verified documents, in
+    doc_id/offset order (`canonical`: their canonical texts by doc_id, if the caller has them)."""
     texts, spans, furniture = [], [], []
     for doc in sorted(docs, key=lambda d: d.doc_id):
         canon = canonical[doc.doc_id] if canonical is not None else doc.canonical()
@@ -887,7 +885,17 @@ def text_tables(
                   for s in canon.spans]  # fmt: skip
         furniture += [{"doc_id": doc.doc_id, "start": f.start, "end": f.end, "reason": f.reason}
                       for f in canon.furniture]  # fmt: skip
-    text = pd.DataFrame(texts, columns=TEXT_COLUMNS)
+    return texts, spans, furniture
+
+
+def text_frames(
+    texts: list[dict[str, Any]], spans: list[dict[str, Any]], furniture: list[dict[str, Any]]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The text, textmap and furniture tables of `text_rows`, each column typed explicitly (a
+    shard whose documents all lack a value must not give a column another type)."""
+    import pandas as pd
+
+    text = pd.DataFrame(texts, columns=TEXT_COLUMNS).astype(dict.fromkeys(TEXT_COLUMNS, "str"))
     textmap = pd.DataFrame(spans, columns=MAP_COLUMNS).astype(
         {
             "start": "int64",
@@ -904,6 +912,14 @@ def text_tables(
         {"start": "int64", "end": "int64", "reason": "string"}
     )
     return text, textmap, furn
+
+
+def text_tables(
+    docs: list, canonical: dict[str, CanonicalText] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The text, textmap and furniture tables for verified documents, in doc_id/offset order
+    (`canonical`: their canonical texts by doc_id, if the caller has them already)."""
+    return text_frames(*text_rows(docs, canonical))
 
 
 def _spans_of(rows: pd.DataFrame) -> tuple[SourceSpan, ...]:
