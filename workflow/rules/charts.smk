@@ -18,7 +18,7 @@ rule charts:
         documents=f"{LEDGER_CORPUS}/documents.parquet",
         reports=f"{RAW}/reports.yaml",
         indicators=f"{RAW}/indicators.yaml",
-        code=code("charts", "provenance"),
+        code=code("charts", "rendering", "provenance"),
         template="src/figtrace/templates/charts_gallery.html.j2",
     output:
         files=expand(

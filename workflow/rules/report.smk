@@ -27,7 +27,7 @@ rule report:
         reports=f"{RAW}/reports.yaml",
         indicators=f"{RAW}/indicators.yaml",
         charts=rules.charts.output.index,
-        code=code("report", "provenance", "mentions"),
+        code=code("report", "viewers", "rendering", "provenance", "mentions"),
         templates=REPORT_TEMPLATES,
     output:
         html=report(
@@ -64,7 +64,7 @@ rule sources:
         ledger=LEDGER_TABLES,
         reports=f"{RAW}/reports.yaml",
         indicators=f"{RAW}/indicators.yaml",
-        code=code("report", "provenance", "shards", "manifest"),
+        code=code("viewers", "rendering", "report", "provenance", "shards", "manifest"),
         templates=REPORT_TEMPLATES,
     output:
         f"{RESULTS}/sources/shard-{LEDGER}.tsv",

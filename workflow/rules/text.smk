@@ -59,15 +59,15 @@ rule shard:
             "documents",
             "shards",
             "mentions",
-            "report",
-            "provenance",
+            "viewers",
+            "rendering",
             "manifest",
         ),
         templates=REPORT_TEMPLATES,
     # update(): Snakemake keeps the tables when the job re-runs, so that the rows of documents
     # unchanged since the shard's reuse record was written are taken from them (figtrace.reuse),
     # and the list of viewers, whose digests of kept viewers are taken instead of reading them,
-    # and which says whether a viewer may have lost its document (figtrace.report)
+    # and which says whether a viewer may have lost its document (figtrace.viewers)
     output:
         documents=update(f"{PROCESSED}/shards/{{shard}}/documents.parquet"),
         text=update(f"{PROCESSED}/shards/{{shard}}/text.parquet"),
