@@ -99,6 +99,17 @@ def test_rows_with_pages_boxes_and_elements_are_merged_into_the_same_bytes(raw, 
     for name, path in _tables(shard).items():
         assert path.read_bytes() == (tmp_path / "fresh" / f"{name}.parquet").read_bytes(), name
 
+    # the documents with pages, boxes and elements leave the shard: their tables are left with
+    # no row, as a job over the articles alone writes them
+    articles = tmp_path / "articles.tsv"
+    lines = listing.read_text("utf-8").splitlines(keepends=True)
+    articles.write_text("".join(line for line in lines if not line.startswith("added-")), "utf-8")
+    _write(raw, articles, shard, record)
+    _write(raw, articles, tmp_path / "articles", None)
+    assert pd.read_parquet(shard / "textmap.parquet").empty
+    for name, path in _tables(shard).items():
+        assert path.read_bytes() == (tmp_path / "articles" / f"{name}.parquet").read_bytes(), name
+
 
 def test_kept_and_fresh_rows_of_other_types_are_merged_as_pandas_merges_them(tmp_path):
     # a column typed otherwise in the two parts: pandas' concatenation decides the type, and
@@ -329,31 +340,50 @@ def test_a_shard_job_after_an_added_document_imports_no_pandas(raw, tmp_path):
         ("int64", [1, 2], [3], True),
         ("Int64", [1, None], [None, 4], True),
         ("float64", [1.5, None], [None, 2.5], True),
+        ("float64", [1.5, -0.0], [], True),  # no fresh row: the kept ones
         ("float64", [1.5, 2.0], [float("nan")], False),  # pandas writes a NaN as null
         ("float64", [1.5, 2.0], [3], False),  # an int pandas would turn into a float
         ("int64", [1, 2], [True], False),  # a bool is not an int64
         ("Int64", [1, 2], [2.0], False),
     ],
 )
-def test_rows_merged_in_arrow_are_the_rows_pandas_merges(tmp_path, dtype, kept, fresh, in_arrow):
-    """Fresh rows are merged without pandas only where the table equals pandas' to the byte;
-    any value pandas would convert leaves the merge to pandas. A document no longer kept (`c`)
-    loses its rows either way."""
+def test_rows_merged_in_arrow_are_the_table_a_job_over_every_document_writes(
+    tmp_path, dtype, kept, fresh, in_arrow
+):
+    """Fresh rows are merged without pandas only where the table is, to the byte, the one a
+    job over the remaining documents writes; any value pandas would convert is left to pandas,
+    whose merge gives that table too. A document no longer kept (`c`) loses its rows."""
     previous = tmp_path / "previous.parquet"
     old = pd.DataFrame({"doc_id": ["a"] * len(kept) + ["c"], "v": [*kept, kept[0]]})
     outputs.write_parquet(previous, old.astype({"v": dtype}))
     columns = {"doc_id": ["b"] * len(fresh), "v": fresh}
+    every = pd.DataFrame({"doc_id": ["a"] * len(kept) + columns["doc_id"], "v": kept + fresh})
+    outputs.write_parquet(tmp_path / "every.parquet", every.astype({"v": dtype}))
+    expected = (tmp_path / "every.parquet").read_bytes()
+
     merged = shards._merged_in_arrow(columns, previous, {"a"})
     assert (merged is not None) == in_arrow
-    if merged is None:
-        return
-    outputs.write_arrow(tmp_path / "arrow.parquet", merged)
+    if merged is not None:
+        outputs.write_arrow(tmp_path / "arrow.parquet", merged)
+        assert (tmp_path / "arrow.parquet").read_bytes() == expected
     frame = pd.DataFrame(columns).astype({"v": dtype})
     outputs.write_arrow(tmp_path / "pandas.parquet", shards._with_kept_rows(frame, previous, {"a"}))
-    assert (tmp_path / "arrow.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes()
-    assert pd.read_parquet(tmp_path / "arrow.parquet")["doc_id"].tolist() == ["a"] * len(kept) + [
-        "b"
-    ] * len(fresh)
+    assert (tmp_path / "pandas.parquet").read_bytes() == expected
+
+
+def test_a_table_left_with_no_row_is_the_one_a_job_over_the_rest_writes(tmp_path):
+    # the rows of the one document that had any are gone: not the old rows' schema, but the
+    # empty frame's (here doc_id has no rows to give it a type)
+    previous = tmp_path / "previous.parquet"
+    outputs.write_parquet(
+        previous, pd.DataFrame({"doc_id": ["c"], "v": [1]}).astype({"v": "Int64"})
+    )
+    empty = {"doc_id": [], "v": []}
+    assert shards._merged_in_arrow(empty, previous, {"a"}) is None  # left to pandas
+    frame = pd.DataFrame(empty).astype({"v": "Int64"})
+    outputs.write_arrow(tmp_path / "pandas.parquet", shards._with_kept_rows(frame, previous, {"a"}))
+    outputs.write_parquet(tmp_path / "rest.parquet", frame)
+    assert (tmp_path / "pandas.parquet").read_bytes() == (tmp_path / "rest.parquet").read_bytes()
 
 
 def test_fresh_rows_for_a_table_that_had_none_are_left_to_pandas(tmp_path):
@@ -387,3 +417,30 @@ def test_a_shard_is_read_without_pandas_as_pandas_reads_it(raw, tmp_path):
         spans = document_spans(none, none, frames["mentions"])
         assert sources.spans == {d: spans[d] for d in sources.documents if d in spans}
         assert sources.spans
+
+
+def test_highlight_spans_from_rows():
+    """A hedged number is marked from its qualifier; a figure wins over the mention it covers,
+    and a reviewed exclusion widens to the expression the extractor read; roles other than
+    boilerplate and date are shown as other numbers."""
+    from figtrace.viewers import Span, document_spans
+
+    mentions = [
+        ("d", 10, 4, 13, "statistic"),  # "more than 300" read from offset 4
+        ("d", 20, None, 24, "date"),
+        ("d", 30, None, 32, "boilerplate"),
+        ("d", 40, None, 42, "statistic"),
+        ("e", 0, None, 1, "name"),
+    ]
+    figures = [("fig-1", "d", 10, 13, "children referred")]
+    exclusions = [("d", 41, 42, "an age")]
+    assert document_spans(mentions, figures, exclusions) == {
+        "d": [
+            Span(10, 13, "figure", "fig-1", "children referred"),
+            Span(20, 24, "date"),
+            Span(30, 32, "boilerplate"),
+            Span(40, 42, "exclusion", None, "an age"),
+        ],
+        "e": [Span(0, 1, "other")],
+    }
+    assert document_spans(mentions[:1]) == {"d": [Span(4, 13, "other")]}

@@ -341,7 +341,7 @@ def shard(
     shards: int,
 ) -> None:
     """One numbered shard (no annotated document): `text` then `sources --no-ledger`, reusing
-    what did not change, in one process (one start, one import of pandas)."""
+    what did not change, in one process (one start; no import of pandas after a change)."""
     ctx.invoke(
         text,
         raw_dir=raw_dir,

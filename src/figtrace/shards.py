@@ -294,7 +294,8 @@ def _merged_in_arrow(columns: dict[str, list], previous: Path, keep: set[str]) -
     """`_with_kept_rows` without pandas: the kept rows of the table a shard job wrote before and
     the fresh rows, by doc_id, as the Arrow table pandas would give. None where that cannot be
     made exactly without pandas: fresh rows for a table that had none (its column types are not
-    known), or a fresh value pandas would convert (a None in an int64 column, a NaN, an int in a
+    known), a table left with no row that had some (an empty frame's types are not those of its
+    rows), or a fresh value pandas would convert (a None in an int64 column, a NaN, an int in a
     float column, any type not in EXACT_VALUES).
 
     pandas' import was most of a shard job's time when one document was added (0.75 s of 2 s at
@@ -303,7 +304,8 @@ def _merged_in_arrow(columns: dict[str, list], previous: Path, keep: set[str]) -
     import pyarrow as pa
     import pyarrow.parquet as pq  # not pq.read_table: it imports pyarrow.dataset, and that pandas
 
-    table = pq.ParquetFile(previous).read()
+    with pq.ParquetFile(previous) as parquet:
+        table = parquet.read()
     runs = _runs(table, keep)
     if any(columns.values()):
         try:
@@ -321,7 +323,9 @@ def _merged_in_arrow(columns: dict[str, list], previous: Path, keep: set[str]) -
         else:
             pieces.append([source, start, end])
     if not pieces:
-        return table.slice(0, 0)
+        # no row left: a table that was empty stays as its job wrote it (the same recipe, so the
+        # same as a fresh job's); one that had rows has their schema, not an empty frame's
+        return table if table.num_rows == 0 else None
     return pa.concat_tables([src.slice(a, b - a) for src, a, b in pieces]).combine_chunks()
 
 
@@ -397,7 +401,8 @@ def _with_kept_rows(fresh: pd.DataFrame, previous: Path, keep: set[str]) -> pa.T
     Merged in Arrow (pandas converting a shard's 3,000 documents' rows both ways cost an added
     document's run 0.1-0.2 s). Both parts non-empty: their schemas, pandas' metadata included,
     must be equal, so that the frame pandas would concatenate has the dtypes each has, and with
-    them the metadata; else the parts go through pandas as before."""
+    them the metadata; else the parts go through pandas as before. No row left in either: the
+    fresh (empty) table, whose schema is an empty frame's, as a job over the rest would write."""
     import io
 
     import pyarrow as pa
@@ -414,8 +419,9 @@ def _with_kept_rows(fresh: pd.DataFrame, previous: Path, keep: set[str]) -> pa.T
     buffer = io.BytesIO()
     fresh.to_parquet(buffer, index=False, compression=outputs.PARQUET_COMPRESSION, engine="pyarrow")
     made = pq.read_table(io.BytesIO(buffer.getvalue()))
-    # by_doc_id's rule: an empty part adds no rows and does not loosen the result's dtypes
-    parts = [part for part in (table, made) if part.num_rows] or [table]
+    # by_doc_id's rule: an empty part adds no rows and does not loosen the result's dtypes; with
+    # no row at all, the table is the empty one a job over the remaining documents writes
+    parts = [part for part in (table, made) if part.num_rows] or [made]
     if len(parts) == 2 and not parts[0].schema.equals(parts[1].schema, check_metadata=True):
         merged = by_doc_id([part.to_pandas() for part in parts])
         return pa.Table.from_pandas(merged, preserve_index=False)

@@ -148,7 +148,10 @@ def _rows(
     if None), in table order, as dicts with None for a missing value."""
     import pyarrow.parquet as pq  # not pq.read_table: it imports pyarrow.dataset, and that pandas
 
-    table = pq.ParquetFile(path).read(columns=columns)
+    if not path.is_file():
+        raise FigtraceError(f"{path}: not built yet; run the pipeline first (`make all`).")
+    with pq.ParquetFile(path) as parquet:
+        table = parquet.read(columns=columns)
     if doc_ids is None:
         return table.to_pylist()
     wanted = set(doc_ids)

@@ -45,9 +45,9 @@ rule text_shard:
 
 
 # A numbered shard (documents nobody annotated): its tables as rule text_shard writes them, then
-# its documents' source viewers, in one process (pandas imported once: 0.6 s less on the path
-# from an added document to the finished run at 100,000 documents). The viewers have no figures
-# to mark, so they need nothing but the shard's own tables.
+# its documents' source viewers, in one process (one start; after a change, usually no import of
+# pandas: figtrace.shards). The viewers have no figures to mark, so they need nothing but the
+# shard's own tables.
 rule shard:
     input:
         # the shard's documents (doc_id and hashes), rewritten only when one of them changes
