@@ -17,7 +17,7 @@ import json
 import os
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -306,7 +306,7 @@ def _merged_in_arrow(columns: dict[str, list], previous: Path, keep: set[str]) -
 
     with pq.ParquetFile(previous) as parquet:
         table = parquet.read()
-    runs = _runs(table, keep)
+    runs = doc_id_runs(table, keep)
     if any(columns.values()):
         try:
             fresh = _arrow_rows(columns, table)
@@ -314,7 +314,7 @@ def _merged_in_arrow(columns: dict[str, list], previous: Path, keep: set[str]) -
             return None
         if fresh is None:
             return None
-        runs += _runs(fresh, None)
+        runs += doc_id_runs(fresh, None)
     runs.sort(key=lambda run: run[0])  # stable, and str order is UTF-8 byte order, as Arrow's
     pieces: list[list] = []  # [table, start, end]: neighbouring runs of one table read as one
     for _, source, start, end in runs:
@@ -380,8 +380,11 @@ def _array(values: list, arrow_type: pa.DataType) -> pa.Array:
     return pa.Array.from_buffers(arrow_type, n, buffers, null_count=nulls)
 
 
-def _runs(table: pa.Table, keep: set[str] | None) -> list[tuple[str, pa.Table, int, int]]:
-    """(doc_id, table, start, end) of each run of rows with one doc_id (only of `keep`'s)."""
+def doc_id_runs(
+    table: pa.Table, keep: Collection[str] | None
+) -> list[tuple[str, pa.Table, int, int]]:
+    """(doc_id, table, start, end) of each run of rows with one doc_id (only of `keep`'s, if
+    given), in table order."""
     ids = table.column("doc_id").to_pylist()
     runs = []
     start = 0

@@ -891,8 +891,9 @@ def text_rows(
 def text_frames(
     texts: list[dict[str, Any]], spans: list[dict[str, Any]], furniture: list[dict[str, Any]]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The text, textmap and furniture tables of `text_rows`, each column typed explicitly (a
-    shard whose documents all lack a value must not give a column another type)."""
+    """The text, textmap and furniture tables of `text_rows`, every column but the textmap's and
+    furniture's doc_id typed explicitly (a shard whose documents all lack a value must not give a
+    column another type)."""
     import pandas as pd
 
     text = pd.DataFrame(texts, columns=TEXT_COLUMNS).astype(dict.fromkeys(TEXT_COLUMNS, "str"))

@@ -24,6 +24,7 @@ from figtrace.errors import FigtraceError
 from figtrace.manifest import DIGEST_LIST_HEADER, read_digest_list
 from figtrace.registries import Report, load_reports
 from figtrace.rendering import environment, escaped
+from figtrace.shards import doc_id_runs
 
 ROLES = ("figure", "exclusion", "boilerplate", "date", "other")
 ROLE_NAMES = {
@@ -154,16 +155,8 @@ def _rows(
         table = parquet.read(columns=columns)
     if doc_ids is None:
         return table.to_pylist()
-    wanted = set(doc_ids)
-    found: list[dict[str, Any]] = []
-    run = None  # rows [start, end) of wanted documents, read one contiguous run at a time
-    for row, doc_id in enumerate([*table.column("doc_id").to_pylist(), None]):
-        if doc_id in wanted and run is None:
-            run = row
-        elif doc_id not in wanted and run is not None:
-            found += table.slice(run, row - run).to_pylist()
-            run = None
-    return found
+    runs = doc_id_runs(table, set(doc_ids))
+    return [row for _, _, start, end in runs for row in table.slice(start, end - start).to_pylist()]
 
 
 # --- rendering ---------------------------------------------------------------------------------
