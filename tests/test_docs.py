@@ -141,6 +141,11 @@ def test_site_builds_strict_with_figures_from_the_pipeline(built_project, tmp_pa
     index = json.loads((built_project / "results/charts/index.json").read_text("utf-8"))["charts"]
     first = built_project / "results/charts" / index[0]["files"]["png"]
     assert picture.read_bytes() == first.read_bytes()
+    # the README shows the committed copy: it must be what the pipeline draws today
+    assert (ROOT / "docs/assets/readme-chart.png").read_bytes() == first.read_bytes(), (
+        "docs/assets/readme-chart.png is not the chart the pipeline draws now: "
+        "run `make docs` and commit docs/assets/readme-chart.png"
+    )
     for chart in index:
         assert (out / "charts" / chart["files"]["png"]).is_file()
     if shutil.which("dot"):
