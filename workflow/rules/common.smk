@@ -97,8 +97,13 @@ ABSENT_REPORTS = absent_reports(
 )
 
 
-# Package modules as inputs of the rules that run them, so that editing one re-runs them.
-code = lambda *modules: [f"src/figtrace/{name}.py" for name in modules]
+# Package modules as inputs of the rules that run them, with every package module they import
+# (figtrace.codebase), so that editing one re-runs them.
+from figtrace.codebase import closure
+
+code = lambda *modules: [
+    f"src/figtrace/{name}.py" for name in closure(modules, ROOT / "src" / "figtrace")
+]
 # Batching: stages that work per document run one job per shard, not one per document
 # (Snakemake's per-job cost would dominate at thousands of documents). A document's shard
 # depends only on its doc_id (figtrace.shards), so adding one document re-runs one shard.
