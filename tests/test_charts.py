@@ -138,7 +138,8 @@ def test_source_line_names_reports_and_articles(built_project: Path, charts) -> 
             name = doc["title"] if isinstance(doc["title"], str) else doc["description"]
             assert isinstance(name, str) and name in chart["source_line"]
             if not isinstance(doc["title"], str):
-                assert f"“{name}” ({UNTITLED_NOTE})" in chart["source_line"]
+                assert f"“{name}” ({UNTITLED_NOTE}" in chart["source_line"]
+        assert ") (" not in chart["source_line"], chart["source_line"]  # one parenthesis a name
 
 
 def test_hedges_are_shown_not_hidden(charts) -> None:

@@ -401,9 +401,13 @@ def source_line(chart: Chart, ledger: Ledger) -> str:
         doc = ledger.documents.loc[d]
         publisher = _none(doc["publisher"])
         when = _date(_none(doc["date_published"]), _none(doc["date_precision"]))
-        articles.append(
-            f"{_document_name(ledger, d)}{', ' + publisher if publisher else ''} ({when})"
-        )
+        name = _document_name(ledger, d)
+        if publisher:
+            articles.append(f"{name}, {publisher} ({when})")
+        elif name.endswith(")"):  # a description and its note: the date joins the note
+            articles.append(f"{name[:-1]}; {when})")
+        else:
+            articles.append(f"{name} ({when})")
     head = f"Source: {'; '.join(named)}, as reported in " if named else "Source: "
     return f"{head}{'; '.join(articles)}. Chart: figtrace, from its figure ledger."
 
