@@ -35,14 +35,15 @@ def test_every_import_form_is_found_and_names_that_are_not_modules_are_not(tmp_p
                 "import figtrace.d\n"
                 "from figtrace import (\n    e,  # in brackets\n    f as eff,\n)\n"
                 "from figtrace import __version__\n"
+                "from figtrace import h; import os\n"
                 "from figtrace.errors_module_that_is_not_here import X\n"
                 "import os\n\n\n"
                 "def late():\n    from figtrace import g\n"
             ),
-            **{name: "" for name in "abcdefg"},
+            **{name: "" for name in "abcdefgh"},
         },
     )
-    assert imported(package / "main.py") == frozenset("abcdefg")
+    assert imported(package / "main.py") == frozenset("abcdefgh")
     assert imported(package / "a.py") == frozenset()
 
 

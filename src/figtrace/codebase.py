@@ -30,7 +30,7 @@ def imported(path: Path) -> frozenset[str]:
     names = set(_FROM_MODULE.findall(source))
     for parenthesised, listed in _FROM_PACKAGE.findall(source):
         for line in (parenthesised or listed).splitlines():
-            parts = line.split("#")[0].split(",")
+            parts = line.split("#")[0].split(";")[0].split(",")
             names.update(part.split()[0] for part in parts if part.strip())
     return frozenset(name for name in names if (path.parent / f"{name}.py").is_file())
 
