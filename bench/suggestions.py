@@ -70,26 +70,33 @@ def share(n: int, total: int) -> str:
     return f"{n}/{total} ({n / total:.0%})" if total else "—"
 
 
+def table(rows: list[dict], min_score: float) -> list[str]:
+    """The Markdown table of `leave_one_out`'s rows and their sum (docs/curation.md shows one)."""
+    total = {k: sum(r[k] for r in rows) for k in rows[0] if k != "doc_id"}
+    lines = [
+        f"| document | curated figures | with a suggestion | right indicator | right period | "
+        f"right report_id | suggestions ≥ {min_score:g} | of them wrong |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in [*rows, {"doc_id": "**all**", **total}]:
+        n = r["figures"]
+        lines.append(
+            f"| {r['doc_id']} | {n} | {share(r['suggested'], n)} | {share(r['indicator'], n)} | "
+            f"{share(r['period'], n)} | {share(r['report_id'], n)} | {r['confident']} | "
+            f"{r['wrong_above']} |"
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--min-score", type=float, default=DEFAULT_MIN_SCORE)
     parser.add_argument("--raw", type=Path, default=ROOT / "data" / "raw")
     args = parser.parse_args()
     rows = leave_one_out(args.raw, args.min_score)
-    total = {k: sum(r[k] for r in rows) for k in rows[0] if k != "doc_id"}
-    print(
-        f"| document | curated figures | with a suggestion | right indicator | right period | "
-        f"right report_id | suggestions ≥ {args.min_score:g} | of them wrong |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for r in [*rows, {"doc_id": "**all**", **total}]:
-        n = r["figures"]
-        print(
-            f"| {r['doc_id']} | {n} | {share(r['suggested'], n)} | {share(r['indicator'], n)} | "
-            f"{share(r['period'], n)} | {share(r['report_id'], n)} | {r['confident']} | "
-            f"{r['wrong_above']} |"
-        )
-    print(f"\n{len(rows)} documents; suggesting took {total['seconds']:.2f} s in all.")
+    print("\n".join(table(rows, args.min_score)))
+    seconds = sum(r["seconds"] for r in rows)
+    print(f"\n{len(rows)} documents; suggesting took {seconds:.2f} s in all.")
 
 
 if __name__ == "__main__":

@@ -266,3 +266,27 @@ def test_make_picks_the_first_supported_python_on_path(tmp_path):
     proc = run_make(tmp_path, str(bin_dir), "-n", "setup")
     assert proc.returncode == 0, proc.stderr
     assert f"{bin_dir / minor} -m venv .venv" in proc.stdout
+
+
+def test_docs_show_the_suggestion_benchmark_as_it_runs_today():
+    """docs/curation.md's leave-one-out table and the README's sentence on it are what
+    bench/suggestions.py computes from today's code and data."""
+    bench = load_script("bench/suggestions.py")
+    rows = bench.leave_one_out(ROOT / "data/raw", bench.DEFAULT_MIN_SCORE)
+    lines = bench.table(rows, bench.DEFAULT_MIN_SCORE)
+    curation = (ROOT / "docs/curation.md").read_text("utf-8")
+    stale = [line for line in lines if line not in curation]
+    assert not stale, (
+        "docs/curation.md's table differs from what `bench/suggestions.py` prints now; "
+        f"paste its table there (lines not found: {stale})"
+    )
+    total = {k: sum(r[k] for r in rows) for k in ("figures", *bench.FIELDS, "wrong_above")}
+    readme = " ".join(README.read_text("utf-8").split())
+    claim = (
+        f"{total['figures']} curated figures get the right indicator from their top suggestion "
+        f"{total['indicator']} times, the right period {total['period']} times and the right "
+        f"report {total['report_id']} times"
+    )
+    assert claim in readme, f"README.md should say: {claim}"
+    none_wrong = f"no suggestion scoring {bench.DEFAULT_MIN_SCORE:g} or more is wrong"
+    assert (none_wrong in readme) == (total["wrong_above"] == 0), none_wrong
