@@ -22,7 +22,11 @@ ROOT = Path(workflow.basedir)
 
 # Jobs run `python -m figtrace` from this checkout's src/, locally or on a cluster node.
 # Without --software-deployment-method conda, `python` is the interpreter running Snakemake.
-_prefix = f"export PYTHONPATH={shlex.quote(str(ROOT / 'src'))}; "
+# Snakemake's own prefix, which shell.prefix replaces, comes first: without pipefail a rule's
+# `command | tee {log}` took tee's success for the job's, and a failed job was reported as
+# missing outputs ("filesystem latency") after a 5 s wait.
+_prefix = "set -euo pipefail; "
+_prefix += f"export PYTHONPATH={shlex.quote(str(ROOT / 'src'))}; "
 if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
     _prefix += f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"; '
 shell.prefix(_prefix)
