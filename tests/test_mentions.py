@@ -585,6 +585,10 @@ def roles(text: str) -> dict[str, tuple[str, str]]:
         ("We answer 24 hours a day, 365 days a year.", "365 days a year", "time", "boilerplate"),
         ("The team is on call 24/7.", "24/7", "time", "boilerplate"),
         ("If in danger, ring 999 now.", "999", "phone", "boilerplate"),
+        # a calling verb before a full number: its area code is not a short number of its own
+        ("Call 01632 960 123 for the duty team.", "01632 960 123", "phone", "boilerplate"),
+        ("Text 07700 900 456 at any time.", "07700 900 456", "phone", "boilerplate"),
+        ("Young people can ring Childline on 0800 1111.", "0800 1111", "phone", "boilerplate"),
         # dates with dots and dashes; parts of a year
         ("Agreed on 03.02.2019 by the board.", "03.02.2019", "date", "date"),
         ("Signed 11-10-2018, filed later.", "11-10-2018", "date", "date"),
@@ -605,6 +609,7 @@ def roles(text: str) -> dict[str, tuple[str, str]]:
         ("Victims as young as seven were found.", "as young as seven", "age", "other"),
         ("It supports 12- to 14-year-olds.", "12- to 14-year-olds", "age", "other"),
         ("Most were aged between 11 and 14.", "aged between 11 and 14", "age", "other"),
+        ("A third were aged 15 or 16.", "aged 15 or 16", "age", "other"),
         ("It is illegal for children under 16 to work.", "16", "age", "other"),
         ("She said she was 15 when it began.", "15", "age", "other"),
         ("Help ends on their 21st birthday.", "21st", "age", "other"),
@@ -628,6 +633,7 @@ def test_web_shapes_are_not_statistics(text, span, kind, role):
         ("Of the pair, one was released.", "one", 1.0, "count"),
         ("Roughly 2/5 of them were boys.", "2/5", 0.4, "fraction"),
         ("Only ten-per-cent were girls.", "ten-per-cent", 10.0, "percent"),
+        ("Referrals fell 18pc in a year.", "18pc", 18.0, "percent"),
         ("It rose by 3 percentage points.", "3 percentage points", 3.0, "percent"),
         ("Since then 1950 children were helped.", "1950", 1950.0, "count"),
         ("More than 2010 victims were named.", "2010", 2010.0, "count"),

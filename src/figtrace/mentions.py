@@ -256,9 +256,13 @@ def _phone(m: re.Match[str], text: str):
     digits = re.sub(r"[^0-9]", "", m.group(0))
     if m.group(0).startswith("+"):
         digits = "0" + digits[2:]
-    if len(digits) not in (10, 11):
+    # freephone numbers (0500, 080x) also come with 8 or 9 digits: "0800 1111"
+    if len(digits) not in (10, 11) and not (len(digits) in (8, 9) and digits[:3] in _FREEPHONE):
         return None
     return None, "phone", None, "boilerplate"
+
+
+_FREEPHONE = ("050", "080")
 
 
 @_rule(
@@ -275,11 +279,12 @@ _CALL_VERBS = ("call", "dial", "ring", "text", "phone", "tel", "telephone", "fre
 
 @_rule(
     rf"\b(?:{'|'.join(_CALL_VERBS)})\.?(?:{_SP}+us)?(?:{_SP}+(?:free{_SP}+)?on)?{_SP}*:?{_SP}*"
-    rf"(?P<span>[0-9]{{3}}(?:{_SP}[0-9]{{3}})?|[0-9]{{5}})(?![0-9]|[.,][0-9])",
+    rf"(?P<span>[0-9]{{3}}(?:{_SP}[0-9]{{3}})?|[0-9]{{5}}(?![ \u00a0-][0-9]))(?![0-9]|[.,][0-9])",
     _CALL_VERBS,
 )
 def _short_phone(m: re.Match[str], text: str):
-    # a short service number after a calling verb: "dial 999", "text 116 000"
+    # a short service number after a calling verb: "dial 999", "text 116 000" (five digits
+    # followed by more are an area code, left to _phone: "call 01632 960 123")
     return None, "phone", None, "boilerplate"
 
 
@@ -391,7 +396,7 @@ def _part_of_year(m: re.Match[str], text: str):
 
 @_rule(
     rf"(?<![\w.,])(?:age[ds]?{_SP}+(?:of{_SP}+)?(?:between{_SP}+)?{_NUM}"
-    rf"(?:{_SP}*(?:-|–|to|and){_SP}*{_NUM})?"
+    rf"(?:{_SP}*(?:-|–|to|and|or){_SP}*{_NUM})?"
     rf"|as{_SP}+(?:young|old){_SP}+as{_SP}+{_NUM}"
     rf"|{_NUM}-?{_SP}*(?:to|and|-|–|or){_SP}*{_NUM}[- ]years?[- ]olds?"
     rf"|{_NUM}(?:[- ]years?[- ]olds?|{_SP}+years?{_SP}+of{_SP}+age)"
@@ -460,7 +465,7 @@ def _denominator(token: str) -> float | None:
 
 
 @_rule(
-    rf"(?<![\w.,])(?:{_DIGITNUM}|\b{_WORDNUM})(?:{_SP}?%|(?:{_SP}+|-)per(?:{_SP}|-)?cent\b"
+    rf"(?<![\w.,])(?:{_DIGITNUM}|\b{_WORDNUM})(?:{_SP}?%|pc\b|(?:{_SP}+|-)per(?:{_SP}|-)?cent\b"
     rf"|(?:{_SP}+|-)percent\b|{_SP}+percentage{_SP}+points?\b)",
     DIGIT,
     NUMBER_WORDS,
