@@ -21,6 +21,7 @@ from figtrace.factcheck import (
     check_draft,
     draft_range,
     load_context,
+    not_a_statistic,
     precision,
     score_set,
     slip,
@@ -299,3 +300,16 @@ def test_template_types_no_numbers() -> None:
     text = re.sub(r"{[{%#].*?[}%#]}", " ", text, flags=re.S)
     text = re.sub(r"<[^>]*>", " ", text)
     assert [m.text for m in extract(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "reason"),
+    [
+        ("For help, call the line on 0808 800 5000.", "0808 800 5000", "a phone number"),
+        ("Write to us at SE1 7JY.", "SE1 7JY", "a postcode"),
+        ("It was agreed in 2019.", "2019", "a year"),
+    ],
+)
+def test_a_number_that_is_not_a_statistic_is_named_for_what_it_is(text, number, reason):
+    mention = next(m for m in extract(text) if m.text == number)
+    assert not_a_statistic(text, mention) == f"{reason}, not a quantity the ledger counts"

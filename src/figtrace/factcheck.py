@@ -642,7 +642,8 @@ def not_a_statistic(text: str, m: Mention) -> str | None:
         return "a year, not a quantity the ledger counts"
     if m.kind in NOT_STATISTIC_KINDS or m.role == "date":
         names = {"year": "a year", "date": "a date", "period": "a period", "age": "an age",
-                 "time": "a time of day", "duration": "a length of time"}  # fmt: skip
+                 "time": "a time of day", "duration": "a length of time",
+                 "phone": "a phone number", "postcode": "a postcode"}  # fmt: skip
         return f"{names.get(m.kind, 'a date')}, not a quantity the ledger counts"
     role = prose_role(text, m)
     if role == "name":
