@@ -16,8 +16,10 @@ from figtrace.figures import read_annotation_file, write_annotation_file
 from figtrace.suggestions import (
     DEFAULT_MIN_SCORE,
     INDICATOR_ONLY_CAP,
+    _period_from_sentence,
     accept,
     clause_at,
+    suggest,
     value_match,
 )
 
@@ -206,3 +208,50 @@ def test_a_suggestion_names_a_report_only_where_its_passage_ties_the_number_to_o
     two = SimpleNamespace(reports_cited=["a-report", "b-report"])
     assert report_for(two, tied, "", "b-report")[0] == "b-report"
     assert report_for(two, tied, "", "c-report")[0] is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "number", "period"),
+    [
+        # a financial year whole, not its first year
+        ("Some 640 children were referred in 2021/22, the council said.", "640", "2021/22"),
+        # a statute's year is no period
+        ("Under the Children Act 1989, about 90 children were placed.", "90", None),
+        # "since" gives when a change began, not what is counted
+        ("It is a 12% rise, and cases have tripled since 2016.", "12%", None),
+        # the number's own clause first, when the sentence names two years
+        ("Police found 75 victims in 2023, up from 40 in 2019.", "75", "2023"),
+        ("In the year to June 2020, 35 children went missing.", "35", "2020"),
+    ],
+)
+def test_a_suggested_period_is_the_time_the_numbers_own_words_state(sentence, number, period):
+    class Dated:
+        date_published = "2024-05"
+
+    start = sentence.index(number)
+    clause = clause_at(sentence, start, start + len(number))
+    found, note = _period_from_sentence(sentence, clause, Dated())
+    assert found == period, note
+    assert (period is None) == ("check the period" in note)
+
+
+def test_a_note_borrowed_from_another_documents_figure_says_where_it_comes_from(tmp_path):
+    from figtrace.figures import Figure
+    from figtrace.suggestions import Evidence, IndicatorIndex, Statement
+
+    anchor = Anchor("x", "", "", 0, 1)
+    figure = Figure("src-fig", "src-doc", anchor, "Children referred", "ind", 640.0, "children",
+                    None, "children referred", "UK", "2021", "At the time of that report.",
+                    None, None, Path("x.yaml"))  # fmt: skip
+    sentence = "Some 640 children were referred, the council said."
+    evidence = Evidence(figures=[(figure, sentence)], indicators={}, taken_ids=frozenset())
+
+    class Doc:
+        reports_cited = ()
+        kind = "article"
+        date_published = "2024-05"
+
+    statement = Statement(640.0, "children", None, sentence, sentence)
+    found = suggest(Doc(), statement, evidence, IndicatorIndex({}))
+    assert found is not None and found.entry["period"] == "2021"
+    assert found.entry["period_note"] == "From src-fig (src-doc): At the time of that report."

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 from figtrace.checks import Claim, convert
 from figtrace.documents import Document
 from figtrace.figures import KIND_UNITS, Figure
+from figtrace.mentions import extract
 from figtrace.registries import Indicator
 
 DEFAULT_MIN_SCORE = 0.7  # `figtrace accept` moves suggestions scoring at least this
@@ -371,12 +372,35 @@ def report_for(doc: Document, sentence: str, before: str, ledger_report: str | N
     return None, "a publication is named but the document cites none or several: set it"
 
 
-def _period_from_sentence(sentence: str, doc: Document) -> tuple[str | None, str]:
-    years = sorted(_years(sentence))
-    if len(years) == 1:
-        return years[0], f"The sentence names {years[0]}."
+PERIOD_KINDS = ("year", "period", "date")  # the extractor's kinds that can say when
+
+
+def _times(text: str) -> list[str]:
+    """The years and periods `text` states as times, as the extractor reads them: a financial
+    year whole ("2019/20"), a date by its year; not a statute's or a report's year ("the Act
+    2015"), and not a start ("since 2017"), which says when a change began, not what is counted."""
+    found = []
+    for m in extract(text):
+        if m.kind not in PERIOD_KINDS or m.role != "date" or SINCE.search(text, 0, m.start):
+            continue
+        found.append(m.text if m.kind == "period" else (_years(m.text) or {m.text}).pop())
+    return sorted(set(found))
+
+
+SINCE = re.compile(r"\b(?:since|from)\s+(?:the\s+)?(?:end\s+of\s+|start\s+of\s+)?$", re.I)
+
+
+def _period_from_sentence(sentence: str, clause: str, doc: Document) -> tuple[str | None, str]:
+    """The period a new figure's own words give: the one time its clause states, else the one
+    its sentence states, else none (and the document's date, to help whoever sets it)."""
+    for text, where in ((clause, "The number's clause"), (sentence, "The sentence")):
+        times = _times(text)
+        if len(times) == 1:
+            return times[0], f"{where} names {times[0]}."
+        if times:
+            break
     dated = f" The document is dated {doc.date_published}." if doc.date_published else ""
-    return None, "The sentence states no single year; check the period." + dated
+    return None, "The sentence states no single year or period; check the period." + dated
 
 
 @dataclass(frozen=True)
@@ -438,7 +462,12 @@ def suggest(
             "population": figure.population,
             "geography": figure.geography,
             "period": figure.period,
-            **({"period_note": figure.period_note} if figure.period_note else {}),
+            # another document's note, said to be so: it may not hold for this one
+            **(
+                {"period_note": f"From {figure.figure_id} ({figure.doc_id}): {figure.period_note}"}
+                if figure.period_note
+                else {}
+            ),
             "report_id": report_id,
         }
         return Suggestion(entry, max(0.0, min(1.0, score)), because)
@@ -457,7 +486,7 @@ def _from_registry(
     indicator_id, similar = found
     ind = evidence.indicators[indicator_id]
     geography, where = _most_common_geography(evidence, indicator_id)
-    period, period_note = _period_from_sentence(sentence, doc)
+    period, period_note = _period_from_sentence(sentence, clause, doc)
     report_id, report_why = report_for(doc, sentence, before)
     entry = {
         "label": ind.name,
