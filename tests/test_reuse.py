@@ -421,8 +421,8 @@ def test_a_shard_is_read_without_pandas_as_pandas_reads_it(raw, tmp_path):
 
 def test_highlight_spans_from_rows():
     """A hedged number is marked from its qualifier; a figure wins over the mention it covers,
-    and a reviewed exclusion widens to the expression the extractor read; roles other than
-    boilerplate and date are shown as other numbers."""
+    and a reviewed exclusion widens to the expression the extractor read; a statistic nobody
+    reviewed keeps its role, and roles other than it, boilerplate and date are other numbers."""
     from figtrace.viewers import Span, document_spans
 
     mentions = [
@@ -443,4 +443,4 @@ def test_highlight_spans_from_rows():
         ],
         "e": [Span(0, 1, "other")],
     }
-    assert document_spans(mentions[:1]) == {"d": [Span(4, 13, "other")]}
+    assert document_spans(mentions[:1]) == {"d": [Span(4, 13, "statistic")]}

@@ -26,9 +26,10 @@ from figtrace.registries import Report, load_reports
 from figtrace.rendering import environment, escaped
 from figtrace.shards import doc_id_runs
 
-ROLES = ("figure", "exclusion", "boilerplate", "date", "other")
+ROLES = ("figure", "statistic", "exclusion", "boilerplate", "date", "other")
 ROLE_NAMES = {
     "figure": "figure in the ledger",
+    "statistic": "statistic not yet reviewed (neither a figure nor an exclusion)",
     "exclusion": "reviewed exclusion (not a statistic)",
     "boilerplate": "page furniture (boilerplate)",
     "date": "date",
@@ -79,7 +80,7 @@ def document_spans(
     exclusions: Iterable[tuple[str, int, int, str | None]] = (),
 ) -> dict[str, list[Span]]:
     """Non-overlapping highlight spans per document: figures first, then reviewed exclusions,
-    then the extractor's other mentions. Rows: mentions (doc_id, start, qualifier_start or
+    then the extractor's other mentions (statistics nobody has reviewed yet marked as such). Rows: mentions (doc_id, start, qualifier_start or
     None, end, role); figures (figure_id, doc_id, start, end, label); exclusions (doc_id,
     start, end, reason)."""
     candidates: dict[str, list[tuple[int, Span]]] = {}
@@ -88,7 +89,7 @@ def document_spans(
         # a hedged number ("more than 300") is marked from its qualifier
         hedge = int(start if qualifier_start is None else qualifier_start)
         extents.setdefault(doc_id, []).append((hedge, int(end)))
-        role = role if role in ("boilerplate", "date") else "other"
+        role = role if role in ("statistic", "boilerplate", "date") else "other"
         candidates.setdefault(doc_id, []).append((2, Span(hedge, int(end), role)))
     for fid, doc_id, start, end, label in figures:
         candidates.setdefault(doc_id, []).append(
