@@ -17,14 +17,23 @@ from conftest import ROOT, run_cli
 from figtrace.draft import read_draft
 from figtrace.errors import FigtraceError
 from figtrace.factcheck import (
+    SUPPORT_SCORE,
+    TIE,
     VERDICTS,
+    Context,
+    Entry,
     check_draft,
+    counted_words,
     draft_range,
+    draft_words,
     load_context,
+    meaning,
     not_a_statistic,
     precision,
+    relation,
     score_set,
     slip,
+    words,
 )
 from figtrace.mentions import extract
 
@@ -104,6 +113,60 @@ def test_one_in_six_is_not_a_rounding_of_90_of_609() -> None:
     m = _first("one in seven of them")
     lo, hi = draft_range(m.value, m.qualifier, m.text)
     assert lo <= 90 / 609 <= hi
+
+
+def _entry(ref: str, value: float, unit: str, qualifier: str | None, label: str) -> Entry:
+    core = {w: 1.0 for w, _ in words(label)}
+    return Entry(ref, "figure", value, unit, qualifier, str(value), core, dict(core),
+                 doc_ids=[ref], label=label, counts=set(core))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("Children were close to half of all victims.", "half"),
+     ("Children were 41% of all victims.", "41%")],
+)  # fmt: skip
+def test_a_share_is_judged_the_same_in_percent_and_proportion(text: str, written: str) -> None:
+    # the ledger may store a share as a percentage or as a proportion: "half" allows the same
+    # values either way (not a count in words once read as 50), and "41%" is not a step of one
+    # once read as 0.41
+    m = _first(text)
+    as_percent = _entry("p", 50.0, "percent", "nearly", "Children as a share of victims")
+    as_proportion = _entry("q", 0.5, "proportion", "nearly", "Children as a share of victims")
+    got = relation(m, written, as_percent)[0], relation(m, written, as_proportion)[0]
+    assert got == (("fits", "fits") if written == "half" else ("differs", "differs"))
+
+
+def test_a_fitting_value_far_in_meaning_does_not_hide_the_clear_match(tmp_path: Path) -> None:
+    # "doubled" clearly means the first entry ("more than doubled": the hedge is changed); the
+    # second is also "doubled" but of something else, too far in meaning to be matched by itself
+    import pandas as pd
+
+    entries = [
+        _entry("more-than-doubled", 2.0, "factor", "more_than", "Rate of children trafficked "
+               "into exploitation by gangs, as a multiple of the previous year's rate"),
+        _entry("migrants-doubled", 2.0, "factor", None,
+               "Unaccompanied child migrants in Europe, as a multiple"),
+    ]  # fmt: skip
+    df: dict[str, int] = {}
+    for e in entries:
+        for t in e.full:
+            df[t] = df.get(t, 0) + 1
+    idf = {t: math.log(3 / (c + 0.5)) for t, c in df.items()}
+    checks = pd.DataFrame(columns=["check_id", "kind", "status", "inputs"])
+    ctx = Context(None, entries, checks, idf, math.log(3 / 0.5), {}, tmp_path)
+    text = (
+        "The number of children trafficked in the UK has doubled in a year, one campaigner said.\n"
+    )
+    mentions = extract(text)
+    m = next(x for x in mentions if x.role == "statistic")
+    clear, other = (
+        meaning(ctx, draft_words(text, m, mentions), counted_words(text, m), e) for e in entries
+    )
+    assert clear >= SUPPORT_SCORE and clear - TIE <= other < SUPPORT_SCORE  # the case itself
+    findings = check_draft(read_draft(_write(tmp_path / "d.md", text)), ctx)
+    got = [(f.text, f.verdict, f.figure_id) for f in findings if f.text == "doubled"]
+    assert got == [("doubled", "hedge-changed", "more-than-doubled")]
 
 
 def test_precision_and_slips() -> None:

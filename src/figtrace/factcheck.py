@@ -440,11 +440,15 @@ def relation(m: Mention, written: str, entry: Entry) -> tuple[str, float] | None
         v = in_unit(m, unit)
         if v is None:
             continue
-        lo, hi = draft_range(v, m.qualifier, written)
+        # the range is the number's own, as written ("half" allows 0.475 to 0.525), then put in
+        # the entry's unit: a share in words is not a count in words once read as a percentage,
+        # nor "41%" a step of one once read as a proportion
+        scale = v / m.value if m.value else 1.0
+        lo, hi = (x * scale for x in draft_range(m.value, m.qualifier, written))
         llo, lhi = ledger_range(value, qualifier)
         if lo <= llo and lhi <= hi:
             return "fits", value
-        exact_lo, exact_hi = draft_range(v, None, written)
+        exact_lo, exact_hi = (x * scale for x in draft_range(m.value, None, written))
         if exact_lo <= value <= exact_hi or math.isclose(v, value, rel_tol=5e-4):
             best = best or ("same", value)
         else:
@@ -763,12 +767,17 @@ def _judge(
     scored.sort(key=lambda x: -x[0])
     best = scored[0][0]
     order = {"fits": 0, "same": 1, "differs": 2}
-    contenders = [x for x in scored if x[0] >= best - TIE]
+
+    def threshold(rel: str) -> float:
+        return (MISQUOTE_SCORE if rel == "differs" else SUPPORT_SCORE) - lenient
+
+    # an entry too far in meaning to be matched by itself does not compete: a fitting value
+    # that means something else does not hide the entry the number clearly refers to
+    contenders = [x for x in scored if x[0] >= best - TIE and x[0] >= threshold(x[1][0])]
+    if not contenders:
+        return "far", None, None, best
     contenders.sort(key=lambda x: (order[x[1][0]], -x[0]))
     score, (rel, ledger_value), entry = contenders[0]
-    threshold = (MISQUOTE_SCORE if rel == "differs" else SUPPORT_SCORE) - lenient
-    if score < threshold:
-        return "far", None, None, scored[0][0]
     return rel, entry, ledger_value, score
 
 
