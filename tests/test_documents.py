@@ -183,7 +183,14 @@ def _not_utf8(project: Path) -> str:
 
 def _empty(project: Path) -> str:
     (project / f"data/raw/documents/{DOC}.txt").write_bytes(b"")
-    return f"data/raw/documents/{DOC}.txt: the file is empty; a source document must have text."
+    return f"data/raw/documents/{DOC}.txt: the file is empty or holds only white space;"
+
+
+def _blank(project: Path) -> str:
+    data = b"  \n\n \t\n"
+    (project / f"data/raw/documents/{DOC}.txt").write_bytes(data)
+    _edit_sidecar(project, DOC, sha256=hashlib.sha256(data).hexdigest())
+    return f"data/raw/documents/{DOC}.txt: the file is empty or holds only white space;"
 
 
 BAD_INPUTS = {
@@ -193,6 +200,7 @@ BAD_INPUTS = {
     "two sidecars, one raw file": _duplicate_id_field,
     "non-UTF-8 text": _not_utf8,
     "empty file": _empty,
+    "white space only": _blank,
 }
 
 
@@ -327,7 +335,13 @@ def test_add_copies_bytes_and_the_pipeline_picks_it_up(project, tmp_path):
         (["--id", "../escape"], "--id '../escape': a doc_id is 3 to 64 lower-case letters"),
         (["--id", "sub/dir"], "--id 'sub/dir': a doc_id is 3 to 64 lower-case letters"),
         (["--date", "11/09/2018"], "--date '11/09/2018': use YYYY, YYYY-MM or YYYY-MM-DD"),
-        (["--url", "javascript:alert(1)"], "url: 'javascript:alert(1)' does not match"),
+        (["--url", "javascript:alert(1)"], "--url must start with http:// or https://"),
+        (["--url", "ftp://x"], "--url 'ftp://x': --url must start with http:// or https://"),
+        (
+            ["--title", "Merseyside before the harm"],
+            "--id 'merseyside-before-the-harm' (derived from --title; pass --id to choose "
+            "another): already used by",
+        ),
     ],
 )
 def test_add_refuses_bad_options(project, tmp_path, args, message):
@@ -336,7 +350,7 @@ def test_add_refuses_bad_options(project, tmp_path, args, message):
     before = sorted(p.name for p in (project / "data/raw/documents").iterdir())
     proc = run_cli(project, "add", str(source), "--title", "Test doc", *args)
     assert proc.returncode == 2
-    assert message in proc.stderr
+    assert message in proc.stderr and "schema" not in proc.stderr
     assert sorted(p.name for p in (project / "data/raw/documents").iterdir()) == before
 
 
@@ -350,7 +364,12 @@ def test_add_refuses_the_same_bytes_twice(project):
 
 
 @pytest.mark.parametrize(
-    ("content", "message"), [(b"", "the file is empty"), (b"caf\xe9", "not valid UTF-8")]
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"  \n\n ", "the file is empty or holds only white space"),
+        (b"caf\xe9", "not valid UTF-8"),
+    ],
 )
 def test_add_refuses_empty_or_non_utf8(project, tmp_path, content, message):
     source = tmp_path / "bad.txt"
@@ -358,6 +377,14 @@ def test_add_refuses_empty_or_non_utf8(project, tmp_path, content, message):
     proc = run_cli(project, "add", str(source), "--title", "Bad")
     assert proc.returncode == 2
     assert message in proc.stderr
+
+
+def test_add_refuses_a_directory(project, tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    proc = run_cli(project, "add", str(folder), "--title", "A folder")
+    assert proc.returncode == 2
+    assert f"{folder}: is a directory; `add` takes one document file" in proc.stderr
 
 
 def test_add_rolls_back_when_the_registry_rejects_a_report(project, tmp_path):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import run_cli, run_snakemake
+from conftest import edit_yaml, run_cli, run_snakemake
 from figtrace.anchors import Anchor
 from figtrace.errors import FigtraceError
 from figtrace.figures import read_annotation_file, write_annotation_file
@@ -255,3 +255,116 @@ def test_a_note_borrowed_from_another_documents_figure_says_where_it_comes_from(
     found = suggest(Doc(), statement, evidence, IndicatorIndex({}))
     assert found is not None and found.entry["period"] == "2021"
     assert found.entry["period_note"] == "From src-fig (src-doc): At the time of that report."
+
+
+# Written for these tests: a headline and sentences that each state a number in the article's
+# own voice, naming no source.
+OWN_VOICE = """\
+More than 1,200 children referred as suspected victims
+
+More than 1,200 children in the region were referred as suspected victims of trafficking in 2020.
+The scheme that takes the referrals opened ten years ago.
+
+Councils spent £2.3m on support for the children last year. Around 40% of those referred were
+girls.
+"""
+
+
+def _anchor(text: str, exact: str) -> dict:
+    start = text.index(exact)
+    return {"exact": exact, "prefix": "", "suffix": "", "start": start, "end": start + len(exact)}
+
+
+def test_each_accepted_figure_gets_a_claimant_its_own_sentence_or_an_earlier_one_allows():
+    from figtrace.figures import figure_sentence, passage_basis
+    from figtrace.suggestions import add_figure
+
+    text = "In 2020, 300 were seen and 45 left. Later 12 came back. A review counted 90 more."
+    sentences = [(0, 35), (36, 55), (56, len(text))]
+    numbers = ["300", "45", "12", "90"]
+    mentions = pd.DataFrame(
+        [
+            {"start": (a := _anchor(text, n))["start"], "end": a["end"],
+             "sentence_start": s, "sentence_end": e}
+            for n in numbers
+            for s, e in sentences
+            if s <= text.index(n) < e
+        ]
+    )  # fmt: skip
+    candidates = {n: {"anchor": _anchor(text, n)} for n in numbers}
+    data: dict = {"claimants": [], "figures": []}
+    # the article's own voice: one claimant per sentence, shared within it
+    for n in ("300", "45", "12"):
+        add_figure(data, candidates[n], {"figure_id": f"f{n}", "report_id": None}, mentions)
+    # a report's figure accepted (on the review page) before an earlier one of the same report
+    for n in ("90", "12"):
+        add_figure(data, candidates[n], {"figure_id": f"r{n}", "report_id": "rep"}, mentions)
+    claimants = {c["claimant_id"]: c for c in data["claimants"]}
+    named = {f["figure_id"]: f["claimant"] for f in data["figures"]}
+    assert named["f300"] == named["f45"] != named["f12"]
+    assert named["r90"] != named["r12"]
+    for figure in data["figures"]:
+        c = claimants[figure["claimant"]]
+        a = figure["anchor"]
+        sentence = figure_sentence(a["start"], a["end"], mentions)
+        where = (c["anchor"]["start"], c["anchor"]["end"], sentence)
+        assert passage_basis(c["kind"], *where), figure["figure_id"]
+
+
+def _own_voice_document(project: Path, tmp_path: Path) -> Path:
+    source = tmp_path / "own-voice.txt"
+    source.write_text(OWN_VOICE, "utf-8")
+    added = run_cli(project, "add", str(source), "--id", "own-voice", "--title", "Referred",
+                    "--date", "2021-03")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    annotated = run_cli(project, "annotate", "own-voice")
+    assert annotated.returncode == 0, annotated.stderr
+    path = project / "data/raw/annotations/own-voice.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    own = [c for c in data["candidates"] if (c.get("suggestion") or {}).get("report_id", 1) is None]
+    assert len(own) >= 2, "the article should give at least two own-voice suggestions"
+    return path
+
+
+def test_accept_takes_several_figures_in_the_articles_own_voice(project, tmp_path):
+    path = _own_voice_document(project, tmp_path)
+    proc = run_cli(project, "accept", "own-voice", "--min-score", "0")
+    assert proc.returncode == 0, proc.stderr
+    data = yaml.safe_load(path.read_text("utf-8"))
+    assert len(data["figures"]) >= 2
+    claimants = {c["claimant_id"]: c for c in data["claimants"]}
+    for figure in data["figures"]:
+        c = claimants[figure["claimant"]]
+        assert c["kind"] == "article" and c["anchor"] == figure["anchor"], figure["figure_id"]
+    moved = [line for line in proc.stdout.splitlines() if line.startswith("moved ")]
+    assert len(moved) == len(data["figures"])
+
+
+def test_a_refused_accept_says_nothing_moved_and_leaves_the_file(project, tmp_path):
+    path = _own_voice_document(project, tmp_path)
+    edit_yaml(path, lambda d: d["candidates"][-1]["suggestion"].update(indicator="no-such"))
+    before = path.read_bytes()
+    proc = run_cli(project, "accept", "own-voice", "--min-score", "0")
+    assert proc.returncode == 2
+    assert "unknown indicator 'no-such'" in proc.stderr and "nothing was moved" in proc.stderr
+    assert "moved" not in proc.stdout
+    assert path.read_bytes() == before
+
+
+def test_the_review_page_accepts_several_figures_in_the_articles_own_voice(project, tmp_path):
+    from figtrace.review import Review
+
+    path = _own_voice_document(project, tmp_path)
+    review = Review(project / "data/raw", "own-voice")
+    while True:
+        data, digest = read_annotation_file(path)
+        left = [c for c in data["candidates"] if c.get("suggestion")]
+        if not left:
+            break
+        a = left[-1]["anchor"]  # the last first: order must not matter
+        review.apply("own-voice", {"sha256": digest, "key": f"{a['start']}:{a['end']}",
+                                   "action": "accept"})  # fmt: skip
+    data = yaml.safe_load(path.read_text("utf-8"))
+    claimants = {c["claimant_id"]: c for c in data["claimants"]}
+    assert len(data["figures"]) >= 2
+    assert all(claimants[f["claimant"]]["anchor"] == f["anchor"] for f in data["figures"])

@@ -645,30 +645,34 @@ def accept(doc_id: str, min_score: float | None, dry_run: bool, raw_dir: Path) -
     """Move a document's suggestions scoring at least --min-score from candidates into figures."""
     from figtrace.figures import annotations_dir, read_annotation_file, write_annotation_file
     from figtrace.review import validate_annotation
-    from figtrace.suggestions import DEFAULT_MIN_SCORE
+    from figtrace.suggestions import DEFAULT_MIN_SCORE, mentions_of
     from figtrace.suggestions import accept as accept_suggestions
 
     threshold = DEFAULT_MIN_SCORE if min_score is None else min_score
     path = annotations_dir(raw_dir) / f"{doc_id}.yaml"
     data, digest = read_annotation_file(path)
-    moved = accept_suggestions(data, threshold)
-    for entry, score in moved:
-        click.echo(
-            f"{'would move' if dry_run else 'moved'} {entry['figure_id']} (score {score:.2f}): "
-            f"{entry['anchor']['exact']!r} -> {entry['indicator']}, period {entry['period']!r}, "
-            f"report {entry['report_id']!r}"
-        )
+    moved = accept_suggestions(data, threshold, mentions_of(raw_dir, doc_id))
     left = len(data.get("candidates") or [])
     if not moved:
         click.echo(
             f"accept: no suggestion in {path} scores {threshold:g} or more; {left} candidates left"
         )
         return
+    if not dry_run:
+        try:
+            validate_annotation(raw_dir, path, data)
+            write_annotation_file(path, data, digest)
+        except FigtraceError as exc:
+            raise FigtraceError(f"{exc}\naccept: nothing was moved; {path} is as it was.") from None
+    for entry, score in moved:  # only once the file is written (or with --dry-run)
+        click.echo(
+            f"{'would move' if dry_run else 'moved'} {entry['figure_id']} (score {score:.2f}): "
+            f"{entry['anchor']['exact']!r} -> {entry['indicator']}, period {entry['period']!r}, "
+            f"report {entry['report_id']!r}"
+        )
     if dry_run:
         click.echo(f"accept --dry-run: {len(moved)} would move; {path} left as it is")
         return
-    validate_annotation(raw_dir, path, data)
-    write_annotation_file(path, data, digest)
     click.echo(f"accept: {len(moved)} moved into figures in {path}; {left} candidates left")
 
 

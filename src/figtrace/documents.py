@@ -124,6 +124,9 @@ class Document:
         return cached_canonical_text(str(self.path), self.media_type, self.sha256)
 
 
+EMPTY = "the file is empty or holds only white space; a source document must have text."
+
+
 def sha256_bytes(data: bytes) -> str:
     """Hex sha256 of some bytes."""
     return hashlib.sha256(data).hexdigest()
@@ -220,8 +223,8 @@ def load_document(
             data = raw.read_bytes()
         except (FileNotFoundError, IsADirectoryError):
             raise FigtraceError(f"{sidecar}: its raw document {raw} is missing.") from None
-        if not data:
-            raise FigtraceError(f"{raw}: the file is empty; a source document must have text.")
+        if not data.strip():
+            raise FigtraceError(f"{raw}: {EMPTY}")
         digest = sha256_bytes(data)
         if digest != meta["sha256"]:
             raise FigtraceError(
@@ -564,13 +567,20 @@ def add_document(
     """
     source = Path(source)
     raw_dir = Path(raw_dir)
+    if url is not None and not re.match(r"https?://", url):
+        raise FigtraceError(
+            f"--url {url!r}: --url must start with http:// or https://; give the address the "
+            "document was found at, or leave --url out."
+        )
+    if source.is_dir():
+        raise FigtraceError(f"{source}: is a directory; `add` takes one document file: name it.")
     if not source.is_file():
         raise FigtraceError(f"{source}: no such file.")
     suffix = source.suffix.lower()
     media_type = media_type_for(source)
     data = source.read_bytes()
-    if not data:
-        raise FigtraceError(f"{source}: the file is empty; a source document must have text.")
+    if not data.strip():
+        raise FigtraceError(f"{source}: {EMPTY}")
     check_document(source, media_type, data)
     canonical_text(source, media_type)  # reads the whole text now: no text layer, bad encoding
     stated = document_metadata(source, media_type)
@@ -585,12 +595,13 @@ def add_document(
         raise FigtraceError(
             f"{source}: the document states no title of its own; pass --title with its headline."
         )
-    derived = "" if doc_id else " (derived from --title; pass --id to choose one)"
+    derived = "" if doc_id else " (derived from --title; pass --id to choose {})"
     doc_id = doc_id or slugify(title)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,62}[a-z0-9]", doc_id):
         raise FigtraceError(
-            f"--id {doc_id!r}{derived}: a doc_id is 3 to 64 lower-case letters, digits and hyphens "
-            "(no slashes, dots or spaces), so that it cannot point outside data/raw/."
+            f"--id {doc_id!r}{derived.format('one')}: a doc_id is 3 to 64 lower-case letters, "
+            "digits and hyphens (no slashes, dots or spaces), so that it cannot point outside "
+            "data/raw/."
         )
     digest = sha256_bytes(data)
     # ids and pinned hashes only: the pipeline verifies every document's bytes before it runs
@@ -602,7 +613,8 @@ def add_document(
     for doc in clashes:
         if doc.doc_id == doc_id:
             raise FigtraceError(
-                f"--id {doc_id!r}: already used by {doc.sidecar}; choose another id."
+                f"--id {doc_id!r}{derived.format('another')}: already used by {doc.sidecar}; "
+                "choose another id."
             )
         if doc.sha256 == digest:
             raise FigtraceError(

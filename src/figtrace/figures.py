@@ -450,21 +450,10 @@ def claimant_basis(figure: Figure, mentions: pd.DataFrame) -> tuple[str | None, 
             f"{c.claimant_id!r} ({c.anchor.exact!r}) {named}; set `report_id: null` or name a "
             "claimant whose passage ties the figure to that report"
         )
-    a = figure.anchor
-    inside = mentions[(mentions["start"] < a.end) & (mentions["end"] > a.start)]
-    if inside.empty:  # a curator's reading: the sentence is the one the quote is in
-        around = mentions[
-            (mentions["sentence_start"] <= a.start) & (mentions["sentence_end"] >= a.end)
-        ]
-        inside = around if not around.empty else None
-    if inside is None:
-        s_start, s_end = a.start, a.end
-    else:
-        s_start, s_end = int(inside["sentence_start"].min()), int(inside["sentence_end"].max())
-    if c.anchor.start < s_end and c.anchor.end > s_start:
-        return "sentence", None
-    if c.anchor.end <= s_start and c.kind != "article":
-        return "context", None
+    s_start, s_end = figure_sentence(figure.anchor.start, figure.anchor.end, mentions)
+    basis = passage_basis(c.kind, c.anchor.start, c.anchor.end, (s_start, s_end))
+    if basis is not None:
+        return basis, None
     where = "after" if c.anchor.start >= s_end else "before"
     return None, (
         f"the passage of its claimant {c.claimant_id!r} ({c.anchor.exact!r}, at "
@@ -472,6 +461,31 @@ def claimant_basis(figure: Figure, mentions: pd.DataFrame) -> tuple[str | None, 
         + ("the article's own voice is anchored in the figure's sentence" if c.kind == "article"
            else "anchor the passage that names who states it, in or before that sentence")
     )  # fmt: skip
+
+
+def figure_sentence(start: int, end: int, mentions: pd.DataFrame | None) -> tuple[int, int]:
+    """Where the sentence of a figure's passage text[start:end] is: the extractor's sentences of
+    the numbers in the passage (or, for a curator's reading, the one around it); else the passage."""
+    if mentions is None or mentions.empty:
+        return start, end
+    inside = mentions[(mentions["start"] < end) & (mentions["end"] > start)]
+    if inside.empty:  # a curator's reading: the sentence is the one the quote is in
+        inside = mentions[(mentions["sentence_start"] <= start) & (mentions["sentence_end"] >= end)]
+    if inside.empty:
+        return start, end
+    return int(inside["sentence_start"].min()), int(inside["sentence_end"].max())
+
+
+def passage_basis(kind: str, start: int, end: int, sentence: tuple[int, int]) -> str | None:
+    """Where a claimant's passage text[start:end] may stand for a figure whose sentence is
+    `sentence`: `sentence` (in it), `context` (before it; never for the article's own voice),
+    or None (anywhere else: not allowed)."""
+    s_start, s_end = sentence
+    if start < s_end and end > s_start:
+        return "sentence"
+    if end <= s_start and kind != "article":
+        return "context"
+    return None
 
 
 # Column name -> (frictionless type, description); the order is the table's column order.

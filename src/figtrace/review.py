@@ -35,7 +35,7 @@ from figtrace.figures import (
     write_annotation_file,
 )
 from figtrace.registries import load_indicators, load_reports, load_yaml, schema
-from figtrace.suggestions import DEFAULT_MIN_SCORE, add_figure
+from figtrace.suggestions import DEFAULT_MIN_SCORE, add_figure, mentions_of
 
 MAX_BODY = 1_000_000
 ROLE_CATEGORY = {"boilerplate": "boilerplate", "name": "name", "other": "idiom", "date": "date"}
@@ -230,11 +230,11 @@ class Review:
                 raise FigtraceError(
                     f"{candidate['anchor']['exact']!r} has no suggestion to accept."
                 )
-            add_figure(data, candidate)
+            add_figure(data, candidate, mentions=mentions_of(self.raw_dir, doc_id))
             done = f"accepted {candidate['suggestion']['figure_id']}"
         elif action == "edit":
             entry = entry_from_form(form)
-            add_figure(data, candidate, entry)
+            add_figure(data, candidate, entry, mentions_of(self.raw_dir, doc_id))
             done = f"saved {entry['figure_id']} as edited"
         elif action == "exclude":
             reason, category = form.get("reason", "").strip(), form.get("category", "")

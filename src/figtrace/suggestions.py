@@ -30,7 +30,7 @@ from rapidfuzz import fuzz
 
 from figtrace.checks import Claim, convert
 from figtrace.documents import Document
-from figtrace.figures import KIND_UNITS, Figure
+from figtrace.figures import KIND_UNITS, Figure, figure_sentence, passage_basis
 from figtrace.mentions import extract
 from figtrace.registries import Indicator
 
@@ -546,6 +546,16 @@ def add_suggestions(
 SUGGESTION_KEYS = ("score", "because")
 
 
+def mentions_of(raw_dir: Path, doc_id: str) -> pd.DataFrame | None:
+    """One document's mentions, whose sentences place an accepted figure's claimant; None when
+    the document is not in the catalogue (the annotation's checks then say so)."""
+    from figtrace.documents import load_documents
+    from figtrace.mentions import document_mentions
+
+    docs = load_documents(raw_dir, [doc_id], check_bytes=False)
+    return document_mentions(docs[0]) if docs else None
+
+
 def figure_from_candidate(candidate: Any, entry: dict[str, Any] | None = None) -> dict[str, Any]:
     """A `figures` entry from a candidate: its anchor and its suggestion (or `entry`), in the
     key order of the annotation files, without the suggestion's score and reason."""
@@ -558,28 +568,46 @@ def figure_from_candidate(candidate: Any, entry: dict[str, Any] | None = None) -
     return out
 
 
-def add_figure(data: Any, candidate: Any, entry: dict[str, Any] | None = None) -> dict[str, Any]:
+def add_figure(
+    data: Any,
+    candidate: Any,
+    entry: dict[str, Any] | None = None,
+    mentions: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """Append a candidate's figure entry (figure_from_candidate) to `figures`, with who states
     it: unless the entry names a claimant, the report the entry names (or, with none, the
-    document in its own voice), reusing a claimant of the file that already says so, marked for
-    a curator to review (docs/attribution.md)."""
+    document in its own voice), reusing a claimant of the file that already says so from a
+    passage the attribution rules allow for this figure, marked for a curator to review
+    (docs/attribution.md). `mentions`: the document's, whose sentences place the passage; without
+    them, the figure's own passage stands for its sentence."""
     figure = figure_from_candidate(candidate, entry)
     if "claimant" not in figure:
-        figure["claimant"] = _default_claimant(data, candidate, figure.get("report_id"))
+        a = candidate["anchor"]
+        sentence = figure_sentence(int(a["start"]), int(a["end"]), mentions)
+        figure["claimant"] = _default_claimant(data, candidate, figure.get("report_id"), sentence)
     data["figures"].append(figure)
     return figure
 
 
-def _default_claimant(data: Any, candidate: Any, report_id: str | None) -> str:
+def _default_claimant(
+    data: Any, candidate: Any, report_id: str | None, sentence: tuple[int, int]
+) -> str:
     """The id of the claimant an accepted suggestion gets: the file's claimant for its report,
-    or the document itself when it names none; added (anchored on the figure's passage) if the
-    file has no such claimant yet."""
+    or the document itself when it names none, whose passage is allowed for a figure in
+    `sentence` (the own voice only in it, a report in or before it); added (anchored on the
+    figure's passage) if the file has no such claimant yet."""
     claimants = data.setdefault("claimants", [])
     for c in claimants:
-        publication = c.get("kind") in ("report", "statistics") and not c.get("via")
+        anchor = c.get("anchor") or {}
+        if "start" not in anchor or "end" not in anchor:
+            continue
+        kind = str(c.get("kind"))
+        if passage_basis(kind, int(anchor["start"]), int(anchor["end"]), sentence) is None:
+            continue
+        publication = kind in ("report", "statistics") and not c.get("via")
         if report_id is not None and publication and c.get("report_id") == report_id:
             return str(c["claimant_id"])
-        if report_id is None and c.get("kind") == "article":
+        if report_id is None and kind == "article":
             return str(c["claimant_id"])
     cid = f"{report_id}-report" if report_id else "document-itself"
     taken = {str(c.get("claimant_id")) for c in claimants}
@@ -607,14 +635,17 @@ def _default_claimant(data: Any, candidate: Any, report_id: str | None) -> str:
     return cid
 
 
-def accept(data: Any, min_score: float = DEFAULT_MIN_SCORE) -> list[tuple[dict[str, Any], float]]:
+def accept(
+    data: Any, min_score: float = DEFAULT_MIN_SCORE, mentions: pd.DataFrame | None = None
+) -> list[tuple[dict[str, Any], float]]:
     """Move every candidate whose suggestion scores at least `min_score` into `figures` (in
-    place, in document order); return the figure entries moved with their scores."""
+    place, in document order, each with a claimant as add_figure gives it); return the figure
+    entries moved with their scores."""
     moved, kept = [], []
     for candidate in data.get("candidates") or []:
         suggestion = candidate.get("suggestion")
         if suggestion is not None and float(suggestion["score"]) >= min_score:
-            entry = add_figure(data, candidate)
+            entry = add_figure(data, candidate, mentions=mentions)
             moved.append((entry, float(suggestion["score"])))
         else:
             kept.append(candidate)
