@@ -169,6 +169,24 @@ def table(rows: list[dict[str, float]]) -> str:
     return "\n".join(lines)
 
 
+def _label_place(
+    rows: list[dict[str, float]], target: float, others: set[float]
+) -> tuple[int, bool]:
+    """Where a target's label goes, as (row index, below its line): at the left, then the right,
+    below the line, then above it; a place is taken when a point at that end, or another target's
+    line or label, sits within a factor of 1.3 there."""
+    for x in (0, -1):
+        points = [rows[x][name] for name in ("cold s", "no-change s", "add one s")]
+        for below in (True, False):
+            low, high = (target / 1.3, target) if below else (target, target * 1.3)
+            # another target's label sits below its own line: up to a factor 1.3 under it
+            if not any(low < v <= high for v in points) and not any(
+                low / 1.3 < u <= high * 1.3 for u in others
+            ):
+                return x, below
+    return 0, True
+
+
 def chart(rows: list[dict[str, float]], out: Path) -> None:
     """Time against N on log-log axes, as a byte-stable PNG."""
     import matplotlib
@@ -189,11 +207,10 @@ def chart(rows: list[dict[str, float]], out: Path) -> None:
             continue
         target = targets[column]
         ax.axhline(target, color=line.get_color(), linestyle="--", linewidth=0.8)
-        # at the left, below its line, unless a point there sits just below it (then above)
-        first = [rows[0][name] for name in ("cold s", "no-change s", "add one s")]
-        below = not any(target / 1.3 < value <= target for value in first)
-        ax.annotate(f"target {target:g} s", (sizes[0], target), textcoords="offset points",
-                    xytext=(0, -9 if below else 3), fontsize=7, color=line.get_color())  # fmt: skip
+        x, below = _label_place(rows, target, set(targets.values()) - {target})
+        ax.annotate(f"target {target:g} s", (sizes[x], target), textcoords="offset points",
+                    xytext=(0, -9 if below else 3), fontsize=7, color=line.get_color(),
+                    ha="left" if x == 0 else "right")  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     from matplotlib.ticker import FormatStrFormatter, LogLocator
