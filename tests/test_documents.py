@@ -335,6 +335,7 @@ def test_add_copies_bytes_and_the_pipeline_picks_it_up(project, tmp_path):
         (["--id", "../escape"], "--id '../escape': a doc_id is 3 to 64 lower-case letters"),
         (["--id", "sub/dir"], "--id 'sub/dir': a doc_id is 3 to 64 lower-case letters"),
         (["--date", "11/09/2018"], "--date '11/09/2018': use YYYY, YYYY-MM or YYYY-MM-DD"),
+        (["--date", "2999-01"], "--date '2999-01': later than the day the document was read"),
         (["--url", "javascript:alert(1)"], "--url must start with http:// or https://"),
         (["--url", "ftp://x"], "--url 'ftp://x': --url must start with http:// or https://"),
         (

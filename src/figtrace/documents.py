@@ -622,6 +622,12 @@ def add_document(
                 f"({doc.path}); nothing was added."
             )
     precision = date_precision(date_published)
+    accessed = date_accessed or date.today().isoformat()
+    if date_published is not None and date_published[:10] > accessed:
+        raise FigtraceError(
+            f"--date {date_published!r}: later than the day the document was read ({accessed}); "
+            "a source cannot be published after it was read: check the date."
+        )
     folder = documents_dir(raw_dir).resolve()
     target = (folder / f"{doc_id}{suffix}").resolve()
     sidecar = (folder / f"{doc_id}{SIDECAR_SUFFIX}").resolve()
@@ -641,7 +647,7 @@ def add_document(
         "date_published": date_published,
         "date_precision": precision,
         "url": url,
-        "date_accessed": date_accessed or date.today().isoformat(),
+        "date_accessed": accessed,
         "reports_cited": list(reports_cited),
         **notes,
     }
