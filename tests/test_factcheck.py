@@ -376,3 +376,17 @@ def test_template_types_no_numbers() -> None:
 def test_a_number_that_is_not_a_statistic_is_named_for_what_it_is(text, number, reason):
     mention = next(m for m in extract(text) if m.text == number)
     assert not_a_statistic(text, mention) == f"{reason}, not a quantity the ledger counts"
+
+
+def test_a_cited_document_with_no_headline_is_named_by_its_description():
+    from figtrace.documents import UNTITLED_NOTE
+    from figtrace.factcheck import _cite_text
+
+    doc = {"doc_id": "d-1", "sha256": "ab" * 32, "title": None,
+           "description": "Council on child referrals", "publisher": None,
+           "date_published": None}  # fmt: skip
+    source = {"doc": doc, "report": None, "prefix": "a ", "quote": "12", "suffix": " b"}
+    cited = _cite_text(source)
+    assert cited.startswith(f"*Council on child referrals* ({UNTITLED_NOTE})"), cited
+    assert "untitled document" not in _cite_text(source)
+    assert "untitled document `d-1`" in _cite_text({**source, "doc": {**doc, "description": None}})

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from figtrace.checks import ABOVE, AROUND, BELOW, JUST_BELOW
+from figtrace.documents import UNTITLED_NOTE
 from figtrace.draft import Draft
 from figtrace.errors import FigtraceError
 from figtrace.mentions import DENOMINATORS, ORDINALS, SCALES, TENS, UNITS, Mention, extract
@@ -1097,9 +1098,12 @@ def _cite_text(source: dict[str, Any]) -> str:
     from figtrace.rendering import md_text
 
     doc, report = source["doc"], source["report"]
-    title = (
-        f"*{md_text(doc['title'])}*" if doc.get("title") else f"untitled document `{doc['doc_id']}`"
-    )
+    if doc.get("title"):
+        title = f"*{md_text(doc['title'])}*"
+    elif doc.get("description"):  # named as the report and the viewers name it
+        title = f"*{md_text(doc['description'])}* ({UNTITLED_NOTE})"
+    else:
+        title = f"untitled document `{doc['doc_id']}`"
     parts = [title]
     parts.append(md_text(doc["publisher"]) if doc.get("publisher") else "publisher not stated")
     parts.append(md_text(doc["date_published"]) if doc.get("date_published") else "date not stated")
