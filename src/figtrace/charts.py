@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from figtrace import display, outputs
-from figtrace.documents import document_name
+from figtrace.documents import UNTITLED_NOTE, document_name
 from figtrace.errors import FigtraceError
 from figtrace.provenance import (
     Ledger,
@@ -401,13 +401,13 @@ def source_line(chart: Chart, ledger: Ledger) -> str:
         doc = ledger.documents.loc[d]
         publisher = _none(doc["publisher"])
         when = _date(_none(doc["date_published"]), _none(doc["date_precision"]))
-        name = _document_name(ledger, d)
-        if publisher:
-            articles.append(f"{name}, {publisher} ({when})")
-        elif name.endswith(")"):  # a description and its note: the date joins the note
-            articles.append(f"{name[:-1]}; {when})")
+        description = _none(doc.get("description"))
+        if not (_none(doc["title"]) or publisher) and description:
+            # named by its description: the date joins the note that says so
+            articles.append(f"“{description}” ({UNTITLED_NOTE}; {when})")
         else:
-            articles.append(f"{name} ({when})")
+            name = _document_name(ledger, d)
+            articles.append(f"{name}{', ' + publisher if publisher else ''} ({when})")
     head = f"Source: {'; '.join(named)}, as reported in " if named else "Source: "
     return f"{head}{'; '.join(articles)}. Chart: figtrace, from its figure ledger."
 

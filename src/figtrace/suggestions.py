@@ -373,6 +373,7 @@ def report_for(doc: Document, sentence: str, before: str, ledger_report: str | N
 
 
 PERIOD_KINDS = ("year", "period", "date")  # the extractor's kinds that can say when
+SINCE = re.compile(r"\b(?:since|from)\s+(?:the\s+)?(?:end\s+of\s+|start\s+of\s+)?$", re.I)
 
 
 def _times(text: str) -> list[str]:
@@ -383,11 +384,9 @@ def _times(text: str) -> list[str]:
     for m in extract(text):
         if m.kind not in PERIOD_KINDS or m.role != "date" or SINCE.search(text, 0, m.start):
             continue
-        found.append(m.text if m.kind == "period" else (_years(m.text) or {m.text}).pop())
+        years = _years(m.text)
+        found.append(min(years) if m.kind != "period" and years else m.text)
     return sorted(set(found))
-
-
-SINCE = re.compile(r"\b(?:since|from)\s+(?:the\s+)?(?:end\s+of\s+|start\s+of\s+)?$", re.I)
 
 
 def _period_from_sentence(sentence: str, clause: str, doc: Document) -> tuple[str | None, str]:

@@ -80,9 +80,9 @@ def document_spans(
     exclusions: Iterable[tuple[str, int, int, str | None]] = (),
 ) -> dict[str, list[Span]]:
     """Non-overlapping highlight spans per document: figures first, then reviewed exclusions,
-    then the extractor's other mentions (statistics nobody has reviewed yet marked as such). Rows: mentions (doc_id, start, qualifier_start or
-    None, end, role); figures (figure_id, doc_id, start, end, label); exclusions (doc_id,
-    start, end, reason)."""
+    then the extractor's other mentions (statistics nobody has reviewed yet marked as such).
+    Rows: mentions (doc_id, start, qualifier_start or None, end, role); figures (figure_id,
+    doc_id, start, end, label); exclusions (doc_id, start, end, reason)."""
     candidates: dict[str, list[tuple[int, Span]]] = {}
     extents: dict[str, list[tuple[int, int]]] = {}
     for doc_id, start, qualifier_start, end, role in mentions:
